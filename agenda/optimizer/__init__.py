@@ -1,0 +1,38 @@
+"""Agenda optimizer: assigns Edcamp session proposals to (slot, room) places.
+
+Pure functions over plain data (no I/O): build a :class:`Problem`, call :func:`solve`, store the
+assignment. The score and hard constraints are those of ``shared/scheduling/evaluate.py``.
+"""
+
+from .model import (
+    Clash,
+    InfeasibleProblem,
+    Problem,
+    Progress,
+    ProposalInput,
+    RoomInput,
+    SlotInput,
+    Solution,
+    Weights,
+    problem_from_instance,
+)
+from .policy import complete_agenda
+from .scoring import clash_report, evaluate
+from .search import solve
+
+__all__ = [
+    "Clash",
+    "InfeasibleProblem",
+    "Problem",
+    "Progress",
+    "ProposalInput",
+    "RoomInput",
+    "SlotInput",
+    "Solution",
+    "Weights",
+    "clash_report",
+    "complete_agenda",
+    "evaluate",
+    "problem_from_instance",
+    "solve",
+]
