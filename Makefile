@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/unconf demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# The same suite with its shared server on PostgreSQL and live updates through Redis (both on loopback).
+test-postgres: $(STAMP)
+	UNCONF_TEST_STACK=postgres $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy unconf sessions voting agenda rooms exports
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_optimizer.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

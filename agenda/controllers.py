@@ -1,0 +1,130 @@
+"""HTTP for time slots and agendas: thin, the rules live in services."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from agenda import autopilot, services, slots
+from agenda.schemas import (
+    AgendaOut,
+    AgendaVersionOut,
+    AutopilotOut,
+    AutopilotSet,
+    BuildRequest,
+    PlacementSet,
+    SlotCreate,
+    SlotOut,
+    SlotPatch,
+)
+from unconf.auth import EVENT_DEPENDENCIES
+from unconf.cache import read_cache
+from unconf.tables import Event, Participant
+
+
+class SlotController(Controller):
+    path = "/api/v1/events/{slug:str}/slots"
+    tags = ["agenda"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/", summary="The event's time slots, in its timezone")
+    async def list_slots(self, event: NamedDependency[Event]) -> list[SlotOut]:
+        return await read_cache.through(event.slug, "slots", lambda: slots.list_slots(event))
+
+    @post("/", status_code=201, summary="Add a time slot (organizers)")
+    async def create_slot(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[SlotCreate]
+    ) -> SlotOut:
+        return await slots.create_slot(event, data)
+
+    @patch("/{slot_id:int}", summary="Change a time slot (organizers)")
+    async def update_slot(
+        self,
+        event: NamedDependency[Event],
+        organizer: NamedDependency[Participant],
+        slot_id: FromPath[int],
+        data: JSONBody[SlotPatch],
+    ) -> SlotOut:
+        return await slots.update_slot(event, slot_id, data)
+
+    @delete("/{slot_id:int}", status_code=204, summary="Remove a time slot no published agenda uses (organizers)")
+    async def delete_slot(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], slot_id: FromPath[int]
+    ) -> None:
+        await slots.delete_slot(event, slot_id)
+
+
+class AgendaController(Controller):
+    path = "/api/v1/events/{slug:str}/agenda"
+    tags = ["agenda"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/", summary="The latest published agenda")
+    async def read_agenda(self, event: NamedDependency[Event]) -> AgendaOut:
+        return await read_cache.through(event.slug, "agenda", lambda: services.read_agenda(event))
+
+    @get("/versions", summary="Every published version")
+    async def list_versions(self, event: NamedDependency[Event]) -> list[AgendaVersionOut]:
+        return await services.list_versions(event)
+
+    @get("/versions/{version:int}", summary="One published version, as it was")
+    async def read_version(self, event: NamedDependency[Event], version: FromPath[int]) -> AgendaOut:
+        return await read_cache.through(
+            event.slug, f"agenda:{version}", lambda: services.read_agenda(event, version=version)
+        )
+
+    @post("/build", status_code=201, summary="Build a draft from the votes with the optimizer (organizers)")
+    async def build_agenda(
+        self,
+        event: NamedDependency[Event],
+        organizer: NamedDependency[Participant],
+        data: JSONBody[BuildRequest | None] = None,
+    ) -> AgendaOut:
+        return await services.build_agenda(event, data or BuildRequest())
+
+    @get("/draft", summary="The draft with its clash report (organizers)")
+    async def read_draft(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> AgendaOut:
+        return await services.read_draft(event)
+
+    @put("/draft/sessions/{proposal_id:int}", summary="Move and pin a session by hand (organizers)")
+    async def place_session(
+        self,
+        event: NamedDependency[Event],
+        organizer: NamedDependency[Participant],
+        proposal_id: FromPath[int],
+        data: JSONBody[PlacementSet],
+    ) -> AgendaOut:
+        return await services.place_session(event, proposal_id, data)
+
+    @delete("/draft/sessions/{proposal_id:int}", status_code=200, summary="Take a session off the draft (organizers)")
+    async def unschedule_session(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> AgendaOut:
+        return await services.unschedule_session(event, proposal_id)
+
+    @post("/publish", status_code=201, summary="Publish the draft as the next version (organizers)")
+    async def publish_agenda(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> AgendaOut:
+        return await services.publish_agenda(event)
+
+
+class AutopilotController(Controller):
+    path = "/api/v1/events/{slug:str}/autopilot"
+    tags = ["agenda"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/", summary="The morning's timeline and what the autopilot does next (organizers)")
+    async def read_autopilot(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
+    ) -> AutopilotOut:
+        return await autopilot.read_autopilot(event)
+
+    @put("/", summary="Set the timeline: close proposals, close voting and build, publish (organizers)")
+    async def set_autopilot(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[AutopilotSet]
+    ) -> AutopilotOut:
+        return await autopilot.set_autopilot(event, data)
+
+    @delete("/", status_code=204, summary="Turn the autopilot off (organizers)")
+    async def clear_autopilot(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> None:
+        await autopilot.clear_autopilot(event)

@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from agenda.tables import AgendaVersion, Autopilot, Placement, TimeSlot
+
+APP_CONFIG = AppConfig(
+    app_name="agenda",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[TimeSlot, AgendaVersion, Placement, Autopilot],
+    migration_dependencies=["unconf.piccolo_app", "rooms.piccolo_app", "sessions.piccolo_app"],
+    commands=[],
+)

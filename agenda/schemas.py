@@ -1,0 +1,126 @@
+"""Request and response bodies for time slots and agendas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from rooms.schemas import RoomOut
+from sessions.schemas import FacilitatorOut
+
+SlotKind = Literal["breakout", "plenary", "break"]
+Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+LocalTime = Annotated[
+    str,
+    Meta(
+        min_length=10,
+        max_length=40,
+        description="ISO 8601 date and time; without an offset it is the event's local time",
+        examples=["2026-11-21T09:30"],
+    ),
+]
+
+
+class SlotCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Times without an offset are wall-clock times in the event's timezone."""
+
+    starts_at: LocalTime
+    ends_at: LocalTime
+    kind: SlotKind = "breakout"
+    label: Annotated[str, Meta(max_length=80)] = ""
+
+
+class SlotPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    starts_at: LocalTime | None = None
+    ends_at: LocalTime | None = None
+    kind: SlotKind | None = None
+    label: Annotated[str, Meta(max_length=80)] | None = None
+
+
+class SlotOut(msgspec.Struct, kw_only=True):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    kind: SlotKind
+    label: str
+
+
+class BuildRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    time_limit: Annotated[float, Meta(gt=0, le=120)] = 2.0
+    seed: Annotated[int, Meta(ge=0, le=2**31 - 1)] = 0
+
+
+class PlacementSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Put a session at a place in the draft; whoever was there swaps to its old place."""
+
+    slot_id: Id
+    room_id: Id
+    pinned: bool = True
+
+
+class SessionOut(msgspec.Struct, kw_only=True):
+    proposal_id: int
+    title: str
+    facilitators: list[FacilitatorOut]
+    slot_id: int
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+    room_name: str
+    video_link: str
+    votes: int
+    voters: int
+    pinned: bool
+
+
+class ClashOut(msgspec.Struct, kw_only=True):
+    slot_id: int
+    proposal_ids: tuple[int, int]
+    people: int
+    text: str
+
+
+class AgendaOut(msgspec.Struct, kw_only=True):
+    status: Literal["draft", "published"]
+    version: int | None
+    created_at: datetime
+    published_at: datetime | None
+    score: float
+    slots: list[SlotOut]
+    rooms: list[RoomOut]
+    sessions: list[SessionOut]
+    unscheduled: list[int] = msgspec.field(default_factory=list)
+    clashes: list[ClashOut] = msgspec.field(default_factory=list)
+
+
+class AgendaVersionOut(msgspec.Struct, kw_only=True):
+    version: int
+    published_at: datetime | None
+    sessions: int
+    score: float
+
+
+class AutopilotSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The morning's timeline; any step may be left out (null) to do it by hand."""
+
+    proposals_until: LocalTime | None = None
+    voting_until: LocalTime | None = None
+    publish_at: LocalTime | None = None
+    hold_for_review: bool = False
+    time_limit: Annotated[float, Meta(gt=0, le=60)] = 2.0
+
+
+class AutopilotOut(msgspec.Struct, kw_only=True):
+    proposals_until: datetime | None
+    voting_until: datetime | None
+    publish_at: datetime | None
+    hold_for_review: bool
+    time_limit: float
+    voting_closed_at: datetime | None
+    built_at: datetime | None
+    published_at: datetime | None
+    last_error: str
+    next_step: str | None

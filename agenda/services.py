@@ -1,0 +1,500 @@
+"""Building, adjusting and publishing agendas; published versions stay readable. No HTTP here."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import anyio.to_thread
+
+from agenda import optimizer
+from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut
+from agenda.slots import get_slot, local, slot_out, slot_rows
+from agenda.tables import AgendaVersion, Placement, TimeSlot
+from rooms.services import get_room, room_out
+from rooms.tables import Room
+from sessions.services import LIVE_STATUSES, facilitators_by_proposal, get_proposal, tallies
+from sessions.tables import Proposal, ProposalFacilitator
+from unconf import realtime
+from unconf.database import write_transaction
+from unconf.errors import Conflict, NotFound
+from unconf.events.services import require_phase
+from unconf.tables import Event
+from unconf.validation import check_timezone, utcnow
+from voting.tables import Vote
+
+BUILD_PHASES = ("voting", "scheduled", "running")
+_build_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+async def has_published_agenda(event_id: int) -> bool:
+    return await AgendaVersion.exists().where((AgendaVersion.event == event_id) & (AgendaVersion.status == "published"))
+
+
+async def used_in_published_agenda(*, room: int | None = None, slot: int | None = None) -> bool:
+    condition = Placement.agenda.status == "published"
+    if room is not None:
+        condition &= Placement.room == room
+    if slot is not None:
+        condition &= Placement.slot == slot
+    return await Placement.exists().where(condition)
+
+
+async def _draft(event: Event) -> AgendaVersion | None:
+    return (
+        await AgendaVersion.objects()
+        .where((AgendaVersion.event == event.id) & (AgendaVersion.status == "draft"))
+        .first()
+    )
+
+
+async def _latest_published(event: Event) -> AgendaVersion | None:
+    return (
+        await AgendaVersion.objects()
+        .where((AgendaVersion.event == event.id) & (AgendaVersion.status == "published"))
+        .order_by(AgendaVersion.version, ascending=False)
+        .first()
+    )
+
+
+async def _placements(agenda_id: int) -> list[Placement]:
+    return list(await Placement.objects().where(Placement.agenda == agenda_id))
+
+
+async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None = None) -> optimizer.Problem:
+    """Everything the optimizer needs, read from the database: live proposals, voters, slots, rooms."""
+    proposals = (
+        await Proposal.objects()
+        .where((Proposal.event == event.id) & (Proposal.status.is_in(list(LIVE_STATUSES))))
+        .order_by(Proposal.id)
+    )
+    voters: dict[int, list[int]] = defaultdict(list)
+    for row in await Vote.select(Vote.proposal, Vote.participant).where((Vote.event == event.id) & (Vote.dots > 0)):
+        voters[row["proposal"]].append(row["participant"])
+    facilitators: dict[int, list[int]] = defaultdict(list)
+    for row in await ProposalFacilitator.select(ProposalFacilitator.proposal, ProposalFacilitator.participant).where(
+        ProposalFacilitator.proposal.event == event.id
+    ):
+        facilitators[row["proposal"]].append(row["participant"])
+    slots = await slot_rows(event)
+    rooms = await Room.objects().where(Room.event == event.id).order_by(Room.position)
+    published = await _latest_published(event)
+    previous: dict[int, tuple[int, int]] = {}
+    if published is not None:
+        previous = {p.proposal: (p.slot, p.room) for p in await _placements(published.id)}
+    now = utcnow()
+
+    def started(slot: TimeSlot) -> bool:
+        start = slot.starts_at if slot.starts_at.tzinfo else slot.starts_at.replace(tzinfo=UTC)
+        return published is not None and start <= now
+
+    locked = {s.id for s in slots if started(s)}
+    draft = await _draft(event) if locked else None
+    if draft is not None:
+        # What runs in a started slot is what the organizer's draft says (hand fixes included):
+        # those sessions stay exactly there; elsewhere the published agenda is the baseline.
+        drafted = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id)}
+        for pid in set(previous) | set(drafted):
+            was, now_at = previous.get(pid), drafted.get(pid)
+            if (was and was[0] in locked) or (now_at and now_at[0] in locked):
+                if now_at is None:
+                    previous.pop(pid, None)
+                else:
+                    previous[pid] = now_at
+    live_ids = {p.id for p in proposals}
+    previous = {pid: place for pid, place in previous.items() if pid in live_ids}
+    pins = {pid: place for pid, place in (pins or {}).items() if pid in live_ids}
+
+    return optimizer.Problem(
+        proposals=tuple(
+            optimizer.ProposalInput(
+                id=p.id,
+                facilitators=tuple(facilitators.get(p.id, ())),
+                voters=tuple(voters.get(p.id, ())),
+                needs=frozenset(p.needs),
+                pinned=pins.get(p.id),
+            )
+            for p in proposals
+        ),
+        slots=tuple(optimizer.SlotInput(id=s.id, kind=s.kind, locked=s.id in locked, label=s.label) for s in slots),
+        rooms=tuple(
+            optimizer.RoomInput(id=r.id, capacity=r.capacity, features=frozenset(r.features), name=r.name)
+            for r in rooms
+        ),
+        previous=previous,
+        weights=optimizer.Weights(interest=10, overflow=1, moved=30 if previous else 0),
+    )
+
+
+async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
+    """Solve off the event loop, stream progress, and store the result as the event's one draft."""
+    require_phase(event, *BUILD_PHASES, action="build the agenda")
+    lock = _build_locks[event.id]
+    if lock.locked():
+        raise Conflict("an agenda is being built for this event right now", code="build_running")
+    async with lock:
+        draft = await _draft(event)
+        pins: dict[int, tuple[int, int]] = {}
+        if draft is not None:
+            pins = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id) if p.pinned}
+        problem = await build_problem(event, pins=pins)
+        if not any(s.kind == "breakout" for s in problem.slots) or not problem.rooms:
+            raise Conflict("add at least one room and one breakout slot before building", code="nothing_to_build")
+        loop = asyncio.get_running_loop()
+
+        def progress(p: optimizer.Progress) -> None:
+            payload = {"fraction": round(p.fraction, 3), "best_score": p.best_score}
+            asyncio.run_coroutine_threadsafe(realtime.publish(event.slug, "agenda.progress", payload), loop)
+
+        try:
+            solution = await anyio.to_thread.run_sync(
+                lambda: optimizer.solve(problem, time_limit=request.time_limit, seed=request.seed, on_progress=progress)
+            )
+        except optimizer.InfeasibleProblem as exc:
+            raise Conflict(str(exc), code="infeasible") from exc
+        assignment = optimizer.complete_agenda(problem, solution.assignment)
+        score, _, violations = optimizer.evaluate(problem, assignment)
+        if violations:  # the completion must never break a hard rule; fall back to the solver's answer
+            assignment, score = dict(solution.assignment), solution.score
+        async with write_transaction():
+            await AgendaVersion.delete().where((AgendaVersion.event == event.id) & (AgendaVersion.status == "draft"))
+            fresh = AgendaVersion(event=event.id, status="draft", score=float(score), created_at=utcnow())
+            await fresh.save()
+            rows = [
+                Placement(agenda=fresh.id, proposal=pid, slot=slot, room=room, pinned=pid in pins)
+                for pid, (slot, room) in sorted(assignment.items())
+            ]
+            if rows:
+                await Placement.insert(*rows)
+    out = await agenda_out(event, fresh, problem=problem)
+    await realtime.publish(event.slug, "agenda.drafted", {"score": out.score, "sessions": len(out.sessions)})
+    return out
+
+
+async def _ensure_draft(event: Event) -> AgendaVersion:
+    """Hand edits after publishing start from a copy of what is published."""
+    draft = await _draft(event)
+    if draft is not None:
+        return draft
+    published = await _latest_published(event)
+    if published is None:
+        raise NotFound("there is no draft agenda yet: build one first", field="agenda")
+    async with write_transaction():
+        draft = AgendaVersion(event=event.id, status="draft", score=published.score, created_at=utcnow())
+        await draft.save()
+        rows = [
+            Placement(agenda=draft.id, proposal=p.proposal, slot=p.slot, room=p.room, pinned=p.pinned)
+            for p in await _placements(published.id)
+        ]
+        if rows:
+            await Placement.insert(*rows)
+    return draft
+
+
+async def _rescore(event: Event, draft: AgendaVersion) -> AgendaOut:
+    problem = await build_problem(event)
+    assignment = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id)}
+    score, _, _ = optimizer.evaluate(problem, assignment)
+    await AgendaVersion.update({AgendaVersion.score: float(score)}).where(AgendaVersion.id == draft.id)
+    draft.score = float(score)
+    out = await agenda_out(event, draft, problem=problem)
+    await realtime.publish(event.slug, "agenda.drafted", {"score": out.score, "sessions": len(out.sessions)})
+    return out
+
+
+async def _facilitator_busy(proposal_id: int, others: list[int]) -> bool:
+    if not others:
+        return False
+    mine = [
+        r["participant"]
+        for r in await ProposalFacilitator.select(ProposalFacilitator.participant).where(
+            ProposalFacilitator.proposal == proposal_id
+        )
+    ]
+    if not mine:
+        return False
+    return await ProposalFacilitator.exists().where(
+        ProposalFacilitator.proposal.is_in(others) & ProposalFacilitator.participant.is_in(mine)
+    )
+
+
+async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> AgendaOut:
+    """Move (and by default pin) a session by hand; an occupant of the target place swaps with it."""
+    require_phase(event, *BUILD_PHASES, action="change the agenda")
+    proposal = await get_proposal(event, proposal_id)
+    if proposal.status not in LIVE_STATUSES:
+        raise Conflict(f"proposal {proposal.id} is {proposal.status}", field="proposal_id")
+    slot = await get_slot(event, data.slot_id)
+    room = await get_room(event, data.room_id)
+    if slot.kind != "breakout":
+        raise Conflict(f"slot {slot.label!r} is a {slot.kind}, not a breakout", field="slot_id")
+    missing = set(proposal.needs) - set(room.features)
+    if missing:
+        raise Conflict(f"room {room.name!r} lacks {', '.join(sorted(missing))}", field="room_id")
+    draft = await _ensure_draft(event)
+    async with write_transaction():
+        placements = await _placements(draft.id)
+        mine = next((p for p in placements if p.proposal == proposal.id), None)
+        occupant = next(
+            (p for p in placements if p.slot == slot.id and p.room == room.id and p.proposal != proposal.id), None
+        )
+        if occupant is not None and occupant.pinned:
+            raise Conflict("that place holds a pinned session; unpin or move it first", field="room_id")
+        in_target = [p.proposal for p in placements if p.slot == slot.id and p not in (mine, occupant)]
+        if await _facilitator_busy(proposal.id, in_target):
+            raise Conflict("a facilitator of this session already runs another one in that slot", field="slot_id")
+        if occupant is not None and mine is not None:
+            in_old = [p.proposal for p in placements if p.slot == mine.slot and p not in (mine, occupant)]
+            if await _facilitator_busy(occupant.proposal, in_old):
+                raise Conflict(
+                    "the session at that place cannot swap: its facilitator is busy in the other slot",
+                    field="slot_id",
+                )
+        if occupant is not None:
+            await Placement.delete().where(Placement.id == occupant.id)
+        if mine is None:
+            await Placement(
+                agenda=draft.id, proposal=proposal.id, slot=slot.id, room=room.id, pinned=data.pinned
+            ).save()
+        else:
+            await Placement.update(
+                {Placement.slot: slot.id, Placement.room: room.id, Placement.pinned: data.pinned}
+            ).where(Placement.id == mine.id)
+            if occupant is not None:
+                await Placement(
+                    agenda=draft.id, proposal=occupant.proposal, slot=mine.slot, room=mine.room, pinned=False
+                ).save()
+    return await _rescore(event, draft)
+
+
+async def unschedule_session(event: Event, proposal_id: int) -> AgendaOut:
+    require_phase(event, *BUILD_PHASES, action="change the agenda")
+    proposal = await get_proposal(event, proposal_id)
+    draft = await _ensure_draft(event)
+    deleted = (
+        await Placement.delete()
+        .where((Placement.agenda == draft.id) & (Placement.proposal == proposal.id))
+        .returning(Placement.id)
+    )
+    if not deleted:
+        raise NotFound(f"proposal {proposal.id} is not on the draft agenda", field="proposal_id")
+    return await _rescore(event, draft)
+
+
+async def publish_agenda(event: Event) -> AgendaOut:
+    """The draft becomes the next numbered version in one transaction; older versions stay."""
+    require_phase(event, *BUILD_PHASES, action="publish the agenda")
+    draft = await _draft(event)
+    if draft is None:
+        raise NotFound("there is no draft agenda to publish: build one first", field="agenda")
+    placements = await _placements(draft.id)
+    now = utcnow()
+    async with write_transaction():
+        rows = await AgendaVersion.select(AgendaVersion.version).where(
+            (AgendaVersion.event == event.id) & (AgendaVersion.status == "published")
+        )
+        next_version = max((r["version"] or 0 for r in rows), default=0) + 1
+        await AgendaVersion.update(
+            {AgendaVersion.status: "published", AgendaVersion.version: next_version, AgendaVersion.published_at: now}
+        ).where(AgendaVersion.id == draft.id)
+        placed = [p.proposal for p in placements]
+        await Proposal.update({Proposal.status: "proposed", Proposal.updated_at: now}).where(
+            (Proposal.event == event.id) & (Proposal.status == "scheduled")
+        )
+        if placed:
+            await Proposal.update({Proposal.status: "scheduled", Proposal.updated_at: now}).where(
+                Proposal.id.is_in(placed) & (Proposal.status == "proposed")
+            )
+        if event.phase == "voting":
+            await Event.update({Event.phase: "scheduled", Event.phase_ends_at: None, Event.updated_at: now}).where(
+                Event.id == event.id
+            )
+    published = await AgendaVersion.objects().where(AgendaVersion.id == draft.id).first()
+    assert published is not None
+    out = await agenda_out(event, published)
+    await realtime.publish(event.slug, "agenda.published", {"version": out.version})
+    if event.phase == "voting":
+        await realtime.publish(event.slug, "phase.changed", {"phase": "scheduled"})
+    return out
+
+
+async def read_agenda(event: Event, *, version: int | None = None) -> AgendaOut:
+    if version is None:
+        agenda = await _latest_published(event)
+        if agenda is None:
+            raise NotFound("the agenda is not published yet", field="agenda")
+    else:
+        if not 0 < version <= 2**31 - 1:
+            raise NotFound(f"no published agenda version {version}", field="version")
+        agenda = (
+            await AgendaVersion.objects()
+            .where(
+                (AgendaVersion.event == event.id)
+                & (AgendaVersion.status == "published")
+                & (AgendaVersion.version == version)
+            )
+            .first()
+        )
+        if agenda is None:
+            raise NotFound(f"no published agenda version {version}", field="version")
+    return await agenda_out(event, agenda)
+
+
+async def read_draft(event: Event) -> AgendaOut:
+    draft = await _draft(event)
+    if draft is None:
+        raise NotFound("there is no draft agenda yet: build one first", field="agenda")
+    return await agenda_out(event, draft, problem=await build_problem(event))
+
+
+async def list_versions(event: Event) -> list[AgendaVersionOut]:
+    versions = (
+        await AgendaVersion.objects()
+        .where((AgendaVersion.event == event.id) & (AgendaVersion.status == "published"))
+        .order_by(AgendaVersion.version)
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for row in await Placement.select(Placement.agenda).where(Placement.agenda.is_in([v.id for v in versions] or [0])):
+        counts[row["agenda"]] += 1
+    return [
+        AgendaVersionOut(
+            version=v.version or 0, published_at=_aware(v.published_at), sessions=counts[v.id], score=v.score
+        )
+        for v in versions
+    ]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.Problem | None = None) -> AgendaOut:
+    tz = check_timezone(event.timezone)
+    slots = {s.id: s for s in await slot_rows(event)}
+    rooms = {r.id: r for r in await Room.objects().where(Room.event == event.id).order_by(Room.position)}
+    placements = await _placements(agenda.id)
+    titles = {
+        r["id"]: r["title"]
+        for r in await Proposal.select(Proposal.id, Proposal.title).where(Proposal.event == event.id)
+    }
+    facs = await facilitators_by_proposal(event.id)
+    counts = await tallies(event.id)
+    sessions = []
+    for p in placements:
+        slot, room = slots.get(p.slot), rooms.get(p.room)
+        if slot is None or room is None:
+            continue
+        sessions.append(
+            SessionOut(
+                proposal_id=p.proposal,
+                title=titles.get(p.proposal, ""),
+                facilitators=facs.get(p.proposal, []),
+                slot_id=slot.id,
+                room_id=room.id,
+                starts_at=local(slot.starts_at, tz),
+                ends_at=local(slot.ends_at, tz),
+                room_name=room.name,
+                video_link=room.video_link,
+                votes=counts.get(p.proposal, (0, 0))[0],
+                voters=counts.get(p.proposal, (0, 0))[1],
+                pinned=p.pinned,
+            )
+        )
+    sessions.sort(key=lambda s: (s.starts_at, rooms[s.room_id].position, s.room_id))
+    unscheduled: list[int] = []
+    clashes: list[ClashOut] = []
+    if problem is not None:
+        placed = {p.proposal for p in placements}
+        unscheduled = [p.id for p in problem.proposals if p.id not in placed]
+        assignment = {p.proposal: (p.slot, p.room) for p in placements}
+        for clash in optimizer.clash_report(problem, assignment)[:50]:
+            slot = slots.get(clash.slot_id)
+            when = local(slot.starts_at, tz).strftime("%H:%M") if slot else "?"
+            a, b = titles.get(clash.proposal_a, "?"), titles.get(clash.proposal_b, "?")
+            people = "1 person" if clash.people == 1 else f"{clash.people} people"
+            clashes.append(
+                ClashOut(
+                    slot_id=clash.slot_id,
+                    proposal_ids=(clash.proposal_a, clash.proposal_b),
+                    people=clash.people,
+                    text=f"{people} wanted both {a!r} and {b!r} at {when}",
+                )
+            )
+    return AgendaOut(
+        status="published" if agenda.status == "published" else "draft",
+        version=agenda.version,
+        created_at=_aware(agenda.created_at) or utcnow(),
+        published_at=_aware(agenda.published_at),
+        score=agenda.score,
+        slots=[slot_out(s, tz) for s in slots.values()],
+        rooms=[room_out(r) for r in rooms.values()],
+        sessions=sessions,
+        unscheduled=unscheduled,
+        clashes=clashes,
+    )
+
+
+import msgspec  # noqa: E402  (appended by the web pages; kept below the original module)
+
+from agenda.schemas import SlotOut  # noqa: E402
+
+
+class MySlot(msgspec.Struct, kw_only=True):
+    """One time slot of a person's agenda: the sessions they care about then, and the one to go to."""
+
+    slot: SlotOut
+    sessions: list[SessionOut]
+    pick: int | None
+    reasons: dict[int, str] = msgspec.field(default_factory=dict)
+
+
+async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
+    """The published sessions someone proposed or put dots on, per slot; where two share a slot, pick one.
+
+    The pick goes to a session they facilitate (they have to be there), then to the one with more of
+    their dots, then to the more popular one.
+    """
+    agenda = await _latest_published(event)
+    if agenda is None:
+        return []
+    out = await agenda_out(event, agenda)
+    mine = {
+        r["proposal"]
+        for r in await ProposalFacilitator.select(ProposalFacilitator.proposal).where(
+            (ProposalFacilitator.participant == participant_id) & (ProposalFacilitator.proposal.event == event.id)
+        )
+    }
+    dots = {
+        r["proposal"]: r["dots"]
+        for r in await Vote.select(Vote.proposal, Vote.dots).where(
+            (Vote.participant == participant_id) & (Vote.event == event.id) & (Vote.dots > 0)
+        )
+    }
+    by_slot: dict[int, list[SessionOut]] = defaultdict(list)
+    for s in out.sessions:
+        if s.proposal_id in mine or s.proposal_id in dots:
+            by_slot[s.slot_id].append(s)
+    result: list[MySlot] = []
+    for slot in out.slots:
+        sessions = by_slot.get(slot.id, [])
+        if not sessions:
+            continue
+        ranked = sorted(sessions, key=lambda s: (s.proposal_id not in mine, -dots.get(s.proposal_id, 0), -s.votes))
+        reasons = {
+            s.proposal_id: "you facilitate it" if s.proposal_id in mine else f"your dots: {dots.get(s.proposal_id, 0)}"
+            for s in sessions
+        }
+        result.append(MySlot(slot=slot, sessions=ranked, pick=ranked[0].proposal_id, reasons=reasons))
+    return result
+
+
+async def started_slots(event: Event) -> int:
+    """How many slots of the published agenda have begun: publishing over them rewrites a running day."""
+    if await _latest_published(event) is None:
+        return 0
+    now = utcnow()
+    starts = [_aware(s.starts_at) for s in await slot_rows(event)]
+    return sum(1 for start in starts if start is not None and start <= now)

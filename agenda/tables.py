@@ -1,0 +1,60 @@
+"""Time slots and explicit agenda versions: drafts, and published versions kept readable."""
+
+from typing import ClassVar
+
+from piccolo.columns import Boolean, Float, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from rooms.tables import Room
+from sessions.tables import Proposal
+from unconf.tables import Event
+
+
+class TimeSlot(Table):
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    kind = Varchar(length=16, default="breakout")
+    label = Varchar(length=80, default="")
+
+
+class AgendaVersion(Table):
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=16, default="draft")
+    version = Integer(null=True, default=None)
+    score = Float(default=0.0)
+    note = Text(default="")
+    created_at = Timestamptz()
+    published_at = Timestamptz(null=True, default=None)
+
+
+class Placement(Table):
+    id: ClassVar[Serial]
+    agenda = ForeignKey(references=AgendaVersion, on_delete=OnDelete.cascade, index=True)
+    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade)
+    slot = ForeignKey(references=TimeSlot, on_delete=OnDelete.cascade)
+    room = ForeignKey(references=Room, on_delete=OnDelete.cascade)
+    pinned = Boolean(default=False)
+
+
+class Autopilot(Table):
+    """The morning's timeline, set once; the service moves phases, builds and publishes on time.
+
+    Kept in the database (not in memory) so a restart or a second worker picks it up; the
+    ``*_done_at`` columns are claimed with conditional updates so each step runs exactly once.
+    """
+
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True, index=True)
+    proposals_until = Timestamptz(null=True, default=None)
+    voting_until = Timestamptz(null=True, default=None)
+    publish_at = Timestamptz(null=True, default=None)
+    hold_for_review = Boolean(default=False)
+    time_limit = Float(default=2.0)
+    voting_closed_at = Timestamptz(null=True, default=None)
+    built_at = Timestamptz(null=True, default=None)
+    published_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    updated_at = Timestamptz()

@@ -1,0 +1,1 @@
+"""Exports of the agenda: calendars, conference-app formats, files."""

@@ -1,0 +1,18 @@
+"""Piccolo's configuration: the engine from UNCONF_DATABASE_URL and every domain app."""
+
+from piccolo.conf.apps import AppRegistry
+
+from unconf.database import engine_from_url
+from unconf.settings import get_settings
+
+DB = engine_from_url(get_settings().database_url)
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "unconf.piccolo_app",
+        "rooms.piccolo_app",
+        "sessions.piccolo_app",
+        "voting.piccolo_app",
+        "agenda.piccolo_app",
+    ]
+)

@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from rooms.tables import Room
+
+APP_CONFIG = AppConfig(
+    app_name="rooms",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Room],
+    migration_dependencies=["unconf.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,67 @@
+"""HTTP for proposals: thin, the rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from sessions import services
+from sessions.schemas import MergeRequest, ProposalCreate, ProposalOut, ProposalPatch
+from unconf import ratelimit
+from unconf.auth import EVENT_DEPENDENCIES, client_address
+from unconf.cache import read_cache
+from unconf.tables import Event, Participant
+
+
+class ProposalController(Controller):
+    path = "/api/v1/events/{slug:str}/proposals"
+    tags = ["proposals"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/", summary="All proposals with their live dot tallies")
+    async def list_proposals(self, event: NamedDependency[Event]) -> list[ProposalOut]:
+        return await read_cache.through(event.slug, "proposals", lambda: services.list_proposals(event))
+
+    @post("/", status_code=201, summary="Propose a session (you facilitate it unless you say otherwise)")
+    async def create_proposal(
+        self,
+        request: Request[Any, Any, Any],
+        event: NamedDependency[Event],
+        participant: NamedDependency[Participant],
+        data: JSONBody[ProposalCreate],
+    ) -> ProposalOut:
+        await ratelimit.check("propose", address=client_address(request), participant=participant.id)
+        return await services.create_proposal(event, participant, data)
+
+    @get("/{proposal_id:int}", summary="One proposal")
+    async def read_proposal(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> ProposalOut:
+        return await services.read_proposal(event, proposal_id)
+
+    @patch("/{proposal_id:int}", summary="Edit a proposal (its facilitators or organizers)")
+    async def update_proposal(
+        self,
+        event: NamedDependency[Event],
+        participant: NamedDependency[Participant],
+        proposal_id: FromPath[int],
+        data: JSONBody[ProposalPatch],
+    ) -> ProposalOut:
+        return await services.update_proposal(event, proposal_id, participant, data)
+
+    @post("/{proposal_id:int}/withdraw", status_code=200, summary="Withdraw a proposal; its dots go back")
+    async def withdraw_proposal(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> ProposalOut:
+        return await services.withdraw_proposal(event, proposal_id, participant)
+
+    @post("/{proposal_id:int}/merge", status_code=200, summary="Merge a twin into another proposal (organizers)")
+    async def merge_proposal(
+        self,
+        event: NamedDependency[Event],
+        organizer: NamedDependency[Participant],
+        proposal_id: FromPath[int],
+        data: JSONBody[MergeRequest],
+    ) -> ProposalOut:
+        return await services.merge_proposals(event, proposal_id, data)

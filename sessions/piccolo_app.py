@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from sessions.tables import Proposal, ProposalFacilitator
+
+APP_CONFIG = AppConfig(
+    app_name="sessions",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Proposal, ProposalFacilitator],
+    migration_dependencies=["unconf.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,286 @@
+"""Proposals: propose, edit, withdraw, merge twins. No HTTP here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC
+from typing import Any, cast
+
+from piccolo.query.functions.aggregate import Count, Sum
+
+from sessions.schemas import FacilitatorOut, MergeRequest, ProposalCreate, ProposalOut, ProposalPatch
+from sessions.tables import Proposal, ProposalFacilitator
+from unconf import realtime
+from unconf.database import write_transaction
+from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from unconf.events.services import ORGANIZER, require_phase
+from unconf.tables import Event, Participant
+from unconf.validation import check_id, clean_tags, clean_text, utcnow
+from voting.tables import Vote
+
+LIVE_STATUSES = ("proposed", "scheduled")
+
+
+async def get_proposal(event: Event, proposal_id: int) -> Proposal:
+    check_id(proposal_id, "proposal_id")
+    proposal = await Proposal.objects().where((Proposal.id == proposal_id) & (Proposal.event == event.id)).first()
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id} in this event", field="proposal_id")
+    return proposal
+
+
+async def facilitators_by_proposal(event_id: int) -> dict[int, list[FacilitatorOut]]:
+    rows = (
+        await ProposalFacilitator.select(
+            ProposalFacilitator.proposal,
+            ProposalFacilitator.participant.id.as_alias("pid"),
+            ProposalFacilitator.participant.display_name.as_alias("name"),
+        )
+        .where(ProposalFacilitator.proposal.event == event_id)
+        .order_by(ProposalFacilitator.id)
+    )
+    out: dict[int, list[FacilitatorOut]] = defaultdict(list)
+    for row in rows:
+        out[row["proposal"]].append(FacilitatorOut(id=row["pid"], display_name=row["name"]))
+    return out
+
+
+async def tallies(event_id: int) -> dict[int, tuple[int, int]]:
+    """Dots and distinct voters per proposal, straight from the stored votes."""
+    rows = await (
+        Vote.select(Vote.proposal, Sum(Vote.dots).as_alias("dots"), Count(Vote.id).as_alias("voters"))
+        .where((Vote.event == event_id) & (Vote.dots > 0))
+        .group_by(Vote.proposal)
+    )
+    return {row["proposal"]: (int(row["dots"] or 0), int(row["voters"])) for row in rows}
+
+
+def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[int, int] = (0, 0)) -> ProposalOut:
+    created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=UTC)
+    return ProposalOut(
+        id=p.id,
+        title=p.title,
+        description=p.description,
+        tags=list(p.tags),
+        needs=list(p.needs),
+        status=cast(Any, p.status),
+        facilitators=facilitators,
+        votes=tally[0],
+        voters=tally[1],
+        merged_into=p.merged_into,
+        created_at=created,
+    )
+
+
+async def list_proposals(event: Event, *, include_inactive: bool = True) -> list[ProposalOut]:
+    query = Proposal.objects().where(Proposal.event == event.id).order_by(Proposal.id)
+    proposals = await query
+    facs = await facilitators_by_proposal(event.id)
+    counts = await tallies(event.id)
+    out = [proposal_out(p, facs.get(p.id, []), counts.get(p.id, (0, 0))) for p in proposals]
+    if not include_inactive:
+        out = [p for p in out if p.status in LIVE_STATUSES]
+    return out
+
+
+async def read_proposal(event: Event, proposal_id: int) -> ProposalOut:
+    p = await get_proposal(event, proposal_id)
+    facs = await facilitators_by_proposal(event.id)
+    counts = await tallies(event.id)
+    return proposal_out(p, facs.get(p.id, []), counts.get(p.id, (0, 0)))
+
+
+async def _check_facilitators(event: Event, ids: list[int]) -> list[int]:
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        raise ValidationFailed("name at least one facilitator", field="facilitator_ids")
+    found = await Participant.select(Participant.id).where(
+        (Participant.event == event.id) & (Participant.id.is_in(unique))
+    )
+    known = {row["id"] for row in found}
+    missing = [i for i in unique if i not in known]
+    if missing:
+        raise ValidationFailed(f"facilitator_ids {missing} are not participants of this event", field="facilitator_ids")
+    return unique
+
+
+async def is_facilitator(proposal_id: int, participant_id: int) -> bool:
+    return await ProposalFacilitator.exists().where(
+        (ProposalFacilitator.proposal == proposal_id) & (ProposalFacilitator.participant == participant_id)
+    )
+
+
+async def create_proposal(event: Event, author: Participant, data: ProposalCreate) -> ProposalOut:
+    organizer = author.role == ORGANIZER
+    if organizer:
+        require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="add a proposal")
+    elif event.late_proposals:
+        require_phase(event, "proposals", "voting", action="propose a session")
+    else:
+        require_phase(event, "proposals", action="propose a session")
+    title = clean_text(data.title, "title", max_length=120)
+    description = clean_text(data.description, "description", max_length=2000, multiline=True, required=False)
+    tags = clean_tags(data.tags)
+    needs = clean_tags(data.needs, "needs")
+    if data.facilitator_ids is None:
+        facilitator_ids = [author.id]
+    else:
+        facilitator_ids = await _check_facilitators(event, data.facilitator_ids)
+        if not organizer and author.id not in facilitator_ids:
+            facilitator_ids.insert(0, author.id)
+        if not facilitator_ids:
+            raise ValidationFailed("a proposal needs at least one facilitator", field="facilitator_ids")
+    now = utcnow()
+    async with write_transaction():
+        proposal = Proposal(
+            event=event.id,
+            title=title,
+            description=description,
+            tags=tags,
+            needs=needs,
+            status="proposed",
+            created_by=author.id,
+            created_at=now,
+            updated_at=now,
+        )
+        await proposal.save()
+        await ProposalFacilitator.insert(
+            *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
+        )
+    out = await read_proposal(event, proposal.id)
+    await realtime.publish(event.slug, "proposal.created", out)
+    return out
+
+
+async def _require_editor(event: Event, proposal: Proposal, who: Participant) -> None:
+    if who.role == ORGANIZER:
+        require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="edit proposals")
+        return
+    if not await is_facilitator(proposal.id, who.id):
+        raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
+    require_phase(event, "proposals", "voting", action="edit a proposal")
+
+
+async def update_proposal(event: Event, proposal_id: int, who: Participant, data: ProposalPatch) -> ProposalOut:
+    proposal = await get_proposal(event, proposal_id)
+    await _require_editor(event, proposal, who)
+    if proposal.status in ("withdrawn", "merged"):
+        raise Conflict(f"proposal {proposal.id} is {proposal.status} and can no longer change", field="status")
+    changes: dict[Any, Any] = {Proposal.updated_at: utcnow()}
+    if data.title is not None:
+        changes[Proposal.title] = clean_text(data.title, "title", max_length=120)
+    if data.description is not None:
+        changes[Proposal.description] = clean_text(
+            data.description, "description", max_length=2000, multiline=True, required=False
+        )
+    if data.tags is not None:
+        changes[Proposal.tags] = clean_tags(data.tags)
+    if data.needs is not None:
+        changes[Proposal.needs] = clean_tags(data.needs, "needs")
+    facilitator_ids = None
+    if data.facilitator_ids is not None:
+        facilitator_ids = await _check_facilitators(event, data.facilitator_ids)
+    async with write_transaction():
+        await Proposal.update(changes).where(Proposal.id == proposal.id)
+        if facilitator_ids is not None:
+            await ProposalFacilitator.delete().where(ProposalFacilitator.proposal == proposal.id)
+            await ProposalFacilitator.insert(
+                *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
+            )
+    out = await read_proposal(event, proposal.id)
+    await realtime.publish(event.slug, "proposal.updated", out)
+    return out
+
+
+async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) -> ProposalOut:
+    """Withdrawn proposals keep their votes on record, but those dots go back to the voters."""
+    proposal = await get_proposal(event, proposal_id)
+    await _require_editor(event, proposal, who)
+    if proposal.status in ("withdrawn", "merged"):
+        raise Conflict(f"proposal {proposal.id} is already {proposal.status}", field="status")
+    await Proposal.update({Proposal.status: "withdrawn", Proposal.updated_at: utcnow()}).where(
+        Proposal.id == proposal.id
+    )
+    out = await read_proposal(event, proposal.id)
+    await realtime.publish(event.slug, "proposal.withdrawn", out)
+    return out
+
+
+async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> ProposalOut:
+    """Fold a twin into another: its voters and facilitators move over, no person counted twice."""
+    require_phase(event, "draft", "proposals", "voting", action="merge proposals")
+    source = await get_proposal(event, source_id)
+    target = await get_proposal(event, data.into)
+    if source.id == target.id:
+        raise ValidationFailed("a proposal cannot be merged into itself", field="into")
+    for p, name in ((source, "proposal"), (target, "into")):
+        if p.status not in LIVE_STATUSES:
+            raise Conflict(f"proposal {p.id} is {p.status} and cannot be merged", field=name)
+    now = utcnow()
+    async with write_transaction():
+        source_votes = await Vote.objects().where(Vote.proposal == source.id)
+        target_votes = {v.participant: v for v in await Vote.objects().where(Vote.proposal == target.id)}
+        for vote in source_votes:
+            existing = target_votes.get(vote.participant)
+            if existing is None:
+                await Vote.update({Vote.proposal: target.id, Vote.updated_at: now}).where(Vote.id == vote.id)
+                continue
+            combined = existing.dots + vote.dots if event.allow_stacking else max(existing.dots, vote.dots, 1)
+            await Vote.update({Vote.dots: combined, Vote.updated_at: now}).where(Vote.id == existing.id)
+            await Vote.delete().where(Vote.id == vote.id)
+        have = {
+            row["participant"]
+            for row in await ProposalFacilitator.select(ProposalFacilitator.participant).where(
+                ProposalFacilitator.proposal == target.id
+            )
+        }
+        moving = await ProposalFacilitator.select(ProposalFacilitator.participant).where(
+            ProposalFacilitator.proposal == source.id
+        )
+        new = [row["participant"] for row in moving if row["participant"] not in have]
+        if new:
+            await ProposalFacilitator.insert(*[ProposalFacilitator(proposal=target.id, participant=pid) for pid in new])
+        await Proposal.update(
+            {Proposal.status: "merged", Proposal.merged_into: target.id, Proposal.updated_at: now}
+        ).where(Proposal.id == source.id)
+    out = await read_proposal(event, target.id)
+    await realtime.publish(event.slug, "proposal.merged", {"from": source.id, "into": out})
+    return out
+
+
+def _title_words(text: str) -> set[str]:
+    import re
+
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
+
+
+def title_similarity(a: str, b: str) -> float:
+    """0..1: how much two titles look like the same topic (word overlap, or near-identical spelling)."""
+    from difflib import SequenceMatcher
+
+    wa, wb = _title_words(a), _title_words(b)
+    overlap = len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
+    spelling = SequenceMatcher(None, a.lower().strip(), b.lower().strip()).ratio()
+    return max(overlap * 0.9, spelling)
+
+
+async def similar_proposals(
+    event: Event, title: str, *, limit: int = 5, exclude_id: int | None = None, threshold: float = 0.55
+) -> list[ProposalOut]:
+    """Live proposals whose titles look like this one, best first, so people join a topic instead of twinning it."""
+    title = title.strip()[:120]
+    if len(title) < 3:
+        return []
+    live = await list_proposals(event, include_inactive=False)
+    scored = [(title_similarity(title, p.title), p) for p in live if p.id != exclude_id and p.status in LIVE_STATUSES]
+    scored = [(s, p) for s, p in scored if s >= threshold]
+    scored.sort(key=lambda sp: (-sp[0], -sp[1].votes, sp[1].id))
+    return [p for _, p in scored[: max(0, limit)]]
+
+
+async def facilitated_by(event: Event, participant_id: int) -> set[int]:
+    """Ids of the proposals this person facilitates (their own, for edit/withdraw buttons and 'my agenda')."""
+    rows = await ProposalFacilitator.select(ProposalFacilitator.proposal).where(
+        (ProposalFacilitator.participant == participant_id) & (ProposalFacilitator.proposal.event == event.id)
+    )
+    return {row["proposal"] for row in rows}

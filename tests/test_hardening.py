@@ -1,0 +1,88 @@
+"""Rate limits, security headers, and no vote lost to a crash."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from tests.helpers import Server, make_event, start_server
+
+
+def test_rate_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
+    # A hundredth of the real limits: 6 joins per address and 2 votes per person a minute.
+    srv = start_server(f"sqlite:///{tmp_path / 'rl.sqlite'}", tmp_path, {"UNCONF_RATE_LIMIT_SCALE": "0.01"})
+    try:
+        ev = make_event(srv)
+        ev.phase("proposals")
+        statuses = []
+        with srv.client() as anon:
+            for i in range(8):
+                r = anon.post(ev.url("/join"), json={"display_name": f"N{i}", "join_code": ev.join_code})
+                statuses.append(r.status_code)
+                if r.status_code == 429:
+                    assert int(r.headers["retry-after"]) >= 1
+                    assert r.json()["error"] == "rate_limited"
+        assert statuses[:6] == [201] * 6 and statuses[6:] == [429, 429]
+    finally:
+        srv.stop()
+
+
+def test_security_headers(server: Server) -> None:
+    with server.client() as anon:
+        api = anon.get("/api/v1/events/none")
+        assert api.headers["x-content-type-options"] == "nosniff"
+        assert api.headers["x-frame-options"] == "DENY"
+        docs = anon.get("/schema/swagger")
+        assert "content-security-policy" not in docs.headers
+
+
+def test_no_acknowledged_vote_is_lost_to_sigkill(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crash.sqlite'}"
+    srv = start_server(url, tmp_path)
+    ev = make_event(srv, settings={"dots_per_participant": 100, "allow_stacking": True})
+    ev.phase("proposals")
+    author, _ = ev.join("Author")
+    ids = [author.post(ev.url("/proposals"), json={"title": f"T{i}"}).json()["id"] for i in range(5)]
+    ev.phase("voting")
+    voters = [ev.join(f"V{i}") for i in range(8)]
+    acked: dict[int, dict[int, int]] = {me["id"]: {} for _, me in voters}
+    in_flight: dict[int, tuple[int, int] | None] = {}
+    enough = threading.Event()
+
+    def vote_in_turn(index: int) -> None:
+        """One person votes one request at a time, so the last 201 is their last write but one."""
+        client, me = voters[index]
+        for n in range(200):
+            pid, dots = ids[n % len(ids)], 1 + (n + index) % 3
+            in_flight[me["id"]] = (pid, dots)
+            try:
+                r = client.post(ev.url("/votes"), json={"proposal_id": pid, "dots": dots})
+            except Exception:
+                return  # the server died under this request: it stays in flight
+            if r.status_code != 201:
+                return
+            acked[me["id"]][pid] = dots
+            in_flight[me["id"]] = None
+            if sum(len(v) for v in acked.values()) >= 20:
+                enough.set()
+
+    threads = [threading.Thread(target=vote_in_turn, args=(i,)) for i in range(len(voters))]
+    for t in threads:
+        t.start()
+    enough.wait(timeout=120)
+    srv.process.send_signal(signal.SIGKILL)
+    srv.process.wait()
+    for t in threads:
+        t.join()
+    assert enough.is_set(), "votes were acknowledged before the crash"
+    again = start_server(url, tmp_path)
+    try:
+        for client, me in voters:
+            with again.client(client.headers["authorization"].split(" ", 1)[1]) as same:
+                stored = {v["proposal_id"]: v["dots"] for v in same.get(ev.url("/votes/me")).json()["votes"]}
+            for pid, dots in acked[me["id"]].items():
+                landed_later = in_flight.get(me["id"]) == (pid, stored.get(pid))
+                assert stored.get(pid) == dots or landed_later, f"acknowledged vote {pid}={dots} of {me['id']} lost"
+    finally:
+        again.stop()

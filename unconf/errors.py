@@ -1,0 +1,219 @@
+"""Domain errors (no HTTP in them) and the one JSON error shape the API answers with.
+
+Every failure a client can cause becomes ``{"error": code, "detail": text, "field": name}``
+with a 4xx status; the mapping from domain error to status lives only here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions import NotFoundException as RouteNotFound
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("unconf")
+
+
+class DomainError(Exception):
+    """Something a client asked for that the rules of the event do not allow."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    code = "validation_failed"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class PhaseConflict(Conflict):
+    """The call is not possible in the event's current phase."""
+
+    code = "wrong_phase"
+
+    def __init__(self, detail: str, *, phase: str) -> None:
+        super().__init__(detail, field="phase")
+        self.phase = phase
+
+
+class DotsExhausted(Conflict):
+    code = "dots_exhausted"
+
+
+class LimitExceeded(DomainError):
+    status_code = 403
+    code = "limit_exceeded"
+
+
+class RateLimited(DomainError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """The error shape of every 4xx/5xx answer; ``field`` is null when no one field is to blame."""
+
+    error: str
+    detail: str
+    field: str | None = msgspec.field(default=None)
+    phase: str | msgspec.UnsetType = msgspec.UNSET
+
+
+def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response[Any]:
+    content = msgspec.to_builtins(body)
+    content.setdefault("field", None)
+    return Response(
+        content=content,
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
+
+
+def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    retry_after = getattr(exc, "retry_after", None)
+    return error_response(
+        exc.status_code,
+        ErrorBody(
+            error=exc.code,
+            detail=exc.detail,
+            field=exc.field,
+            phase=getattr(exc, "phase", msgspec.UNSET),
+        ),
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
+    )
+
+
+_PATH_FIELD = re.compile(r"at `\$\.([A-Za-z_][\w]*)")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
+def _field_from(message: str) -> str | None:
+    for pattern in (_UNKNOWN_FIELD, _MISSING_FIELD, _PATH_FIELD):
+        if m := pattern.search(message):
+            return m.group(1)
+    return None
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar/msgspec validation: name the first offending field."""
+    field: str | None = None
+    detail = exc.detail or "invalid request"
+    extra = exc.extra
+    if isinstance(extra, list) and extra:
+        first = extra[0]
+        if isinstance(first, dict):
+            message = str(first.get("message", ""))
+            key = first.get("key")
+            field = _field_from(message) or (str(key) if key else None)
+            source = first.get("source")
+            if message:
+                detail = message if source != "body" or not field else f"{message}"
+    elif isinstance(extra, dict):
+        field = next(iter(extra), None)
+    if field is None:
+        field = _field_from(detail)
+    if field == "data":
+        # Litestar names the body parameter; clients know it as the body.
+        field, detail = "body", "a JSON body is required"
+    if "decod" in detail.lower() and field is None:
+        field = "body"
+    return error_response(400, ErrorBody(error="validation_failed", detail=detail, field=field))
+
+
+def _undecodable_body(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    """Only request bodies are decoded from bytes on our paths: a non-UTF-8 body is the client's."""
+    return error_response(
+        400,
+        ErrorBody(
+            error="invalid_body", detail=f"the body is not UTF-8 ({exc.reason} at byte {exc.start})", field="body"
+        ),
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = exc.detail or _HTTP_CODES.get(status, "error").replace("_", " ")
+    headers = dict(exc.headers or {})
+    code, field = _HTTP_CODES.get(status, "error"), None
+    if status == 400:
+        # Litestar's own 400s are about a body it could not read (malformed JSON, bad encoding).
+        code, field = "invalid_body", "body"
+    elif status == 413:
+        field = "body"
+    return error_response(status, ErrorBody(error=code, detail=detail, field=field), headers)
+
+
+def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        ErrorBody(error="internal_error", detail="unexpected server error; it has been logged"),
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    NotAuthorizedException: _http_error,
+    PermissionDeniedException: _http_error,
+    RouteNotFound: _http_error,
+    HTTPException: _http_error,
+    UnicodeDecodeError: _undecodable_body,
+    Exception: _internal_error,
+}

@@ -1,0 +1,1 @@
+"""Events, their phases, and the people who join them."""

@@ -1,0 +1,85 @@
+"""Rate limits on join, propose and vote, per participant and per address.
+
+Fixed one-minute windows. In one process the counters live in memory; with
+``UNCONF_REDIS_URL`` they live in Redis so every worker counts together. Limits are
+generous per address because a whole school joins from one Wi-Fi address.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any
+
+from unconf.errors import RateLimited
+from unconf.settings import get_settings
+
+WINDOW = 60
+# bucket -> (per participant, per address) allowed requests per minute
+LIMITS: dict[str, tuple[int, int]] = {
+    "join": (0, 600),
+    "propose": (20, 600),
+    "vote": (240, 6000),
+}
+
+
+class _Memory:
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self.counts: OrderedDict[str, int] = OrderedDict()
+        self.max_keys = max_keys
+
+    async def hit(self, key: str) -> int:
+        count = self.counts.pop(key, 0) + 1
+        self.counts[key] = count
+        while len(self.counts) > self.max_keys:
+            self.counts.popitem(last=False)
+        return count
+
+
+class _Redis:
+    def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis
+
+        self.redis: Any = Redis.from_url(url)
+
+    async def hit(self, key: str) -> int:
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, WINDOW + 5)
+        count, _ = await pipe.execute()
+        return int(count)
+
+
+_store: _Memory | _Redis | None = None
+
+
+def _backend() -> _Memory | _Redis:
+    global _store
+    if _store is None:
+        url = get_settings().redis_url
+        _store = _Redis(url) if url else _Memory()
+    return _store
+
+
+async def check(bucket: str, *, address: str | None, participant: int | None = None) -> None:
+    """Count one request; refuse with 429 once a key passes its limit for this minute."""
+    scale = get_settings().rate_limit_scale
+    if scale <= 0:
+        return
+    per_participant, per_address = LIMITS[bucket]
+    now = time.time()
+    window = int(now // WINDOW)
+    retry_after = max(1, math.ceil((window + 1) * WINDOW - now))
+    store = _backend()
+    checks = []
+    if participant is not None and per_participant:
+        checks.append((f"unconf:rl:{bucket}:p:{participant}:{window}", per_participant, "participant"))
+    if address and per_address:
+        checks.append((f"unconf:rl:{bucket}:a:{address}:{window}", per_address, "address"))
+    for key, limit, who in checks:
+        if await store.hit(key) > limit * scale:
+            raise RateLimited(
+                f"too many {bucket} requests from this {who}; try again in {retry_after} s",
+                retry_after=retry_after,
+            )

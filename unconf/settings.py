@@ -1,0 +1,113 @@
+"""The one settings object, read from ``UNCONF_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from typing import Any
+
+import msgspec
+
+
+class SettingsError(ValueError):
+    """An ``UNCONF_*`` variable holds a value we cannot use."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = "sqlite:///unconf.sqlite"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+    secret_key: str = ""
+    redis_url: str = ""
+    max_body_bytes: int = 1_048_576
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    mail_dry_run_dir: str = ""
+    fetch_allow_private: bool = False
+    rate_limit_scale: float = 1.0
+
+    @property
+    def public_url(self) -> str:
+        """Links and QR codes point here; defaults to where we listen."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Email goes out over SMTP or, in dry-run mode, into ``.eml`` files."""
+        return bool(self.mail_dry_run_dir or self.smtp_host)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        port_text = env.get("UNCONF_PORT", "8000")
+        try:
+            port = int(port_text)
+        except ValueError as exc:
+            raise SettingsError(f"UNCONF_PORT must be a number, got {port_text!r}") from exc
+        if not 0 < port < 65536:
+            raise SettingsError(f"UNCONF_PORT must be between 1 and 65535, got {port}")
+        scale_text = env.get("UNCONF_RATE_LIMIT_SCALE", "1")
+        try:
+            scale = float(scale_text)
+        except ValueError as exc:
+            raise SettingsError(
+                f"UNCONF_RATE_LIMIT_SCALE must be a number (0 turns limits off), got {scale_text!r}"
+            ) from exc
+        url = env.get("UNCONF_DATABASE_URL", "") or "sqlite:///unconf.sqlite"
+        if not url.startswith(("sqlite:", "postgresql://", "postgres://")):
+            raise SettingsError(f"UNCONF_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}")
+        smtp_port_text = env.get("UNCONF_SMTP_PORT", "") or "587"
+        try:
+            smtp_port = int(smtp_port_text)
+        except ValueError as exc:
+            raise SettingsError(f"UNCONF_SMTP_PORT must be a number, got {smtp_port_text!r}") from exc
+        if not 0 < smtp_port < 65536:
+            raise SettingsError(f"UNCONF_SMTP_PORT must be between 1 and 65535, got {smtp_port}")
+        smtp_host = env.get("UNCONF_SMTP_HOST", "")
+        smtp_from = env.get("UNCONF_SMTP_FROM", "")
+        if smtp_host and "@" not in smtp_from:
+            raise SettingsError("UNCONF_SMTP_FROM must be an email address when UNCONF_SMTP_HOST is set")
+        return cls(
+            database_url=url,
+            host=env.get("UNCONF_HOST", "127.0.0.1"),
+            port=port,
+            base_url=env.get("UNCONF_BASE_URL", ""),
+            # Without a configured key each process makes its own; nothing stored depends on it.
+            secret_key=env.get("UNCONF_SECRET_KEY", "") or secrets.token_urlsafe(32),
+            redis_url=env.get("UNCONF_REDIS_URL", ""),
+            rate_limit_scale=scale,
+            smtp_host=smtp_host,
+            smtp_port=smtp_port,
+            smtp_user=env.get("UNCONF_SMTP_USER", ""),
+            smtp_password=env.get("UNCONF_SMTP_PASSWORD", ""),
+            smtp_from=smtp_from,
+            smtp_starttls=_flag(env, "UNCONF_SMTP_STARTTLS", True),
+            mail_dry_run_dir=env.get("UNCONF_MAIL_DRY_RUN_DIR", ""),
+            fetch_allow_private=_flag(env, "UNCONF_FETCH_ALLOW_PRIVATE", False),
+        )
+
+
+def _flag(env: Any, name: str, default: bool) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off``; anything else is a mistake worth stopping for."""
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {text!r}")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,46 @@
+"""Events and the people in them."""
+
+from typing import ClassVar
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Event(Table):
+    id: ClassVar[Serial]
+    slug = Varchar(length=64, unique=True, index=True)
+    title = Varchar(length=200)
+    description = Text(default="")
+    timezone = Varchar(length=64, default="UTC")
+    start_date = Date()
+    end_date = Date()
+    venue = Varchar(length=200, default="")
+    tier = Varchar(length=32, default="free")
+    phase = Varchar(length=16, default="draft")
+    phase_ends_at = Timestamptz(null=True, default=None)
+    dots_per_participant = Integer(default=5)
+    allow_stacking = Boolean(default=False)
+    late_proposals = Boolean(default=False)
+    join_code = Varchar(length=16, unique=True, index=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Participant(Table):
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    display_name = Varchar(length=80)
+    email = Varchar(length=254, null=True, default=None)
+    role = Varchar(length=16, default="attendee")
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_at = Timestamptz()

@@ -1,0 +1,106 @@
+"""Checks on free text and names that msgspec's type constraints cannot express."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from unconf.errors import ValidationFailed
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_TAG = re.compile(r"^[\w][\w .+#-]{0,39}$", re.UNICODE)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def clean_text(value: str, field: str, *, max_length: int, multiline: bool = False, required: bool = True) -> str:
+    """Trim, refuse control characters (NUL and friends break databases and terminals)."""
+    text = unicodedata.normalize("NFC", value).strip()
+    allowed = {"\n", "\t", "\r"} if multiline else set()
+    for ch in text:
+        if ch in allowed:
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Cc" or cat == "Cs" or (cat == "Cf" and ch not in "\u200d\u200c\ufe0f"):
+            raise ValidationFailed(f"{field} contains a control character (U+{ord(ch):04X})", field=field)
+    if required and not text:
+        raise ValidationFailed(f"{field} must not be empty", field=field)
+    if len(text) > max_length:
+        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
+    return text.replace("\r\n", "\n")
+
+
+def clean_tags(values: list[str], field: str = "tags", *, limit: int = 10) -> list[str]:
+    if len(values) > limit:
+        raise ValidationFailed(f"at most {limit} {field}", field=field)
+    out: list[str] = []
+    for raw in values:
+        tag = clean_text(raw, field, max_length=40).lower()
+        if not _TAG.match(tag):
+            raise ValidationFailed(f"{field} entry {tag!r} has characters we do not accept", field=field)
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def check_slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise ValidationFailed(
+            "slug must be 1-64 lowercase letters, digits or dashes, not starting or ending with a dash",
+            field="slug",
+        )
+    return slug
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:48].strip("-")
+    return slug or "event"
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except Exception as exc:  # ZoneInfo raises several types for bad keys
+        raise ValidationFailed(
+            f"timezone {name[:64]!r} is not an IANA timezone such as Europe/Berlin", field="timezone"
+        ) from exc
+
+
+def parse_datetime(text: str, tz: ZoneInfo, field: str) -> datetime:
+    """ISO 8601 from people: '2026-11-21T09:30', '2026-11-21 09:30', with or without an offset."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"{field} must be a date and time like 2026-11-21T09:30 (optionally with an offset)", field=field
+        ) from exc
+    return to_utc(value, tz, field)
+
+
+def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
+    """Naive times are wall-clock times in the event's timezone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationFailed(f"{field} is out of range", field=field) from exc
+
+
+MAX_DB_INT = 2**31 - 1
+
+
+def check_id(value: int, field: str) -> int:
+    """Ids outside the database's range cannot exist; answer 404, not a driver error."""
+    from unconf.errors import NotFound
+
+    if not 0 < value <= MAX_DB_INT:
+        raise NotFound(f"no {field.removesuffix('_id')} with id {value}", field=field)
+    return value
