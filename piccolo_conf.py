@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "sessions.piccolo_app",
         "voting.piccolo_app",
         "agenda.piccolo_app",
+        "exports.piccolo_app",
     ]
 )

@@ -1,1 +1,0 @@
-"""Exports of the agenda: calendars, conference-app formats, files."""

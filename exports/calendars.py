@@ -1,0 +1,47 @@
+"""Calendars narrower than the whole agenda: one room, one session, one person. No HTTP here."""
+
+from __future__ import annotations
+
+import re
+
+from exports import ical
+from exports.registry import Rendered
+from exports.schedule import load_schedule
+from exports.services import followed
+from unconf.errors import NotFound
+from unconf.tables import Event, Participant
+
+_ICS_NAME = re.compile(r"^([1-9][0-9]{0,9})\.ics$")
+
+
+def id_from_filename(name: str, field: str) -> int:
+    """``12.ics`` -> 12; anything else is a 404 (the path names a file that does not exist)."""
+    match = _ICS_NAME.match(name)
+    if match is None or int(match.group(1)) > 2**31 - 1:
+        raise NotFound(f"no calendar {name[:40]!r}: expected '<{field}>.ics'", field=field)
+    return int(match.group(1))
+
+
+async def room_calendar(event: Event, room_id: int) -> Rendered:
+    schedule = await load_schedule(event)
+    room = schedule.room(room_id)
+    items = [i for i in schedule.items if i.room.id == room.id]
+    body = ical.calendar(schedule, items, name=f"{schedule.title}: {room.name}")
+    return Rendered(body, ical.MEDIA_TYPE, f"{event.slug}-room-{room.id}.ics", schedule.last_modified)
+
+
+async def session_calendar(event: Event, proposal_id: int) -> Rendered:
+    schedule = await load_schedule(event)
+    item = schedule.item(proposal_id)
+    body = ical.calendar(schedule, [item], name=f"{schedule.title}: {item.title}")
+    return Rendered(body, ical.MEDIA_TYPE, f"{event.slug}-session-{item.proposal_id}.ics", schedule.last_modified)
+
+
+async def personal_calendar(event: Event, participant: Participant, *, feed: bool) -> Rendered:
+    """Sessions the person proposed, facilitates, voted for or starred; cancelled ones stay as CANCELLED."""
+    schedule = await load_schedule(event, allow_empty=True)
+    ids, changed = await followed(participant)
+    items = [i for i in schedule.items if i.proposal_id in ids]
+    body = ical.calendar(schedule, items, name=f"{schedule.title}: my sessions", feed=feed)
+    modified = max(schedule.last_modified, changed)
+    return Rendered(body, ical.MEDIA_TYPE, f"{event.slug}-my-sessions.ics", modified, private=True)

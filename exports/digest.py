@@ -1,0 +1,101 @@
+"""The post-event digest: every session, who ran it, how many cared, and its notes. No HTTP here.
+
+Attendance is the number of voters until check-ins exist (issue 6); notes are shown only when a
+notes source is registered in ``NOTES_SOURCES`` -- nothing is ever invented to fill the section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from exports.render import render_template
+from exports.schedule import Item, Schedule
+
+# A notes source returns proposal id -> notes (plain text) for an event id.
+NotesSource = Callable[[int], Awaitable[dict[int, list[str]]]]
+NOTES_SOURCES: list[NotesSource] = []
+
+ATTENDANCE_LABEL = "Interest (voters; check-in counts will replace this once attendance is recorded)"
+NO_NOTES = "No notes source is connected yet, so there are no session notes to show."
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    item: Item
+    notes: list[str] | None  # None: no notes source; []: a source exists but holds no notes for this session
+
+
+async def collect(schedule: Schedule) -> tuple[list[DigestEntry], list[Item], bool]:
+    """Held sessions with their notes, the cancelled ones, and whether any notes source exists."""
+    notes: dict[int, list[str]] | None = None
+    if NOTES_SOURCES:
+        notes = {}
+        for source in NOTES_SOURCES:
+            for pid, texts in (await source(schedule.event_id)).items():
+                notes.setdefault(pid, []).extend(texts)
+    entries = [DigestEntry(i, None if notes is None else notes.get(i.proposal_id, [])) for i in schedule.live]
+    cancelled = [i for i in schedule.items if i.cancelled]
+    return entries, cancelled, notes is not None
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
+
+
+def md(text: str) -> str:
+    """Escape Markdown so a session title cannot turn into a link or a heading."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def _when(item: Item) -> str:
+    return f"{item.starts_at:%a %d %b %Y, %H:%M}-{item.ends_at:%H:%M} ({item.starts_at.tzname()})"
+
+
+async def digest_markdown(schedule: Schedule) -> bytes:
+    entries, cancelled, has_notes = await collect(schedule)
+    lines = [f"# {md(schedule.title)}: post-event digest", ""]
+    lines.append(f"Agenda version {schedule.version}, {len(entries)} sessions, timezone {schedule.timezone}.")
+    if schedule.venue:
+        lines.append(f"Venue: {md(schedule.venue)}.")
+    lines += ["", "## Sessions", ""]
+    for entry in entries:
+        item = entry.item
+        lines += [f"### {md(item.title)}", ""]
+        lines.append(f"- When: {md(_when(item))}")
+        lines.append(f"- Room: {md(item.room.name)}")
+        names = ", ".join(md(p.name) for p in item.facilitators) or "none listed"
+        lines.append(f"- Facilitators: {names}")
+        lines.append(f"- {md(ATTENDANCE_LABEL)}: {item.voters}")
+        if item.video_link:
+            lines.append(f"- Video: <{item.video_link}>")
+        lines.append(f"- Session page: <{schedule.session_url(item.proposal_id)}>")
+        lines += ["", "#### Notes", ""]
+        if entry.notes is None:
+            lines.append(f"_{md(NO_NOTES)}_")
+        elif not entry.notes:
+            lines.append("_No notes were taken for this session._")
+        else:
+            lines += [f"> {md(n)}" for n in entry.notes]
+        lines.append("")
+    if cancelled:
+        lines += ["## Cancelled sessions", ""]
+        lines += [f"- {md(i.title)} (was {md(_when(i))}, {md(i.room.name)})" for i in cancelled]
+        lines.append("")
+    if not has_notes:
+        lines += ["## About notes", "", md(NO_NOTES), ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+async def digest_html(schedule: Schedule) -> bytes:
+    entries, cancelled, has_notes = await collect(schedule)
+    return render_template(
+        "digest.html",
+        schedule=schedule,
+        entries=entries,
+        cancelled=cancelled,
+        has_notes=has_notes,
+        when=_when,
+        attendance_label=ATTENDANCE_LABEL,
+        no_notes=NO_NOTES,
+    )

@@ -1,0 +1,96 @@
+"""iCalendar files built with the ``icalendar`` library. No HTTP here.
+
+Local times carry the event's TZID with a VTIMEZONE cut to the event's dates (calendar apps
+reject or mis-render the 1970-2038 blocks some generators emit), UIDs are the sessions'
+stable guids, and cancelled sessions stay in the file with ``STATUS:CANCELLED`` so that
+subscribed clients remove them instead of keeping a stale copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, timedelta
+
+from icalendar import Calendar, Event, Timezone, vText
+
+from exports.schedule import Item, Schedule
+from unconf import __version__
+
+PRODID = f"-//unconf//unconf {__version__}//EN"
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+def _is_utc(schedule: Schedule) -> bool:
+    return schedule.timezone in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu")
+
+
+def vtimezone(schedule: Schedule) -> Timezone:
+    """The event's zone with only the transitions around its days, without icalendar's COMMENT."""
+    days = schedule.dates()
+    tz = Timezone.from_tzid(
+        schedule.timezone, first_date=days[0] - timedelta(days=1), last_date=days[-1] + timedelta(days=2)
+    )
+    tz.pop("COMMENT", None)
+    for sub in tz.subcomponents:
+        sub.pop("COMMENT", None)
+    return tz
+
+
+def description(schedule: Schedule, item: Item) -> str:
+    parts: list[str] = []
+    if item.description:
+        parts.append(item.description)
+    if item.facilitators:
+        parts.append("Facilitators: " + ", ".join(p.name for p in item.facilitators))
+    parts.append(f"Room: {item.room.name}")
+    if item.video_link:
+        parts.append(f"Video: {item.video_link}")
+    parts.append(f"Session page: {schedule.session_url(item.proposal_id)}")
+    if item.cancelled:
+        parts.insert(0, "This session is cancelled.")
+    return "\n\n".join(parts)
+
+
+def vevent(schedule: Schedule, item: Item) -> Event:
+    ev = Event()
+    ev.add("uid", f"{item.guid}@unconf")
+    ev.add("dtstamp", item.last_modified.astimezone(UTC))
+    ev.add("last-modified", item.last_modified.astimezone(UTC))
+    ev.add("sequence", item.sequence)
+    ev.add("summary", item.title)
+    if _is_utc(schedule):
+        ev.add("dtstart", item.starts_at.astimezone(UTC))
+        ev.add("dtend", item.ends_at.astimezone(UTC))
+    else:
+        ev.add("dtstart", item.starts_at)
+        ev.add("dtend", item.ends_at)
+    ev.add("location", item.room.name)
+    ev.add("url", item.video_link or schedule.session_url(item.proposal_id))
+    ev.add("description", description(schedule, item))
+    ev.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    ev.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
+    ev.add("class", "PUBLIC")
+    if item.tags:
+        ev.add("categories", list(item.tags))
+    if item.facilitators:
+        ev.add("x-unconf-facilitators", vText(", ".join(p.name for p in item.facilitators)))
+    return ev
+
+
+def calendar(schedule: Schedule, items: Iterable[Item], *, name: str, feed: bool = False) -> bytes:
+    """A VCALENDAR of the given sessions; ``feed`` adds refresh hints for subscriptions."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", schedule.timezone)
+    cal.add("x-wr-caldesc", f"{schedule.title}: agenda version {schedule.version}")
+    if feed:
+        cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", "PT1H")
+    if not _is_utc(schedule):
+        cal.add_component(vtimezone(schedule))
+    for item in items:
+        cal.add_component(vevent(schedule, item))
+    return cal.to_ical()

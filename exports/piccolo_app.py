@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from exports.tables import CalendarFeed, SessionRevision, Star
+
+APP_CONFIG = AppConfig(
+    app_name="exports",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Star, CalendarFeed, SessionRevision],
+    migration_dependencies=["unconf.piccolo_app", "sessions.piccolo_app"],
+    commands=[],
+)
