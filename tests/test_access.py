@@ -161,3 +161,19 @@ def test_deleting_published_room_is_refused(server: Server) -> None:
     room_id = agenda["rooms"][0]["id"]
     error_of(ev.organizer.delete(ev.url(f"/rooms/{room_id}")), 409)
     assert ev.organizer.get(ev.url("/agenda")).json()["sessions"][0]["room_id"] == room_id
+
+
+def test_countdown_can_be_extended_without_a_phase_change(event: EventHandle) -> None:
+    event.phase("proposals")
+    r = event.organizer.post(event.url("/phase"), json={"phase": "proposals", "ends_at": "2026-11-21T09:30"})
+    assert r.status_code == 200, r.text
+    assert r.json()["phase"] == "proposals" and r.json()["phase_ends_at"].startswith("2026-11-21T09:30")
+    error_of(event.organizer.post(event.url("/phase"), json={"phase": "proposals"}), 409, "wrong_phase")
+
+
+def test_unknown_page_paths_answer_people_in_html(server: Server) -> None:
+    with server.client() as browser:
+        page = browser.get("/e/no-such-event/nowhere", headers={"Accept": "text/html"})
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        api = browser.get("/api/v1/nowhere", headers={"Accept": "text/html"})
+        assert api.status_code == 404 and api.json()["error"] == "not_found"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,26 @@ def test_vote_on_one_worker_reaches_a_board_on_the_other(two_workers: tuple[Serv
         message = receive_until(ws, "vote.cast")
     assert message["data"] == {"proposal_id": proposal["id"], "votes": 1, "voters": 1}
     assert message["event"] == ev.slug
+
+
+def test_cached_reads_follow_changes_made_on_another_worker(two_workers: tuple[Server, Server]) -> None:
+    first, second = two_workers
+    ev = make_event(first)
+    ev.phase("proposals")
+    client, _ = ev.join("Reader")
+    proposal = client.post(ev.url("/proposals"), json={"title": "Cached"}).json()
+    ev.phase("voting")
+    with second.client() as board:
+        assert board.get(ev.url("/proposals")).json()[0]["votes"] == 0  # now cached on the second worker
+        assert client.post(ev.url("/votes"), json={"proposal_id": proposal["id"]}).status_code == 201
+
+        def tally() -> int:
+            return int(board.get(ev.url("/proposals")).json()[0]["votes"])
+
+        deadline = time.monotonic() + 30
+        while tally() != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tally() == 1, "the second worker kept serving a stale tally"
 
 
 def test_live_socket_for_unknown_event_closes_cleanly(two_workers: tuple[Server, Server], tmp_path: Path) -> None:

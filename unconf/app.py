@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -57,7 +58,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             realtime.live_updates,
             *PAGE_HANDLERS,
             *EXPORT_HANDLERS,
-            create_static_files_router(path="/static", directories=[WEB_DIR / "static"], name="static"),
+            create_static_files_router(
+                path="/static",
+                directories=[WEB_DIR / "static"],
+                name="static",
+                cache_control=CacheControlHeader(max_age=600, public=True),
+            ),
         ],
         plugins=[channels],
         exception_handlers=EXCEPTION_HANDLERS,

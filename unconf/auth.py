@@ -82,7 +82,11 @@ async def provide_event(request: Request[Any, Any, Any], slug: FromPath[str]) ->
 
 
 async def provide_viewer(request: Request[Any, Any, Any], event: NamedDependency[Event]) -> Participant | None:
-    return await authenticate(request, event)
+    """Public reads: a token that is not this event's just makes the reader anonymous."""
+    try:
+        return await authenticate(request, event)
+    except (Unauthorized, Forbidden):
+        return None
 
 
 async def provide_participant(request: Request[Any, Any, Any], event: NamedDependency[Event]) -> Participant:

@@ -235,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shift-to", type=date.fromisoformat, help="move the event's dates to start on this day")
     p.set_defaults(func=cmd_import)
 
+    from unconf import watch
+
+    p = sub.add_parser("watch", help="follow an event's live changes in the terminal")
+    watch.configure_parser(p)
+    p.set_defaults(func=watch.run)
+
     agenda = sub.add_parser("agenda", help="agenda tools")
     agenda_sub = agenda.add_subparsers(dest="agenda_command", required=True)
     p = agenda_sub.add_parser("solve", help="solve an edcamp-instance JSON file and print the solution")

@@ -186,7 +186,20 @@ _HTTP_CODES = {
 }
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _wants_page(request: Request[Any, Any, Any]) -> bool:
+    """A person's browser on one of our page paths gets an HTML error page, not JSON."""
+    path = request.url.path
+    page_path = path.startswith(("/e/", "/new")) and not path.endswith(
+        (".ics", ".xml", ".json", ".csv", ".svg", ".png")
+    )
+    return page_path and "text/html" in request.headers.get("accept", "")
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if _wants_page(request):
+        from unconf.web.common import page_error
+
+        return page_error(request, exc)
     status = exc.status_code
     detail = exc.detail or _HTTP_CODES.get(status, "error").replace("_", " ")
     headers = dict(exc.headers or {})

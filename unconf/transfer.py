@@ -21,7 +21,7 @@ from unconf.errors import Conflict, ValidationFailed
 from unconf.events.services import get_event
 from unconf.tables import Event, Participant
 from unconf.tokens import hash_token, new_join_code, new_token
-from unconf.validation import check_slug, check_timezone, clean_tags, clean_text, utcnow
+from unconf.validation import check_slug, check_timezone, clean_email, clean_tags, clean_text, utcnow
 from voting.tables import Vote
 
 FORMAT = "unconf-event/v1"
@@ -256,6 +256,8 @@ async def export_event(slug: str) -> EventFile:
 
 
 def decode_event_file(raw: bytes) -> EventFile:
+    if b"\\u0000" in raw:
+        raise ValidationFailed("the file contains a NUL character, which no field may hold", field="file")
     try:
         return msgspec.json.decode(raw, type=EventFile)
     except msgspec.ValidationError as exc:
@@ -298,6 +300,7 @@ def _check(data: EventFile) -> None:
     props = _unique_refs(data.proposals, "proposals")
     for i, person in enumerate(data.participants):
         clean_text(person.display_name, f"participants[{i}].display_name", max_length=80)
+        clean_email(person.email, f"participants[{i}].email")
     for i, room in enumerate(data.rooms):
         clean_text(room.name, f"rooms[{i}].name", max_length=80)
         clean_tags(room.features, f"rooms[{i}].features")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from unconf.errors import ValidationFailed
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG_PATTERN = _SLUG
 _TAG = re.compile(r"^[\w][\w .+#-]{0,39}$", re.UNICODE)
 
 
@@ -32,6 +33,15 @@ def clean_text(value: str, field: str, *, max_length: int, multiline: bool = Fal
     if len(text) > max_length:
         raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
     return text.replace("\r\n", "\n")
+
+
+def clean_email(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    email = clean_text(value, field, max_length=254)
+    if any(ch.isspace() for ch in email) or email.count("@") != 1:
+        raise ValidationFailed(f"{field} is not an email address", field=field)
+    return email
 
 
 def clean_tags(values: list[str], field: str = "tags", *, limit: int = 10) -> list[str]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from piccolo.query.functions.aggregate import Count, Sum
-
-from agenda.autopilot import voting_closed
 from sessions.services import LIVE_STATUSES, get_proposal
 from unconf import realtime
 from unconf.database import lock_row, write_transaction
@@ -15,34 +12,46 @@ from unconf.validation import utcnow
 from voting.schemas import MyVote, MyVotes, TallyChanged, VoteCast, VoteOut
 from voting.tables import Vote
 
+# The vote is the hottest path of the morning: a few lean statements instead of ORM queries.
+_TALLY = "SELECT COALESCE(SUM(dots), 0) AS dots, COUNT(id) AS voters FROM vote WHERE proposal = {} AND dots > 0"
+_STATE = (
+    "SELECT e.phase AS phase, a.voting_closed_at AS closed FROM event e "
+    "LEFT JOIN autopilot a ON a.event = e.id WHERE e.id = {}"
+)
+_MINE = (
+    "SELECT v.proposal AS proposal, v.dots AS dots FROM vote v JOIN proposal p ON p.id = v.proposal "
+    "WHERE v.participant = {} AND p.status IN ('proposed', 'scheduled')"
+)
+_UPSERT = (
+    "INSERT INTO vote (event, proposal, participant, dots, updated_at) VALUES ({}, {}, {}, {}, {}) "
+    "ON CONFLICT (proposal, participant) DO UPDATE SET dots = excluded.dots, updated_at = excluded.updated_at"
+)
+
 
 async def proposal_tally(proposal_id: int) -> tuple[int, int]:
-    rows = await Vote.select(Sum(Vote.dots).as_alias("dots"), Count(Vote.id).as_alias("voters")).where(
-        (Vote.proposal == proposal_id) & (Vote.dots > 0)
-    )
+    rows = await Vote.raw(_TALLY, proposal_id)
     return int(rows[0]["dots"] or 0), int(rows[0]["voters"] or 0)
 
 
 async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut:
     require_phase(event, "voting", action="vote")
-    closed = await voting_closed(event.id)
-    if closed is not None:
-        raise PhaseConflict(f"voting closed at {closed:%H:%M} UTC; the agenda is being made", phase=event.phase)
+    if not event.allow_stacking and data.dots > 1:
+        raise ValidationFailed("this event allows one dot per proposal", field="dots")
     proposal = await get_proposal(event, data.proposal_id)
     if proposal.status not in LIVE_STATUSES:
         raise Conflict(f"proposal {proposal.id} is {proposal.status}; its votes are closed", field="proposal_id")
-    if not event.allow_stacking and data.dots > 1:
-        raise ValidationFailed("this event allows one dot per proposal", field="dots")
     budget = event.dots_per_participant
     async with write_transaction():
         # Serialises this person's concurrent votes so two taps cannot both spend the last dot.
         await lock_row(Participant, voter.id)
-        row = await Event.select(Event.phase).where(Event.id == event.id).first()
-        if row is None or row["phase"] != "voting":
-            raise PhaseConflict("voting closed before this vote arrived", phase=row["phase"] if row else "closed")
-        existing = await Vote.objects().where((Vote.proposal == proposal.id) & (Vote.participant == voter.id)).first()
-        current = existing.dots if existing else 0
-        spent = await dots_spent(event.id, voter.id)
+        state = (await Event.raw(_STATE, event.id))[0]
+        if state["phase"] != "voting":
+            raise PhaseConflict("voting closed before this vote arrived", phase=state["phase"])
+        if state["closed"] is not None:
+            raise PhaseConflict("voting has closed; the agenda is being made", phase=state["phase"])
+        mine = {row["proposal"]: row["dots"] for row in await Vote.raw(_MINE, voter.id)}
+        current = mine.get(proposal.id, 0)
+        spent = sum(mine.values())
         after = spent - current + data.dots
         if after > budget:
             left_here = budget - spent + current
@@ -50,15 +59,10 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
                 f"not enough dots: you have {budget - spent} of {budget} left, so at most {left_here} on this proposal",
                 field="dots",
             )
-        if existing is None:
-            if data.dots > 0:
-                await Vote(
-                    event=event.id, proposal=proposal.id, participant=voter.id, dots=data.dots, updated_at=utcnow()
-                ).save()
-        elif data.dots == 0:
-            await Vote.delete().where(Vote.id == existing.id)
-        else:
-            await Vote.update({Vote.dots: data.dots, Vote.updated_at: utcnow()}).where(Vote.id == existing.id)
+        if data.dots > 0:
+            await Vote.raw(_UPSERT, event.id, proposal.id, voter.id, data.dots, utcnow())
+        elif current:
+            await Vote.delete().where((Vote.proposal == proposal.id) & (Vote.participant == voter.id))
         votes, voters = await proposal_tally(proposal.id)
     await realtime.publish(event.slug, "vote.cast", TallyChanged(proposal_id=proposal.id, votes=votes, voters=voters))
     return VoteOut(

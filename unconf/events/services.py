@@ -26,7 +26,16 @@ from unconf.events.schemas import (
 )
 from unconf.tables import Event, Participant
 from unconf.tokens import hash_token, new_join_code, new_token
-from unconf.validation import check_slug, check_timezone, clean_text, parse_datetime, slugify, utcnow
+from unconf.validation import (
+    SLUG_PATTERN,
+    check_slug,
+    check_timezone,
+    clean_email,
+    clean_text,
+    parse_datetime,
+    slugify,
+    utcnow,
+)
 
 ORGANIZER = "organizer"
 ATTENDEE = "attendee"
@@ -43,7 +52,7 @@ def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
         venue=event.venue,
         tier=cast(Any, event.tier),
         phase=cast(Phase, event.phase),
-        phase_ends_at=_aware(event.phase_ends_at),
+        phase_ends_at=_local(event.phase_ends_at, event.timezone),
         settings=EventSettings(
             dots_per_participant=event.dots_per_participant,
             allow_stacking=event.allow_stacking,
@@ -59,6 +68,12 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _local(value: datetime | None, timezone: str) -> datetime | None:
+    """Times go out in the event's timezone, with their offset, like the slots."""
+    aware = _aware(value)
+    return aware.astimezone(check_timezone(timezone)) if aware else None
+
+
 def participant_public(p: Participant) -> ParticipantOut:
     return ParticipantOut(id=p.id, display_name=p.display_name, role=cast(Any, p.role))
 
@@ -68,7 +83,8 @@ def participant_private(p: Participant) -> ParticipantPrivate:
 
 
 async def get_event(slug: str) -> Event:
-    if len(slug) > 64:
+    if not SLUG_PATTERN.match(slug):
+        # Cannot exist (and a NUL byte would upset PostgreSQL): answer without asking the database.
         raise NotFound(f"no event {slug[:64]!r}", field="slug")
     event = await Event.objects().where(Event.slug == slug).first()
     if event is None:
@@ -130,7 +146,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
         organizer = Participant(
             event=event.id,
             display_name=name,
-            email=data.organizer_email,
+            email=clean_email(data.organizer_email, "organizer_email"),
             role=ORGANIZER,
             token_hash=hash_token(key),
             created_at=now,
@@ -182,6 +198,15 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
     """Move one step forward, or one back to undo a mistake; the agenda must exist before 'scheduled'."""
     from agenda.services import has_published_agenda
 
+    if change.phase == event.phase:
+        # Same phase with a new deadline: extend or shorten the countdown ("five more minutes").
+        if change.ends_at is None:
+            raise PhaseConflict(f"the event is already in phase {event.phase!r}", phase=event.phase)
+        ends = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
+        await Event.update({Event.phase_ends_at: ends, Event.updated_at: utcnow()}).where(Event.id == event.id)
+        fresh = await get_event(event.slug)
+        await realtime.publish(fresh.slug, "phase.changed", event_out(fresh))
+        return fresh
     allowed = allowed_next_phases(event.phase)
     if change.phase not in allowed:
         raise PhaseConflict(
@@ -218,7 +243,7 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
     participant = Participant(
         event=event.id,
         display_name=name,
-        email=data.email,
+        email=clean_email(data.email, "email"),
         role=ATTENDEE,
         token_hash=hash_token(token),
         created_at=utcnow(),
