@@ -15,5 +15,7 @@ APP_REGISTRY = AppRegistry(
         "voting.piccolo_app",
         "agenda.piccolo_app",
         "exports.piccolo_app",
+        "unconf.people.piccolo_app",
+        "unconf.notify.piccolo_app",
     ]
 )

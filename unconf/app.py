@@ -24,7 +24,10 @@ from unconf import __version__, realtime
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import EXCEPTION_HANDLERS
 from unconf.events.controllers import EventController
+from unconf.notify.controllers import NOTIFY_HANDLERS
+from unconf.notify.worker import notify_lifespan
 from unconf.openapi import document_errors
+from unconf.people.controllers import PEOPLE_HANDLERS
 from unconf.security import add_security_headers
 from unconf.settings import Settings, get_settings
 from unconf.web.pages import PAGE_HANDLERS
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             realtime.live_updates,
             *PAGE_HANDLERS,
             *EXPORT_HANDLERS,
+            *PEOPLE_HANDLERS,
+            *NOTIFY_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],
@@ -67,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[channels],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[database_pool, realtime.cache_invalidation, autopilot_lifespan],
+        lifespan=[database_pool, realtime.cache_invalidation, autopilot_lifespan, notify_lifespan],
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="unconf",

@@ -58,7 +58,10 @@ async def publish(slug: str, kind: str, data: Any = None) -> None:
     The same call drops the event's cached reads here and, through ``CHANGES_CHANNEL``,
     on every other worker.
     """
+    from unconf.notify.services import dispatch
+
     read_cache.invalidate(slug)
+    await dispatch(slug, kind, data)  # only queues outbound notices; never raises
     if _plugin is None:
         return
     message = LiveMessage(type=kind, event=slug, at=utcnow().isoformat(), data=data)

@@ -1,0 +1,1 @@
+"""Bringing people in: registrant import from CSV, personal invitations, participant export."""
