@@ -12,6 +12,7 @@ from agenda import optimizer
 from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut
 from agenda.slots import get_slot, local, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, TimeSlot
+from rooms.links import assign_video_links, session_links
 from rooms.services import get_room, room_out
 from rooms.tables import Room
 from sessions.services import LIVE_STATUSES, facilitators_by_proposal, get_proposal, tallies
@@ -310,6 +311,8 @@ async def publish_agenda(event: Event) -> AgendaOut:
             await Event.update({Event.phase: "scheduled", Event.phase_ends_at: None, Event.updated_at: now}).where(
                 Event.id == event.id
             )
+    # Every placed session gets its video link (kept across re-publishing unless its room changed).
+    await assign_video_links(event, draft.id)
     published = await AgendaVersion.objects().where(AgendaVersion.id == draft.id).first()
     assert published is not None
     out = await agenda_out(event, published)
@@ -382,6 +385,7 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
     }
     facs = await facilitators_by_proposal(event.id)
     counts = await tallies(event.id)
+    video_links = await session_links(event.id)
     sessions = []
     for p in placements:
         slot, room = slots.get(p.slot), rooms.get(p.room)
@@ -397,7 +401,7 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
                 starts_at=local(slot.starts_at, tz),
                 ends_at=local(slot.ends_at, tz),
                 room_name=room.name,
-                video_link=room.video_link,
+                video_link=video_links.get(p.proposal, room.video_link),
                 votes=counts.get(p.proposal, (0, 0))[0],
                 voters=counts.get(p.proposal, (0, 0))[1],
                 pinned=p.pinned,

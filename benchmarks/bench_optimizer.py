@@ -54,10 +54,22 @@ def child(instance: str, out: str, time_limit: float | None, seed: int) -> None:
     with open(out, "w", encoding="utf-8") as fh:
         json.dump({"assignment": {str(k): list(v) for k, v in sol.assignment.items()}}, fh)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"wall": wall, "cpu": cpu, "peak_mib": peak_kib / 1024, "score": sol.score,
-                      "start": sol.start_score, "iterations": sol.iterations,
-                      "people": len({x for p in problem.proposals for x in (*p.voters, *p.facilitators)}),
-                      "P": len(problem.proposals), "T": len(problem.slots), "R": len(problem.rooms)}))
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": cpu,
+                "peak_mib": peak_kib / 1024,
+                "score": sol.score,
+                "start": sol.start_score,
+                "iterations": sol.iterations,
+                "people": len({x for p in problem.proposals for x in (*p.voters, *p.facilitators)}),
+                "P": len(problem.proposals),
+                "T": len(problem.slots),
+                "R": len(problem.rooms),
+            }
+        )
+    )
 
 
 def run(instance: Path, evaluator: Path, time_limit: float | None, seed: int) -> dict[str, Any]:
@@ -68,8 +80,9 @@ def run(instance: Path, evaluator: Path, time_limit: float | None, seed: int) ->
             cmd += ["--time-limit", str(time_limit)]
         res = subprocess.run(cmd, capture_output=True, text=True, check=True)
         stats = json.loads(res.stdout.strip().splitlines()[-1])
-        ev = subprocess.run([sys.executable, str(evaluator), str(instance), sol],
-                            capture_output=True, text=True, check=True)
+        ev = subprocess.run(
+            [sys.executable, str(evaluator), str(instance), sol], capture_output=True, text=True, check=True
+        )
         stats["eval"] = json.loads(ev.stdout)
     return stats
 
@@ -81,9 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=None, help="default: the solver's default")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=None, help="instance names (without .json)")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="solve each instance N times (same seed) and report the median-score run; a target "
-                         "counts as met only if every run meets it")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="solve each instance N times (same seed) and report the median-score run; a target "
+        "counts as met only if every run meets it",
+    )
     ap.add_argument("--child", nargs=2, metavar=("INSTANCE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -96,17 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(args.instances.glob("*.json"))
     if args.only:
         files = [f for f in files if f.stem in args.only]
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average before: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     print()
-    print("| instance | people/proposals/slots x rooms | Z (evaluate.py) | feasible | start | target "
-          "| met | wall s | cpu s | peak RSS MiB | iterations |")
+    print(
+        "| instance | people/proposals/slots x rooms | Z (evaluate.py) | feasible | start | target "
+        "| met | wall s | cpu s | peak RSS MiB | iterations |"
+    )
     print("|---|---|---:|---|---:|---|---|---:|---:|---:|---:|")
     missed = 0
     for f in files:
-        runs = sorted((run(f, evaluator, args.time_limit, args.seed) for _ in range(max(1, args.repeat))),
-                      key=lambda r: int(r["eval"]["Z"]))
+        runs = sorted(
+            (run(f, evaluator, args.time_limit, args.seed) for _ in range(max(1, args.repeat))),
+            key=lambda r: int(r["eval"]["Z"]),
+        )
         st = runs[len(runs) // 2]
         ev = st["eval"]
         z, feasible = int(ev["Z"]), bool(ev["feasible"])
@@ -125,12 +148,17 @@ def main(argv: list[str] | None = None) -> int:
         wall = max(float(r["wall"]) for r in runs)
         missed += not ok
         size = f"{st['people']}/{st['P']}/{st['T']}x{st['R']}"
-        print(f"| {f.stem} | {size} | {z}{spread} | {'yes' if feasible else 'NO'} "
-              f"| {st['start']} | {tdesc} | {'yes' if ok else '**no**'} | {wall:.2f} | "
-              f"{st['cpu']:.2f} | {st['peak_mib']:.0f} | {st['iterations']} |", flush=True)
+        print(
+            f"| {f.stem} | {size} | {z}{spread} | {'yes' if feasible else 'NO'} "
+            f"| {st['start']} | {tdesc} | {'yes' if ok else '**no**'} | {wall:.2f} | "
+            f"{st['cpu']:.2f} | {st['peak_mib']:.0f} | {st['iterations']} |",
+            flush=True,
+        )
     print()
-    print(f"{len(files) - missed}/{len(files)} targets met; load average after: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{len(files) - missed}/{len(files)} targets met; load average after: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import resource
 import statistics
@@ -18,7 +19,14 @@ import httpx
 from websockets.asyncio.client import connect
 
 
-async def client(url: str, ready: asyncio.Event, counter: list[int], total: int, seen: dict[int, list[float]]) -> None:
+async def client(
+    url: str,
+    ready: asyncio.Event,
+    counter: list[int],
+    total: int,
+    seen: dict[int, list[float]],
+    arrived: asyncio.Condition,
+) -> None:
     async with connect(url, max_queue=None, open_timeout=60) as ws:
         await ws.recv()  # hello
         counter[0] += 1
@@ -28,6 +36,8 @@ async def client(url: str, ready: asyncio.Event, counter: list[int], total: int,
             message = json.loads(raw)
             if message["type"] == "vote.cast":
                 seen.setdefault(message["data"]["votes"], []).append(time.perf_counter())
+                async with arrived:
+                    arrived.notify_all()
 
 
 async def main() -> None:
@@ -39,14 +49,15 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--votes", type=int, default=20)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     ws_url = args.base.replace("http://", "ws://") + f"/api/v1/events/{args.slug}/live"
     ready, counter = asyncio.Event(), [0]
     seen: dict[int, list[float]] = {}
+    arrived = asyncio.Condition()
     tasks = []
     for i in range(args.clients):
-        tasks.append(asyncio.create_task(client(ws_url, ready, counter, args.clients, seen)))
+        tasks.append(asyncio.create_task(client(ws_url, ready, counter, args.clients, seen, arrived)))
         if i % 100 == 99:
             await asyncio.sleep(0.05)  # do not open 2,000 sockets in one burst
     await asyncio.wait_for(ready.wait(), timeout=300)
@@ -60,9 +71,13 @@ async def main() -> None:
             acked = time.perf_counter()
             assert response.status_code == 201, response.text
             expected = response.json()["proposal_votes"]
-            deadline = time.perf_counter() + 30
-            while len(seen.get(expected, [])) < args.clients and time.perf_counter() < deadline:
-                await asyncio.sleep(0.002)
+
+            def everyone_saw(n: int = expected) -> bool:
+                return len(seen.get(n, [])) >= args.clients
+
+            async with arrived:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(arrived.wait_for(everyone_saw), timeout=30)
             arrivals = seen.pop(expected, [])
             if len(arrivals) < args.clients:
                 raise SystemExit(f"only {len(arrivals)} of {args.clients} clients saw vote {n}")

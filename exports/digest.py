@@ -1,7 +1,7 @@
 """The post-event digest: every session, who ran it, how many cared, and its notes. No HTTP here.
 
-Attendance is the number of voters until check-ins exist (issue 6); notes are shown only when a
-notes source is registered in ``NOTES_SOURCES`` -- nothing is ever invented to fill the section.
+Attendance is the number of voters (labelled as such); notes come from the sessions' notes
+pages (``NOTES_SOURCES``) -- nothing is ever invented to fill the section.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from exports.render import render_template
+from sessions.notes import latest_notes_by_proposal
 from exports.schedule import Item, Schedule
 
 # A notes source returns proposal id -> notes (plain text) for an event id.
 NotesSource = Callable[[int], Awaitable[dict[int, list[str]]]]
-NOTES_SOURCES: list[NotesSource] = []
+NOTES_SOURCES: list[NotesSource] = [latest_notes_by_proposal]
 
 ATTENDANCE_LABEL = "Interest (voters; check-in counts will replace this once attendance is recorded)"
 NO_NOTES = "No notes source is connected yet, so there are no session notes to show."

@@ -46,6 +46,7 @@ def description(schedule: Schedule, item: Item) -> str:
     if item.video_link:
         parts.append(f"Video: {item.video_link}")
     parts.append(f"Session page: {schedule.session_url(item.proposal_id)}")
+    parts.append(f"Notes: {schedule.notes_url(item.proposal_id)}")
     if item.cancelled:
         parts.insert(0, "This session is cancelled.")
     return "\n\n".join(parts)

@@ -167,7 +167,12 @@ async def room_ics_response(request: Request[Any, Any, Any], event: Event, name:
 )
 async def session_ics(
     request: Request[Any, Any, Any], event: NamedDependency[Event], name: FromPath[str]
-) -> Response[bytes]:
+) -> Response[Any]:
+    if name.isdigit():
+        # /e/{slug}/s/{id} is the session's page (door-sign QR codes point here); <id>.ics its calendar.
+        from unconf.web.pages import session_page
+
+        return await session_page(request, event, int(name))
     return await session_ics_response(request, event, name)
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from agenda.tables import AgendaVersion, Placement, TimeSlot
 from exports.tables import SessionRevision
+from rooms.links import session_links
 from rooms.tables import Room
 from sessions.services import LIVE_STATUSES, facilitators_by_proposal, tallies
 from sessions.tables import Proposal
@@ -84,10 +85,12 @@ class Item:
     last_modified: datetime
     votes: int
     voters: int
+    session_video_link: str = ""
 
     @property
     def video_link(self) -> str:
-        return self.room.video_link
+        """The session's own join link (made at publishing), else the room's fixed link."""
+        return self.session_video_link or self.room.video_link
 
 
 @dataclass
@@ -121,6 +124,9 @@ class Schedule:
 
     def session_url(self, proposal_id: int) -> str:
         return f"{self.base_url}/e/{self.slug}/s/{proposal_id}"
+
+    def notes_url(self, proposal_id: int) -> str:
+        return f"{self.base_url}/e/{self.slug}/s/{proposal_id}/notes"
 
     def room_url(self, room_id: int) -> str:
         return f"{self.base_url}/e/{self.slug}/print/rooms/{room_id}"
@@ -244,6 +250,7 @@ async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
     proposals = {p.id: p for p in await Proposal.objects().where(Proposal.event == event.id)}
     facs = await facilitators_by_proposal(event.id)
     counts = await tallies(event.id)
+    video_links = await session_links(event.id)
 
     # Walk the published versions in order: every change of place is one more revision.
     history: dict[int, tuple[tuple[int, int] | None, tuple[int, int], int, datetime]] = {}
@@ -294,6 +301,7 @@ async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
                 last_modified=modified.replace(microsecond=0),
                 votes=dots,
                 voters=voters,
+                session_video_link="" if cancelled else video_links.get(pid, ""),
             )
         )
     items = await _with_slot_edits(event.id, items)

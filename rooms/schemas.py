@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -41,3 +42,109 @@ class RoomOut(msgspec.Struct, kw_only=True):
     video_link: str
     features: list[str]
     position: int
+
+
+# --- video, presence, usage ----------------------------------------------------------------------
+
+ProviderName = Annotated[str, Meta(min_length=1, max_length=32)]
+
+
+class VideoSettingsIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``secrets`` left out keeps the stored ones (so a form need not show them again)."""
+
+    provider: ProviderName
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+    secrets: dict[str, Any] | None = None
+    main_room_id: Annotated[int, Meta(ge=1, le=2**31 - 1)] | None = None
+
+
+class ProviderInfo(msgspec.Struct, kw_only=True):
+    name: str
+    label: str
+    in_tier: bool
+    notes: list[str]
+
+
+class ErrorOut(msgspec.Struct, kw_only=True):
+    """The API's one error shape, for documenting statuses beyond the common ones (402)."""
+
+    error: str
+    detail: str
+    field: str | None
+
+
+class VideoSettingsOut(msgspec.Struct, kw_only=True):
+    """Never carries a secret: only the names of the secrets that are set."""
+
+    provider: str
+    config: dict[str, Any]
+    secrets_set: list[str]
+    main_room_id: int | None
+    notes: list[str]
+    last_error: str
+    providers: list[ProviderInfo]
+
+
+class PresenceOut(msgspec.Struct, kw_only=True):
+    proposal_id: int | None
+    room_id: int | None
+    room_name: str
+    how: Literal["video", "checkin"]
+    since: datetime
+    ends_by: datetime | None
+
+
+class SessionRef(msgspec.Struct, kw_only=True):
+    proposal_id: int
+    title: str
+    join_url: str
+    notes_url: str
+
+
+class RoomOccupancy(msgspec.Struct, kw_only=True):
+    room_id: int | None
+    name: str
+    capacity: int | None
+    kind: str
+    main: bool
+    present: int
+    checked_in: int
+    in_video: int
+    full: bool
+    session: SessionRef | None
+
+
+class SessionAttendance(msgspec.Struct, kw_only=True):
+    proposal_id: int
+    title: str
+    room_id: int | None
+    present: int
+    video_joins: int
+    checkins: int
+
+
+class OccupancyOut(msgspec.Struct, kw_only=True):
+    event: str
+    at: datetime
+    rooms: list[RoomOccupancy]
+    sessions: list[SessionAttendance]
+
+
+class UsageLine(msgspec.Struct, kw_only=True):
+    proposal_id: int | None
+    title: str
+    room_name: str
+    video_joins: int
+    checkins: int
+    video_person_minutes: int
+    checkin_person_minutes: int
+    price_cents: int
+
+
+class UsageOut(msgspec.Struct, kw_only=True):
+    event: str
+    tier: str
+    price_per_person_minute_cents: int
+    lines: list[UsageLine]
+    video_person_minutes: int
+    price_cents: int

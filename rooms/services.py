@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from rooms.schemas import RoomCreate, RoomOut, RoomPatch
 from rooms.tables import Room
-from unconf import realtime
+from unconf import realtime, tiers
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
 from unconf.events.services import require_phase
@@ -66,6 +66,7 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
     async with write_transaction():
         if await _name_taken(event, name):
             raise Conflict(f"a room named {name!r} exists already", field="name")
+        await tiers.check_room_limit(event)
         position = data.position
         if position is None:
             position = await Room.count().where(Room.event == event.id)

@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from piccolo.columns import Array, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Array, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from unconf.tables import Event, Participant
@@ -28,3 +28,15 @@ class ProposalFacilitator(Table):
     id: ClassVar[Serial]
     proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
     participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+
+
+class SessionNote(Table):
+    """One saved revision of a session's notes; a save never overwrites, so nothing is lost."""
+
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
+    revision = Integer(default=1)
+    text = Text(default="")
+    author = ForeignKey(references=Participant, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()

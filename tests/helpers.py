@@ -84,6 +84,8 @@ def start_server(
         "UNCONF_HOST": "127.0.0.1",
         "UNCONF_PORT": str(port),
         "UNCONF_BASE_URL": f"http://127.0.0.1:{port}",
+        # The suite creates hundreds of events from one loopback address: limits stay on, fifty times higher.
+        "UNCONF_RATE_LIMIT_SCALE": "50",
         **(extra_env or {}),
     }
     log_path = tmp / f"server-{port}-{uuid.uuid4().hex[:6]}.log"

@@ -10,20 +10,25 @@ from tests.helpers import Server, make_event, start_server
 
 
 def test_rate_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
-    # A hundredth of the real limits: 6 joins per address and 2 votes per person a minute.
-    srv = start_server(f"sqlite:///{tmp_path / 'rl.sqlite'}", tmp_path, {"UNCONF_RATE_LIMIT_SCALE": "0.01"})
+    # A twenty-fifth of the real limits: 1 new event and 24 joins per address a minute.
+    srv = start_server(f"sqlite:///{tmp_path / 'rl.sqlite'}", tmp_path, {"UNCONF_RATE_LIMIT_SCALE": "0.04"})
     try:
         ev = make_event(srv)
+        with srv.client() as anon:
+            second = anon.post(
+                "/api/v1/events", json={"title": "Again", "start_date": "2026-11-21", "organizer_name": "O"}
+            )
+            assert second.status_code == 429 and int(second.headers["retry-after"]) >= 1
         ev.phase("proposals")
         statuses = []
         with srv.client() as anon:
-            for i in range(8):
+            for i in range(26):
                 r = anon.post(ev.url("/join"), json={"display_name": f"N{i}", "join_code": ev.join_code})
                 statuses.append(r.status_code)
                 if r.status_code == 429:
                     assert int(r.headers["retry-after"]) >= 1
                     assert r.json()["error"] == "rate_limited"
-        assert statuses[:6] == [201] * 6 and statuses[6:] == [429, 429]
+        assert statuses[:24] == [201] * 24 and statuses[24:] == [429, 429]
     finally:
         srv.stop()
 

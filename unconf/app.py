@@ -18,10 +18,14 @@ from litestar.template import TemplateConfig
 from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, SlotController
 from exports.routes import EXPORT_HANDLERS
+from rooms.api import ROOM_API_HANDLERS
 from rooms.controllers import RoomController
+from rooms.pages import ROOM_PAGE_HANDLERS
 from sessions.controllers import ProposalController
+from sessions.notes import NotesController
 from unconf import __version__, realtime
 from unconf.database import close_connection_pool, start_connection_pool
+from unconf.edcamp import EdcampController
 from unconf.errors import EXCEPTION_HANDLERS
 from unconf.events.controllers import EventController
 from unconf.notify.controllers import NOTIFY_HANDLERS
@@ -59,6 +63,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AgendaController,
             AutopilotController,
             realtime.live_updates,
+            *ROOM_API_HANDLERS,
+            NotesController,
+            EdcampController,
+            *ROOM_PAGE_HANDLERS,
             *PAGE_HANDLERS,
             *EXPORT_HANDLERS,
             *PEOPLE_HANDLERS,

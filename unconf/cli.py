@@ -241,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.configure_parser(p)
     p.set_defaults(func=watch.run)
 
+    sub.add_parser("new-edcamp", help="set up a free Edcamp with rooms, a morning of slots and dots (see --help)")
+
     agenda = sub.add_parser("agenda", help="agenda tools")
     agenda_sub = agenda.add_subparsers(dest="agenda_command", required=True)
     p = agenda_sub.add_parser("solve", help="solve an edcamp-instance JSON file and print the solution")
@@ -254,7 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["new-edcamp"]:
+        # Its own parser (unconf/edcamp.py): a free Edcamp with sensible defaults in one step.
+        from unconf.edcamp import main as new_edcamp
+
+        return new_edcamp(words[1:])
+    args = build_parser().parse_args(words)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -82,6 +82,13 @@ class LimitExceeded(DomainError):
     code = "limit_exceeded"
 
 
+class PaymentRequired(DomainError):
+    """The event's tier does not include this; the paid tier does."""
+
+    status_code = 402
+    code = "payment_required"
+
+
 class RateLimited(DomainError):
     status_code = 429
     code = "rate_limited"
@@ -111,7 +118,11 @@ def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None 
     )
 
 
-def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if _wants_page(request):
+        from unconf.web.common import page_error
+
+        return page_error(request, exc)
     retry_after = getattr(exc, "retry_after", None)
     return error_response(
         exc.status_code,

@@ -18,6 +18,7 @@ from unconf.settings import get_settings
 WINDOW = 60
 # bucket -> (per participant, per address) allowed requests per minute
 LIMITS: dict[str, tuple[int, int]] = {
+    "create_event": (0, 30),
     "join": (0, 600),
     "propose": (20, 600),
     "vote": (240, 6000),

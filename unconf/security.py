@@ -29,7 +29,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
     path = scope.get("path", "")
     # The API docs page loads its viewer from a CDN; our own HTML gets the strict policy.
-    if content_type.startswith(b"text/html") and not path.startswith("/schema"):
-        if b"content-security-policy" not in present:
-            headers.append((b"content-security-policy", PAGE_POLICY.encode()))
+    strict = content_type.startswith(b"text/html") and not path.startswith("/schema")
+    if strict and b"content-security-policy" not in present:
+        headers.append((b"content-security-policy", PAGE_POLICY.encode()))
     message["headers"] = headers  # type: ignore[typeddict-unknown-key]

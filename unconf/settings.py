@@ -22,6 +22,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = ""
     redis_url: str = ""
     max_body_bytes: int = 1_048_576
+    price_per_person_minute_cents: int = 1
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_user: str = ""
@@ -76,6 +77,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         smtp_from = env.get("UNCONF_SMTP_FROM", "")
         if smtp_host and "@" not in smtp_from:
             raise SettingsError("UNCONF_SMTP_FROM must be an email address when UNCONF_SMTP_HOST is set")
+        price_text = env.get("UNCONF_PRICE_PER_PERSON_MINUTE_CENTS", "") or "1"
+        try:
+            price = int(price_text)
+        except ValueError as exc:
+            raise SettingsError(
+                f"UNCONF_PRICE_PER_PERSON_MINUTE_CENTS must be a whole number of cents, got {price_text!r}"
+            ) from exc
+        if price < 0:
+            raise SettingsError(f"UNCONF_PRICE_PER_PERSON_MINUTE_CENTS must not be negative, got {price}")
         return cls(
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
@@ -84,6 +94,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             # Without a configured key each process makes its own; nothing stored depends on it.
             secret_key=env.get("UNCONF_SECRET_KEY", "") or secrets.token_urlsafe(32),
             redis_url=env.get("UNCONF_REDIS_URL", ""),
+            price_per_person_minute_cents=price,
             rate_limit_scale=scale,
             smtp_host=smtp_host,
             smtp_port=smtp_port,

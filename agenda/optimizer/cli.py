@@ -18,14 +18,19 @@ from .search import solve
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="unconf agenda solve",
-                                 description="Optimize an Edcamp agenda (edcamp-instance/v1 or v2 JSON).")
+    ap = argparse.ArgumentParser(
+        prog="unconf agenda solve", description="Optimize an Edcamp agenda (edcamp-instance/v1 or v2 JSON)."
+    )
     ap.add_argument("instance", help="instance JSON file ('-' for stdin)")
     ap.add_argument("--time-limit", type=float, default=2.0, metavar="S", help="seconds (default 2)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    ap.add_argument("--max-iterations", type=int, default=None, metavar="N",
-                    help="stop after N neighbourhood scans; with a generous time limit the result is "
-                         "reproducible for a given seed")
+    ap.add_argument(
+        "--max-iterations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N neighbourhood scans; with a generous time limit the result is reproducible for a given seed",
+    )
     ap.add_argument("-o", "--output", default=None, metavar="FILE", help="write the JSON here, not stdout")
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     return ap
@@ -57,12 +62,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     def progress(p: Progress) -> None:
-        print(f"{100 * p.fraction:5.1f}%  best {p.best_score:.0f}  {p.iterations} iterations  "
-              f"{p.elapsed:.2f} s", file=sys.stderr)
+        print(
+            f"{100 * p.fraction:5.1f}%  best {p.best_score:.0f}  {p.iterations} iterations  {p.elapsed:.2f} s",
+            file=sys.stderr,
+        )
 
     try:
-        sol = solve(problem, time_limit=args.time_limit, seed=args.seed, max_iterations=args.max_iterations,
-                    on_progress=progress if args.verbose else None)
+        sol = solve(
+            problem,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            max_iterations=args.max_iterations,
+            on_progress=progress if args.verbose else None,
+        )
     except InfeasibleProblem as exc:
         print(f"error: infeasible: {exc}", file=sys.stderr)
         return 1

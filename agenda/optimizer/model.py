@@ -187,33 +187,46 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
         where = f"proposal {pid}"
         facs = p.get("facilitators") or [_need(p, "facilitator", where)]
         pinned = p.get("pinned") if v2 else None
-        proposals.append(ProposalInput(
-            id=pid,
-            facilitators=_ints(facs, where + " facilitators"),
-            voters=_ints(_need(p, "voters", where), where + " voters"),
-            needs=_strs(p.get("needs", []), where + " needs") if v2 else frozenset(),
-            unavailable_slots=frozenset(_ints(p.get("unavailable_slots", []), where + " unavailable_slots"))
-            if v2 else frozenset(),
-            pinned=None if pinned is None else _pair(pinned, where + " pinned"),
-        ))
+        proposals.append(
+            ProposalInput(
+                id=pid,
+                facilitators=_ints(facs, where + " facilitators"),
+                voters=_ints(_need(p, "voters", where), where + " voters"),
+                needs=_strs(p.get("needs", []), where + " needs") if v2 else frozenset(),
+                unavailable_slots=frozenset(_ints(p.get("unavailable_slots", []), where + " unavailable_slots"))
+                if v2
+                else frozenset(),
+                pinned=None if pinned is None else _pair(pinned, where + " pinned"),
+            )
+        )
     slots = []
     for i, s in enumerate(raw_slots):
         where = f"slot #{i}"
         kind = s.get("kind", "breakout") if v2 else "breakout"
         if kind not in SLOT_KINDS:
             raise ValueError(f"{where}: unknown kind {kind!r}")
-        slots.append(SlotInput(id=_ints([_need(s, "id", where)], where)[0], kind=kind,
-                               locked=bool(s.get("locked", False)) if v2 else False,
-                               label=str(s.get("label", ""))))
+        slots.append(
+            SlotInput(
+                id=_ints([_need(s, "id", where)], where)[0],
+                kind=kind,
+                locked=bool(s.get("locked", False)) if v2 else False,
+                label=str(s.get("label", "")),
+            )
+        )
     rooms = []
     for i, r in enumerate(raw_rooms):
         where = f"room #{i}"
         cap = _need(r, "capacity", where)
         if isinstance(cap, bool) or not isinstance(cap, int | float):
             raise ValueError(f"{where}: capacity must be a number")
-        rooms.append(RoomInput(id=_ints([_need(r, "id", where)], where)[0], capacity=int(cap),
-                               features=_strs(r.get("features", []), where + " features") if v2 else frozenset(),
-                               name=str(r.get("name", ""))))
+        rooms.append(
+            RoomInput(
+                id=_ints([_need(r, "id", where)], where)[0],
+                capacity=int(cap),
+                features=_strs(r.get("features", []), where + " features") if v2 else frozenset(),
+                name=str(r.get("name", "")),
+            )
+        )
     previous: dict[int, tuple[int, int]] = {}
     weights = Weights(10, 1, 0)
     if v2:

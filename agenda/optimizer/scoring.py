@@ -19,8 +19,9 @@ def wanted_by(problem: Problem) -> dict[int, frozenset[int]]:
     return {p.id: frozenset(p.voters) | frozenset(p.facilitators) for p in problem.proposals}
 
 
-def _clean(problem: Problem, assignment: Mapping[int, tuple[int, int]],
-           violations: list[str]) -> dict[int, tuple[int, int]]:
+def _clean(
+    problem: Problem, assignment: Mapping[int, tuple[int, int]], violations: list[str]
+) -> dict[int, tuple[int, int]]:
     """Drop (and report) entries with unknown ids, as evaluate.py does."""
     pids = {p.id for p in problem.proposals}
     sids = {s.id for s in problem.slots}
@@ -40,8 +41,7 @@ def _clean(problem: Problem, assignment: Mapping[int, tuple[int, int]],
     return out
 
 
-def evaluate(problem: Problem,
-             assignment: Mapping[int, tuple[int, int]]) -> tuple[float, dict[str, int], list[str]]:
+def evaluate(problem: Problem, assignment: Mapping[int, tuple[int, int]]) -> tuple[float, dict[str, int], list[str]]:
     """Score an assignment: ``(Z, metrics, violations)``; feasible iff ``violations`` is empty.
 
     metrics: interest, clashes, overflow, moved, scheduled. One violation string per unit that
@@ -99,13 +99,11 @@ def evaluate(problem: Problem,
     moved = sum(1 for pid, v in prev.items() if a.get(pid) != v)
     w = problem.weights
     score = w.interest * interest - w.overflow * overflow - w.moved * moved
-    metrics = {"interest": interest, "clashes": clashes, "overflow": overflow, "moved": moved,
-               "scheduled": len(a)}
+    metrics = {"interest": interest, "clashes": clashes, "overflow": overflow, "moved": moved, "scheduled": len(a)}
     return score, metrics, violations
 
 
-def clash_report(problem: Problem, assignment: Mapping[int, tuple[int, int]],
-                 limit: int | None = None) -> list[Clash]:
+def clash_report(problem: Problem, assignment: Mapping[int, tuple[int, int]], limit: int | None = None) -> list[Clash]:
     """Pairs of sessions in the same slot that people wanted both of, most people first.
 
     This is what explains a draft to organizers: "3 people wanted both X and Y at 10:00".
@@ -120,10 +118,9 @@ def clash_report(problem: Problem, assignment: Mapping[int, tuple[int, int]],
     for slot, pids in by_slot.items():
         pids.sort()
         for i, a in enumerate(pids):
-            for b in pids[i + 1:]:
+            for b in pids[i + 1 :]:
                 n = len(wanted[a] & wanted[b])
                 if n:
                     out.append(Clash(slot, a, b, n, labels.get(slot, "")))
     out.sort(key=lambda c: (-c.people, c.slot_id, c.proposal_a, c.proposal_b))
     return out if limit is None else out[:limit]
-

@@ -78,8 +78,11 @@ class _Compiled:
 def _compile(problem: Problem) -> _Compiled:
     """Index the problem and check that its fixed part (pins, locked slots) is consistent."""
     props, slots, rooms = problem.proposals, problem.slots, problem.rooms
-    for what, ids in (("proposal", [p.id for p in props]), ("slot", [s.id for s in slots]),
-                      ("room", [r.id for r in rooms])):
+    for what, ids in (
+        ("proposal", [p.id for p in props]),
+        ("slot", [s.id for s in slots]),
+        ("room", [r.id for r in rooms]),
+    ):
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate {what} ids")
     pidx = {p.id: i for i, p in enumerate(props)}
@@ -152,12 +155,15 @@ def _compile(problem: Problem) -> _Compiled:
             raise InfeasibleProblem(f"proposal {p.id}: lists a facilitator twice, so it can never be placed")
         if (t, r) in taken:
             other = props[taken[(t, r)]].id
-            raise InfeasibleProblem(f"proposal {p.id}: {why} (slot {slots[t].id}, room {rooms[r].id}) "
-                                    f"is already taken by proposal {other}")
+            raise InfeasibleProblem(
+                f"proposal {p.id}: {why} (slot {slots[t].id}, room {rooms[r].id}) is already taken by proposal {other}"
+            )
         for j, (tj, _rj) in fixed.items():
             if tj == t and set(props[j].facilitators) & set(p.facilitators):
-                raise InfeasibleProblem(f"proposal {p.id}: {why} puts a facilitator in slot {slots[t].id} "
-                                        f"twice (also proposal {props[j].id})")
+                raise InfeasibleProblem(
+                    f"proposal {p.id}: {why} puts a facilitator in slot {slots[t].id} "
+                    f"twice (also proposal {props[j].id})"
+                )
         fixed[i] = (t, r)
         taken[(t, r)] = i
 
@@ -167,14 +173,16 @@ def _compile(problem: Problem) -> _Compiled:
             continue
         li = pidx.get(int(key))
         if li is None:
-            raise InfeasibleProblem(f"proposal {key}: on the previous agenda in locked slot {s} "
-                                    "but no longer a proposal")
+            raise InfeasibleProblem(
+                f"proposal {key}: on the previous agenda in locked slot {s} but no longer a proposal"
+            )
         if int(r) not in ridx:
             raise InfeasibleProblem(f"proposal {key}: previous place in locked slot {s} is unknown room {r}")
         pin = props[li].pinned
         if pin is not None and tuple(pin) != (int(s), int(r)):
-            raise InfeasibleProblem(f"proposal {key}: pinned to {tuple(pin)} but already running in "
-                                    f"locked slot {s} room {r}")
+            raise InfeasibleProblem(
+                f"proposal {key}: pinned to {tuple(pin)} but already running in locked slot {s} room {r}"
+            )
         fix(li, lt, ridx[int(r)], "its place in a locked slot")
     for i, p in enumerate(props):
         if p.pinned is None or i in fixed:
@@ -204,12 +212,32 @@ def _compile(problem: Problem) -> _Compiled:
         free_rooms.append(free)
     weights = problem.weights
     return _Compiled(
-        P=P, T=T, R=R, pid=[p.id for p in props], sid=[s.id for s in slots], rid=[r.id for r in rooms],
-        wanted=wanted, M=M, overlap=overlap, FC=FC, allowed=allowed, movable=movable, fixed=fixed,
-        votes=[len(p.voters) for p in props], cap=cap, room_ok=room_ok,
-        needy=[bool(p.needs) for p in props], free_rooms=free_rooms, prev_slot=prev_slot,
-        prev_room=prev_room, const_moved=const_moved, wi=int(weights.interest), wo=int(weights.overflow),
-        wm=int(weights.moved), labels=[slot.label for slot in slots])
+        P=P,
+        T=T,
+        R=R,
+        pid=[p.id for p in props],
+        sid=[s.id for s in slots],
+        rid=[r.id for r in rooms],
+        wanted=wanted,
+        M=M,
+        overlap=overlap,
+        FC=FC,
+        allowed=allowed,
+        movable=movable,
+        fixed=fixed,
+        votes=[len(p.voters) for p in props],
+        cap=cap,
+        room_ok=room_ok,
+        needy=[bool(p.needs) for p in props],
+        free_rooms=free_rooms,
+        prev_slot=prev_slot,
+        prev_room=prev_room,
+        const_moved=const_moved,
+        wi=int(weights.interest),
+        wo=int(weights.overflow),
+        wm=int(weights.moved),
+        labels=[slot.label for slot in slots],
+    )
 
 
 class _Rooms:
@@ -222,8 +250,7 @@ class _Rooms:
             self.fixed_in[t].append(i)
         self.cache: dict[tuple[int, frozenset[int]], float] = {}
         self.ok_rooms = [frozenset(np.nonzero(ok)[0].tolist()) for ok in c.room_ok]
-        self.fixed_const = [sum(self._fixed_cost(i, t, c.fixed[i][1]) for i in self.fixed_in[t])
-                            for t in range(c.T)]
+        self.fixed_const = [sum(self._fixed_cost(i, t, c.fixed[i][1]) for i in self.fixed_in[t]) for t in range(c.T)]
 
     def _fixed_cost(self, i: int, t: int, r: int) -> float:
         c = self.c
@@ -251,8 +278,7 @@ class _Rooms:
             # "simple" slot: most votes gets the biggest free room, which minimises overflow
             vs.sort(reverse=True)
             cap = c.cap
-            return self.fixed_const[t] + c.wo * sum(v - cap[r] for v, r in zip(vs, free, strict=False)
-                                                    if v > cap[r])
+            return self.fixed_const[t] + c.wo * sum(v - cap[r] for v, r in zip(vs, free, strict=False) if v > cap[r])
         key = (t, frozenset(members))
         hit = self.cache.get(key)
         if hit is not None:
@@ -478,7 +504,7 @@ class _Search:
         self.Cm = np.full((c.T, R + 1), 10**12, dtype=np.int64)
         for t in range(c.T):
             caps = [c.cap[r] for r in c.free_rooms[t]]
-            self.Cm[t, :len(caps)] = caps
+            self.Cm[t, : len(caps)] = caps
         self.Vm = np.full((c.T, R + 1), -1, dtype=np.int64)
         self.PS0 = np.zeros((c.T, R + 2), dtype=np.int64)
         self.PSup = np.zeros((c.T, R + 2), dtype=np.int64)
@@ -488,7 +514,6 @@ class _Search:
         self.n_of = np.zeros(c.T, dtype=np.int64)
         self.any_complex = self.any_prev or bool(self.needy[self.movable].any())
         self.ar = np.arange(c.T)
-
 
     def refresh(self, t: int) -> None:
         """Rebuild slot t's overflow table after its sessions changed."""
@@ -536,8 +561,9 @@ class _Search:
         c2 = PS0[bj] + PSdn[bi] - PSdn[bj] + tail - PS0[bi + 1]
         return np.where(case1, c1, c2) + cj
 
-    def _slot_cost(self, t: IntArray, out: IntArray,
-                   inn: IntArray) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    def _slot_cost(
+        self, t: IntArray, out: IntArray, inn: IntArray
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         """New room cost of slots t when session ``out`` leaves and ``inn`` arrives (-1: none), and
         whether it is exact. Where the slot would not be simple (needs, previous rooms) the value is
         the cost without needs and previous rooms: a lower bound, since dropping constraints and
@@ -548,8 +574,11 @@ class _Search:
         if not self.any_complex:
             return val, np.ones(len(val), dtype=bool)
         prev = self.prev
-        cx = (self.cx[t] - np.where(out >= 0, self.needy[out] | (prev[out] == t), False)
-              + np.where(inn >= 0, self.needy[inn] | (prev[inn] == t), False))
+        cx = (
+            self.cx[t]
+            - np.where(out >= 0, self.needy[out] | (prev[out] == t), False)
+            + np.where(inn >= 0, self.needy[inn] | (prev[inn] == t), False)
+        )
         return val, cx == 0
 
     # construction -------------------------------------------------------------------------
@@ -582,8 +611,9 @@ class _Search:
             if nc < np.inf:
                 s.move(p, -1, t)
                 s.set_cost(t, nc)
-        self.insert(sorted((i for i in c.movable if s.slot_of[i] < 0),
-                           key=lambda i: (-c.votes[i], -len(c.wanted[i]), i)))
+        self.insert(
+            sorted((i for i in c.movable if s.slot_of[i] < 0), key=lambda i: (-c.votes[i], -len(c.wanted[i]), i))
+        )
 
     def insert(self, order: list[int], min_gain: float = 1e-9) -> set[int]:
         """Put each unscheduled proposal, in order, into the slot where it adds the most score (if
@@ -632,8 +662,9 @@ class _Search:
         return s.slot_of.copy()
 
     # local search -------------------------------------------------------------------------
-    def candidates(self, p: int, threshold: float = 1e-9, bounds: bool = True) -> tuple[
-            npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], IntArray, IntArray, IntArray]:
+    def candidates(
+        self, p: int, threshold: float = 1e-9, bounds: bool = True
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], IntArray, IntArray, IntArray]:
         """Every feasible move of p whose gain might exceed ``threshold``, as arrays
         (ub, bound, exact, kind, partner q, slot).
 
@@ -664,16 +695,29 @@ class _Search:
         ub_l: list[npt.NDArray[np.float64]] = []
         cols: list[list[IntArray]] = []  # kind, q, slot, then both sides' (slot, out, in)
 
-        def add(ub: npt.NDArray[np.float64], kind: int, q: IntArray | int, b: IntArray | int,
-                t1: IntArray | int, o1: IntArray | int, i1: IntArray | int,
-                t2: IntArray | int, o2: IntArray | int, i2: IntArray | int) -> None:
+        def add(
+            ub: npt.NDArray[np.float64],
+            kind: int,
+            q: IntArray | int,
+            b: IntArray | int,
+            t1: IntArray | int,
+            o1: IntArray | int,
+            i1: IntArray | int,
+            t2: IntArray | int,
+            o2: IntArray | int,
+            i2: IntArray | int,
+        ) -> None:
             """Keep the candidates whose bound passes; scalars stand for a column of one value."""
             keep = np.nonzero(ub > threshold)[0]
             n = len(keep)
             if n:
                 ub_l.append(ub[keep])
-                cols.append([np.full(n, x, dtype=np.int64) if isinstance(x, int) else x[keep]
-                             for x in (kind, q, b, t1, o1, i1, t2, o2, i2)])
+                cols.append(
+                    [
+                        np.full(n, x, dtype=np.int64) if isinstance(x, int) else x[keep]
+                        for x in (kind, q, b, t1, o1, i1, t2, o2, i2)
+                    ]
+                )
 
         if a >= 0:
             z1 = int(s.Z1[p, a])
@@ -905,8 +949,7 @@ def _finish(problem: Problem, c: _Compiled, rooms: _Rooms, slot_of: IntArray) ->
         heur = rooms.heuristic(t, members[t])
         simple = not any(c.needy[i] or c.prev_slot[i] == t for i in members[t] if i not in c.fixed)
         exact = heur if simple and heur is not None else rooms.exact(t, members[t])
-        best = exact if heur is None or (exact is not None and rooms.total(t, exact) <= rooms.total(t, heur)) \
-            else heur
+        best = exact if heur is None or (exact is not None and rooms.total(t, exact) <= rooms.total(t, heur)) else heur
         if best is None:  # cannot happen for states the search reaches; keep the slot empty rather than fail
             continue
         for i, r in best.items():
@@ -914,8 +957,14 @@ def _finish(problem: Problem, c: _Compiled, rooms: _Rooms, slot_of: IntArray) ->
     return out
 
 
-def solve(problem: Problem, *, time_limit: float = 2.0, seed: int = 0, max_iterations: int | None = None,
-          on_progress: Callable[[Progress], None] | None = None) -> Solution:
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 2.0,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Solution:
     """Best agenda found within the time limit (or iteration budget, which makes it deterministic).
 
     Greedy start, then iterated local search; always feasible, never worse than the greedy start.
@@ -1009,5 +1058,12 @@ def solve(problem: Problem, *, time_limit: float = 2.0, seed: int = 0, max_itera
     if on_progress is not None:
         on_progress(Progress(1.0, float(score), search.iterations, elapsed))
     start_value = int(start_score) if start_score == int(start_score) else start_score
-    return Solution(assignment=assignment, score=score, metrics=metrics, violations=violations,
-                    iterations=search.iterations, elapsed=elapsed, start_score=start_value)
+    return Solution(
+        assignment=assignment,
+        score=score,
+        metrics=metrics,
+        violations=violations,
+        iterations=search.iterations,
+        elapsed=elapsed,
+        start_score=start_value,
+    )

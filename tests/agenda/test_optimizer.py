@@ -102,28 +102,41 @@ def problem_to_instance(problem: Problem) -> dict[str, Any]:
     people = sorted({x for p in problem.proposals for x in (*p.voters, *p.facilitators)})
     props = []
     for p in problem.proposals:
-        d: dict[str, Any] = {"id": p.id, "facilitator": p.facilitators[0], "facilitators": list(p.facilitators),
-                             "voters": list(p.voters), "needs": sorted(p.needs),
-                             "unavailable_slots": sorted(p.unavailable_slots)}
+        d: dict[str, Any] = {
+            "id": p.id,
+            "facilitator": p.facilitators[0],
+            "facilitators": list(p.facilitators),
+            "voters": list(p.voters),
+            "needs": sorted(p.needs),
+            "unavailable_slots": sorted(p.unavailable_slots),
+        }
         if p.pinned is not None:
             d["pinned"] = list(p.pinned)
         props.append(d)
     w = problem.weights
     return {
-        "format": "edcamp-instance/v2", "name": "test",
+        "format": "edcamp-instance/v2",
+        "name": "test",
         "attendees": [{"id": i} for i in range(max(people, default=-1) + 1)],
         "proposals": props,
         "slots": [{"id": s.id, "label": s.label, "kind": s.kind, "locked": s.locked} for s in problem.slots],
-        "rooms": [{"id": r.id, "name": r.name, "capacity": r.capacity, "features": sorted(r.features)}
-                  for r in problem.rooms],
+        "rooms": [
+            {"id": r.id, "name": r.name, "capacity": r.capacity, "features": sorted(r.features)} for r in problem.rooms
+        ],
         "previous": {str(k): list(v) for k, v in problem.previous.items()},
         "weights": {"interest": w.interest, "overflow": w.overflow, "moved": w.moved},
     }
 
 
 @st.composite
-def problems(draw: st.DrawFn, max_proposals: int = 8, max_slots: int = 4, max_rooms: int = 4,
-             constrained: bool = True, people: int = 10) -> Problem:
+def problems(
+    draw: st.DrawFn,
+    max_proposals: int = 8,
+    max_slots: int = 4,
+    max_rooms: int = 4,
+    constrained: bool = True,
+    people: int = 10,
+) -> Problem:
     """Random small problems: kinds, features, needs, unavailability and shared facilitators.
 
     Pins and locked slots are added by the tests that need them (they can make problems infeasible).
@@ -133,26 +146,32 @@ def problems(draw: st.DrawFn, max_proposals: int = 8, max_slots: int = 4, max_ro
     n_props = draw(st.integers(0, max_proposals))
     kinds = ["breakout"] * n_slots
     if constrained:
-        kinds = [draw(st.sampled_from(["breakout", "breakout", "breakout", "plenary", "break"]))
-                 for _ in range(n_slots)]
+        kinds = [
+            draw(st.sampled_from(["breakout", "breakout", "breakout", "plenary", "break"])) for _ in range(n_slots)
+        ]
     slots = tuple(SlotInput(id=10 + t, kind=kinds[t], label=f"{9 + t}:00") for t in range(n_slots))
     feats = st.frozensets(st.sampled_from(FEATURES)) if constrained else st.just(frozenset[str]())
-    rooms = tuple(RoomInput(id=100 + r, capacity=draw(st.integers(1, 6)), features=draw(feats))
-                  for r in range(n_rooms))
+    rooms = tuple(RoomInput(id=100 + r, capacity=draw(st.integers(1, 6)), features=draw(feats)) for r in range(n_rooms))
     proposals = []
     for i in range(n_props):
         fac = draw(st.integers(0, people - 1))
         voters = draw(st.lists(st.integers(0, people - 1), max_size=7, unique=True))
         needs = draw(st.frozensets(st.sampled_from(FEATURES), max_size=1)) if constrained else frozenset()
-        unavailable = draw(st.frozensets(st.sampled_from([s.id for s in slots]), max_size=1)) \
-            if constrained else frozenset()
-        proposals.append(ProposalInput(id=1000 + i, facilitators=(fac,), voters=tuple(voters), needs=needs,
-                                       unavailable_slots=unavailable))
+        unavailable = (
+            draw(st.frozensets(st.sampled_from([s.id for s in slots]), max_size=1)) if constrained else frozenset()
+        )
+        proposals.append(
+            ProposalInput(
+                id=1000 + i, facilitators=(fac,), voters=tuple(voters), needs=needs, unavailable_slots=unavailable
+            )
+        )
     weights = Weights(10, draw(st.integers(0, 3)), 30) if constrained else Weights(10, 1, 0)
     return Problem(tuple(proposals), slots, rooms, {}, weights)
 
 
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
 def bounded(problem: Problem, seed: int = 0) -> Solution:
     """solve() with an iteration budget (deterministic) and a time limit that never binds."""
     return solve(problem, seed=seed, time_limit=60.0, max_iterations=150)
@@ -165,8 +184,12 @@ def with_fixed_part(problem: Problem, agenda: Mapping[int, tuple[int, int]], dat
     slots = tuple(SlotInput(s.id, s.kind, s.id in locked, s.label) for s in problem.slots)
     movable = sorted(pid for pid, (s, _r) in agenda.items() if s not in locked)
     pins = set(data.draw(st.sets(st.sampled_from(movable), max_size=2))) if movable else set()
-    proposals = tuple(ProposalInput(p.id, p.facilitators, p.voters, p.needs, p.unavailable_slots,
-                                    agenda[p.id] if p.id in pins else None) for p in problem.proposals)
+    proposals = tuple(
+        ProposalInput(
+            p.id, p.facilitators, p.voters, p.needs, p.unavailable_slots, agenda[p.id] if p.id in pins else None
+        )
+        for p in problem.proposals
+    )
     return Problem(proposals, slots, problem.rooms, dict(agenda), problem.weights)
 
 
@@ -179,6 +202,7 @@ def check_solution(problem: Problem, sol: Any) -> None:
 
 
 # --- properties on random instances ---------------------------------------------------------------
+
 
 @FAST
 @given(problems())
@@ -238,8 +262,7 @@ def test_known_small_optimum() -> None:
 
 
 def test_more_proposals_than_places_leaves_out_the_cheapest() -> None:
-    p = tuple(ProposalInput(i, (100 + i,), tuple(range(i * 10, i * 10 + n)))
-              for i, n in enumerate((5, 1, 4)))
+    p = tuple(ProposalInput(i, (100 + i,), tuple(range(i * 10, i * 10 + n))) for i, n in enumerate((5, 1, 4)))
     problem = Problem(p, (SlotInput(1),), (RoomInput(1, 5), RoomInput(2, 5)), weights=Weights(10, 1, 0))
     sol = bounded(problem)
     assert set(sol.assignment) == {0, 2}
@@ -255,8 +278,11 @@ def test_free_places_are_filled_even_without_gain() -> None:
 
 def test_progress_is_reported() -> None:
     seen: list[Progress] = []
-    problem = Problem(tuple(ProposalInput(i, (i,), (i + 1, i + 2)) for i in range(12)),
-                      tuple(SlotInput(s) for s in range(3)), tuple(RoomInput(r, 3) for r in range(3)))
+    problem = Problem(
+        tuple(ProposalInput(i, (i,), (i + 1, i + 2)) for i in range(12)),
+        tuple(SlotInput(s) for s in range(3)),
+        tuple(RoomInput(r, 3) for r in range(3)),
+    )
     sol = solve(problem, time_limit=60.0, max_iterations=200, on_progress=seen.append)
     assert seen and seen[-1].fraction == 1.0 and seen[-1].best_score == sol.score
     assert all(0.0 <= x.fraction <= 1.0 for x in seen)
@@ -273,11 +299,14 @@ def test_clash_report_explains_overlaps() -> None:
 
 # --- infeasible inputs ----------------------------------------------------------------------------
 
+
 def _base(**pin: Any) -> Problem:
     slots = (SlotInput(1, "plenary"), SlotInput(2), SlotInput(3))
     rooms = (RoomInput(10, 20, frozenset({"projector"})), RoomInput(11, 20))
-    props = [ProposalInput(100, (1,), (2, 3)), ProposalInput(101, (4,), (5,), needs=frozenset({"projector"}),
-                                                              unavailable_slots=frozenset({3}))]
+    props = [
+        ProposalInput(100, (1,), (2, 3)),
+        ProposalInput(101, (4,), (5,), needs=frozenset({"projector"}), unavailable_slots=frozenset({3})),
+    ]
     for pid, place in pin.items():
         i = int(pid[1:]) - 100
         old = props[i]
@@ -285,14 +314,17 @@ def _base(**pin: Any) -> Problem:
     return Problem(tuple(props), slots, rooms)
 
 
-@pytest.mark.parametrize(("pins", "message"), [
-    ({"p100": (2, 10), "p101": (2, 10)}, "already taken by proposal 100"),
-    ({"p100": (1, 10)}, "plenary"),
-    ({"p101": (2, 11)}, "lacks projector"),
-    ({"p101": (3, 10)}, "unavailable"),
-    ({"p100": (9, 10)}, "unknown slot 9"),
-    ({"p100": (2, 99)}, "unknown room 99"),
-])
+@pytest.mark.parametrize(
+    ("pins", "message"),
+    [
+        ({"p100": (2, 10), "p101": (2, 10)}, "already taken by proposal 100"),
+        ({"p100": (1, 10)}, "plenary"),
+        ({"p101": (2, 11)}, "lacks projector"),
+        ({"p101": (3, 10)}, "unavailable"),
+        ({"p100": (9, 10)}, "unknown slot 9"),
+        ({"p100": (2, 99)}, "unknown room 99"),
+    ],
+)
 def test_infeasible_pins_name_the_proposal(pins: dict[str, tuple[int, int]], message: str) -> None:
     with pytest.raises(InfeasibleProblem, match=message) as info:
         bounded(_base(**pins))
@@ -301,8 +333,9 @@ def test_infeasible_pins_name_the_proposal(pins: dict[str, tuple[int, int]], mes
 
 def test_locked_slot_conflicts_are_infeasible() -> None:
     base = _base(p100=(3, 11))
-    locked = Problem(base.proposals, (base.slots[0], SlotInput(2), SlotInput(3, locked=True)), base.rooms,
-                     previous={100: (3, 10)})
+    locked = Problem(
+        base.proposals, (base.slots[0], SlotInput(2), SlotInput(3, locked=True)), base.rooms, previous={100: (3, 10)}
+    )
     with pytest.raises(InfeasibleProblem, match="proposal 100"):
         bounded(locked)
     gone = Problem(base.proposals[1:], locked.slots, base.rooms, previous={100: (3, 10)})
@@ -319,8 +352,12 @@ def test_two_pins_with_one_facilitator_in_a_slot_are_infeasible() -> None:
 
 def test_locked_slot_keeps_previous_agenda_exactly() -> None:
     props = tuple(ProposalInput(i, (i,), (10 + i, 20 + i)) for i in range(4))
-    problem = Problem(props, (SlotInput(1, locked=True), SlotInput(2)), (RoomInput(1, 5), RoomInput(2, 5)),
-                      previous={0: (1, 2), 3: (2, 1)})
+    problem = Problem(
+        props,
+        (SlotInput(1, locked=True), SlotInput(2)),
+        (RoomInput(1, 5), RoomInput(2, 5)),
+        previous={0: (1, 2), 3: (2, 1)},
+    )
     sol = bounded(problem)
     assert {k: v for k, v in sol.assignment.items() if v[0] == 1} == {0: (1, 2)}
     assert hard_violations(problem, sol.assignment) == []
@@ -328,9 +365,14 @@ def test_locked_slot_keeps_previous_agenda_exactly() -> None:
 
 # --- parsing --------------------------------------------------------------------------------------
 
-V1 = {"format": "edcamp-instance/v1", "name": "t", "attendees": [{"id": 0}, {"id": 1}],
-      "proposals": [{"id": 0, "title": "a", "facilitator": 0, "voters": [1]}],
-      "slots": [{"id": 0, "label": "09:00"}], "rooms": [{"id": 0, "name": "R", "capacity": 10}]}
+V1 = {
+    "format": "edcamp-instance/v1",
+    "name": "t",
+    "attendees": [{"id": 0}, {"id": 1}],
+    "proposals": [{"id": 0, "title": "a", "facilitator": 0, "voters": [1]}],
+    "slots": [{"id": 0, "label": "09:00"}],
+    "rooms": [{"id": 0, "name": "R", "capacity": 10}],
+}
 
 
 def test_parse_v1_defaults() -> None:
@@ -355,15 +397,23 @@ def test_parse_v2_fields() -> None:
     assert p.previous == {0: (0, 0)} and p.weights == Weights(5, 2, 7)
 
 
-@pytest.mark.parametrize("doc", [[], {"format": "nope"}, {"format": "edcamp-instance/v1"},
-                                 {**V1, "proposals": [{"id": 0, "voters": [1]}]},
-                                 {**V1, "rooms": [{"id": 0, "capacity": "big"}]}])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        [],
+        {"format": "nope"},
+        {"format": "edcamp-instance/v1"},
+        {**V1, "proposals": [{"id": 0, "voters": [1]}]},
+        {**V1, "rooms": [{"id": 0, "capacity": "big"}]},
+    ],
+)
 def test_parse_rejects_malformed(doc: Any) -> None:
     with pytest.raises(ValueError):
         problem_from_instance(doc)
 
 
 # --- CLI ------------------------------------------------------------------------------------------
+
 
 def test_cli_prints_solution_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "i.json"
@@ -386,25 +436,46 @@ def test_cli_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_cli_module_entry_point(tmp_path: Path) -> None:
     path = tmp_path / "i.json"
     path.write_text(json.dumps(V1))
-    res = subprocess.run([sys.executable, "-m", "agenda.optimizer.cli", str(path), "--max-iterations", "5"],
-                         capture_output=True, text=True, cwd=REPO, check=False,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    res = subprocess.run(
+        [sys.executable, "-m", "agenda.optimizer.cli", str(path), "--max-iterations", "5"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["score"] == 20
 
 
 # --- agreement with the independent evaluator -----------------------------------------------------
 
+
 def test_cli_output_scores_the_same_with_evaluate_py(tmp_path: Path) -> None:
     shared = shared_dir()
     for name in ("small", "small-constrained", "small-resolve"):
         out = tmp_path / f"{name}.json"
-        assert cli_main([str(shared / "instances" / f"{name}.json"), "--max-iterations", "300",
-                         "--time-limit", "60", "-o", str(out)]) == 0
+        assert (
+            cli_main(
+                [
+                    str(shared / "instances" / f"{name}.json"),
+                    "--max-iterations",
+                    "300",
+                    "--time-limit",
+                    "60",
+                    "-o",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         mine = json.loads(out.read_text())
-        res = subprocess.run([sys.executable, str(shared / "evaluate.py"),
-                              str(shared / "instances" / f"{name}.json"), str(out)],
-                             capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            [sys.executable, str(shared / "evaluate.py"), str(shared / "instances" / f"{name}.json"), str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         theirs = json.loads(res.stdout)
         assert theirs["feasible"] and mine["violations"] == []
         assert theirs["Z"] == mine["score"]
@@ -434,16 +505,25 @@ def test_evaluate_agrees_with_evaluate_py(shared_evaluate: ModuleType, problem: 
     pids = [p.id for p in problem.proposals]
     chosen = data.draw(st.lists(st.sampled_from(pids), unique=True)) if pids else []
     assignment = {pid: data.draw(places) for pid in chosen}
-    previous = {pid: data.draw(places) for pid in data.draw(st.lists(st.sampled_from(pids), unique=True))} \
-        if pids else {}
+    previous = (
+        {pid: data.draw(places) for pid in data.draw(st.lists(st.sampled_from(pids), unique=True))} if pids else {}
+    )
     locked = data.draw(st.sets(st.sampled_from([s.id for s in problem.slots])))
-    pins = {pid: data.draw(places) for pid in data.draw(st.lists(st.sampled_from(pids), unique=True, max_size=2))} \
-        if pids else {}
+    pins = (
+        {pid: data.draw(places) for pid in data.draw(st.lists(st.sampled_from(pids), unique=True, max_size=2))}
+        if pids
+        else {}
+    )
     problem = Problem(
-        tuple(ProposalInput(p.id, p.facilitators, p.voters, p.needs, p.unavailable_slots, pins.get(p.id))
-              for p in problem.proposals),
+        tuple(
+            ProposalInput(p.id, p.facilitators, p.voters, p.needs, p.unavailable_slots, pins.get(p.id))
+            for p in problem.proposals
+        ),
         tuple(SlotInput(s.id, s.kind, s.id in locked, s.label) for s in problem.slots),
-        problem.rooms, previous, problem.weights)
+        problem.rooms,
+        previous,
+        problem.weights,
+    )
     score, metrics, violations = evaluate(problem, assignment)
     theirs = ev.evaluate(ev.Inst(problem_to_instance(problem)), assignment)
     assert score == theirs["Z"]

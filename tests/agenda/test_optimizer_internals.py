@@ -23,15 +23,23 @@ def problems(draw: st.DrawFn) -> Problem:
     """Random problems with needs, unavailability, shared facilitators and a previous agenda."""
     n_slots, n_rooms, n_props = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(2, 12))
     slots = tuple(SlotInput(t, draw(st.sampled_from(["breakout", "breakout", "plenary"]))) for t in range(n_slots))
-    rooms = tuple(RoomInput(r, draw(st.integers(1, 6)), draw(st.frozensets(st.sampled_from(FEATURES))))
-                  for r in range(n_rooms))
-    props = tuple(ProposalInput(i, (draw(st.integers(0, 7)),),
-                                tuple(draw(st.lists(st.integers(0, 11), max_size=6, unique=True))),
-                                draw(st.frozensets(st.sampled_from(FEATURES), max_size=1)),
-                                draw(st.frozensets(st.integers(0, n_slots - 1), max_size=1)))
-                  for i in range(n_props))
-    previous = {i: (draw(st.integers(0, n_slots - 1)), draw(st.integers(0, n_rooms - 1)))
-                for i in draw(st.lists(st.integers(0, n_props - 1), unique=True, max_size=4))}
+    rooms = tuple(
+        RoomInput(r, draw(st.integers(1, 6)), draw(st.frozensets(st.sampled_from(FEATURES)))) for r in range(n_rooms)
+    )
+    props = tuple(
+        ProposalInput(
+            i,
+            (draw(st.integers(0, 7)),),
+            tuple(draw(st.lists(st.integers(0, 11), max_size=6, unique=True))),
+            draw(st.frozensets(st.sampled_from(FEATURES), max_size=1)),
+            draw(st.frozensets(st.integers(0, n_slots - 1), max_size=1)),
+        )
+        for i in range(n_props)
+    )
+    previous = {
+        i: (draw(st.integers(0, n_slots - 1)), draw(st.integers(0, n_rooms - 1)))
+        for i in draw(st.lists(st.integers(0, n_props - 1), unique=True, max_size=4))
+    }
     return Problem(props, slots, rooms, previous, Weights(10, draw(st.integers(0, 2)), draw(st.integers(0, 30))))
 
 
@@ -96,14 +104,15 @@ def test_rollback_restores_the_state(problem: Problem, seed: int) -> None:
     assert np.array_equal(s.Z0, before[2]) and s.cost == before[3] and s.score() == before[4]
     tables = [x.copy() for x in (search.Vm, search.PS0, search.PSup, search.PSdn, search.pos, search.cx)]
     search.refresh_all()  # refreshing only the touched slots must have been enough
-    for old, new in zip(tables, (search.Vm, search.PS0, search.PSup, search.PSdn, search.pos, search.cx),
-                        strict=True):
+    for old, new in zip(tables, (search.Vm, search.PS0, search.PSup, search.PSdn, search.pos, search.cx), strict=True):
         assert np.array_equal(old, new)
 
 
 def test_state_score_matches_evaluate() -> None:
-    props = tuple(ProposalInput(i, (i % 5,), tuple(range(i, i + 4)), frozenset({"projector"}) if i % 4 == 0
-                                else frozenset()) for i in range(14))
+    props = tuple(
+        ProposalInput(i, (i % 5,), tuple(range(i, i + 4)), frozenset({"projector"}) if i % 4 == 0 else frozenset())
+        for i in range(14)
+    )
     rooms = (RoomInput(0, 3, frozenset({"projector"})), RoomInput(1, 5), RoomInput(2, 2, frozenset({"projector"})))
     problem = Problem(props, tuple(SlotInput(t) for t in range(4)), rooms, {1: (0, 1), 2: (3, 2)}, Weights(10, 2, 30))
     search = _search(problem, 0)
@@ -126,8 +135,9 @@ def test_min_cost_assignment_matches_brute_force(n: int, extra: int, data: st.Da
     m = n + extra
     cells = st.one_of(st.integers(0, 20).map(float), st.just(FORBIDDEN))
     cost = np.array([[data.draw(cells) for _ in range(m)] for _ in range(n)])
-    best = min((sum(cost[i, c] for i, c in enumerate(cols)) for cols in itertools.permutations(range(m), n)),
-               default=0.0)
+    best = min(
+        (sum(cost[i, c] for i, c in enumerate(cols)) for cols in itertools.permutations(range(m), n)), default=0.0
+    )
     cols = min_cost_assignment(cost)
     if best >= FORBIDDEN:
         assert cols is None

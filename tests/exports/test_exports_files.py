@@ -261,7 +261,7 @@ def test_digest_lists_sessions_and_labels_missing_notes(berlin: Scenario) -> Non
     md = get_ok(sc, f"/e/{sc.slug}/export/digest.md")
     assert md.headers["content-type"] == "text/markdown; charset=utf-8"
     html = get_ok(sc, f"/e/{sc.slug}/export/digest.html").text
-    assert "No notes source is connected yet" in md.text and "No notes source is connected yet" in html
+    assert "No notes were taken for this session" in md.text and "No notes were taken for this session" in html
     for s in sc.agenda["sessions"]:
         assert f"{s['room_name']}" in html
         assert f"check-in counts will replace this once attendance is recorded): {s['voters']}" in md.text.replace(

@@ -53,7 +53,8 @@ class EventController(Controller):
     dependencies = EVENT_DEPENDENCIES
 
     @post("/", status_code=201, summary="Create an event; the organizer key is shown only in this answer")
-    async def create_event(self, data: JSONBody[EventCreate]) -> EventCreated:
+    async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventCreate]) -> EventCreated:
+        await ratelimit.check("create_event", address=client_address(request))
         event, organizer, key = await services.create_event(data)
         join_link, board_url = links(event.slug, event.join_code)
         return EventCreated(

@@ -25,6 +25,7 @@ from unconf.events.schemas import (
     PhaseChange,
 )
 from unconf.tables import Event, Participant
+from unconf.tiers import check_participant_limit
 from unconf.tokens import hash_token, new_join_code, new_token
 from unconf.validation import (
     SLUG_PATTERN,
@@ -248,7 +249,9 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
         token_hash=hash_token(token),
         created_at=utcnow(),
     )
-    await participant.save()
+    async with write_transaction():
+        await check_participant_limit(event)  # the tier's limit, checked and taken in one transaction
+        await participant.save()
     await realtime.publish(event.slug, "participant.joined", participant_public(participant))
     return Joined(participant=participant_private(participant), token=token)
 

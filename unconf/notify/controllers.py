@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -95,4 +95,4 @@ class NotifyController(Controller):
         return await services.broadcast(event, data)
 
 
-NOTIFY_HANDLERS = [WebhookController, NotifyController]
+NOTIFY_HANDLERS: list[Any] = [WebhookController, NotifyController]

@@ -172,4 +172,4 @@ async def invite_submit(
     return response
 
 
-PEOPLE_HANDLERS = [RegistrantController, InvitationController, invite_page, invite_submit]
+PEOPLE_HANDLERS: list[Any] = [RegistrantController, InvitationController, invite_page, invite_submit]

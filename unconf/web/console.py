@@ -23,6 +23,8 @@ from rooms import services as room_services
 from rooms.schemas import RoomCreate, RoomPatch
 from sessions import services as proposal_services
 from sessions.schemas import MergeRequest
+from unconf import ratelimit
+from unconf.auth import client_address
 from unconf.errors import DomainError, NotFound, ValidationFailed
 from unconf.events import services as event_services
 from unconf.events.controllers import links, token_cookie
@@ -129,6 +131,7 @@ async def new_event_form() -> Template:
 @post("/new", name="new_event", status_code=200)
 async def new_event(request: Request[Any, Any, Any]) -> Template:
     """Event, rooms and slots from one form; the organizer is signed in on this browser straight away."""
+    await ratelimit.check("create_event", address=client_address(request))
     fields = await form_fields(request)
     keys = ("title", "organizer_name", "start_date", "timezone", "rooms", "slots", "dots", "open_now")
     values = {k: fields.get(k, "").strip() if k != "slots" else fields.get(k, "") for k in keys}

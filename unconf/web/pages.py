@@ -423,3 +423,16 @@ PAGE_HANDLERS: list[Any] = [
         include_in_schema=False,
     )
 ]
+
+
+async def session_page(request: Request[Any, Any, Any], event: Event, proposal_id: int) -> Template:
+    """One session: what, who, when and where, with its video, notes and calendar links."""
+    me = await viewer_or_none(request, event)
+    proposal = await proposal_services.read_proposal(event, proposal_id)
+    session: SessionOut | None = None
+    try:
+        agenda = await agenda_services.read_agenda(event)
+        session = next((s for s in agenda.sessions if s.proposal_id == proposal_id), None)
+    except NotFound:
+        pass
+    return page("session.html", base_context(request, event, me, proposal=proposal, s=session, nav="agenda"))

@@ -1,0 +1,118 @@
+"""HTTP for video settings, check-ins, occupancy, usage and tiers: thin, the rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody
+
+from rooms import links, metering, presence
+from rooms.schemas import ErrorOut, OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
+from unconf import tiers
+from unconf.auth import EVENT_DEPENDENCIES
+from unconf.tables import Event, Participant
+
+PAID_ONLY = {
+    402: ResponseSpec(
+        data_container=ErrorOut,
+        description="The event's tier does not include this (`field` names the feature or provider)",
+    )
+}
+
+
+class VideoController(Controller):
+    path = "/api/v1/events/{slug:str}/video"
+    tags = ["video"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/", summary="The event's video provider (organizers; secrets are never shown)")
+    async def read_video(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
+    ) -> VideoSettingsOut:
+        return await links.read_settings(event)
+
+    @put("/", summary="Choose the video provider and its settings (organizers)", responses=PAID_ONLY)
+    async def update_video(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[VideoSettingsIn]
+    ) -> VideoSettingsOut:
+        return await links.update_settings(event, data)
+
+    @get("/links", summary="Public join URLs per session (they redirect each person to their own link)")
+    async def video_links(self, event: NamedDependency[Event]) -> dict[str, str]:
+        return {str(k): v for k, v in (await links.session_links(event.id)).items()}
+
+
+class PresenceController(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["presence"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/occupancy", summary="Who is in which room now, against capacity; joins per session")
+    async def read_occupancy(self, event: NamedDependency[Event]) -> OccupancyOut:
+        return await presence.occupancy(event)
+
+    @post("/sessions/{proposal_id:int}/checkin", status_code=200, summary="Check into a session (moves you there)")
+    async def check_in_session(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> PresenceOut:
+        return await presence.check_in(event, participant, proposal_id)
+
+    @post("/main/checkin", status_code=200, summary="Check into the main room")
+    async def check_in_main(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant]
+    ) -> PresenceOut:
+        return await presence.check_in(event, participant, None)
+
+    @get("/presence", summary="Where I am checked in or joined now (null: nowhere)")
+    async def read_presence(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant]
+    ) -> PresenceOut | None:
+        return await presence.where_am_i(event, participant)
+
+    @delete("/presence", status_code=204, summary="Check out")
+    async def check_out(self, event: NamedDependency[Event], participant: NamedDependency[Participant]) -> None:
+        await presence.check_out(event, participant)
+
+
+class UsageController(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["usage"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get(
+        "/usage",
+        summary="Video person-minutes per session and their price (organizers, paid tier)",
+        responses=PAID_ONLY,
+    )
+    async def read_usage(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> UsageOut:
+        return await metering.usage(event)
+
+    @get(
+        "/usage.csv",
+        summary="The usage report as CSV (organizers, paid tier)",
+        media_type="text/csv",
+        responses=PAID_ONLY,
+    )
+    async def usage_csv(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> Response[str]:
+        report = await metering.usage(event)
+        return Response(
+            metering.usage_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{event.slug}-usage.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+@get("/api/v1/tiers", tags=["tiers"], summary="What each tier includes (tiers are data)", media_type=MediaType.JSON)
+async def list_tiers() -> list[dict[str, Any]]:
+    import msgspec
+
+    return [msgspec.to_builtins(t) for t in tiers.tiers_out()]
+
+
+ROOM_API_HANDLERS: list[Any] = [VideoController, PresenceController, UsageController, list_tiers]
