@@ -13,7 +13,7 @@ import itertools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from agenda.schemas import AutopilotOut, AutopilotSet, BuildRequest
@@ -21,16 +21,11 @@ from agenda.tables import Autopilot
 from unconf import realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
 from unconf.tables import Event
+from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, parse_datetime, utcnow
 
 log = logging.getLogger("unconf.autopilot")
 TICK_SECONDS = 1.0
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _next_step(row: Autopilot, phase: str) -> str | None:

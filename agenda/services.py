@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC
 
 import anyio.to_thread
+import msgspec
 
 from agenda import optimizer
-from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut
+from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut, SlotOut
 from agenda.slots import get_slot, local, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, TimeSlot
 from rooms.links import assign_video_links, session_links
@@ -22,6 +23,7 @@ from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.events.services import require_phase
 from unconf.tables import Event
+from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, utcnow
 from voting.tables import Vote
 
@@ -368,12 +370,6 @@ async def list_versions(event: Event) -> list[AgendaVersionOut]:
     ]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.Problem | None = None) -> AgendaOut:
     tz = check_timezone(event.timezone)
     slots = {s.id: s for s in await slot_rows(event)}
@@ -439,11 +435,6 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
         unscheduled=unscheduled,
         clashes=clashes,
     )
-
-
-import msgspec  # noqa: E402  (appended by the web pages; kept below the original module)
-
-from agenda.schemas import SlotOut  # noqa: E402
 
 
 class MySlot(msgspec.Struct, kw_only=True):

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from exports.render import render_template
-from sessions.notes import latest_notes_by_proposal
 from exports.schedule import Item, Schedule
+from sessions.notes import latest_notes_by_proposal
 
 # A notes source returns proposal id -> notes (plain text) for an event id.
 NotesSource = Callable[[int], Awaitable[dict[int, list[str]]]]

@@ -24,7 +24,7 @@ from sessions.tables import Proposal
 from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.tables import Event
-from unconf.validation import check_timezone, utcnow
+from unconf.validation import aware, check_timezone, utcnow
 
 # Fixed for ever: changing it would change every guid that apps have stored.
 GUID_NAMESPACE = uuid.UUID("6f1e4c1a-5d0b-5e8a-9a57-2f6f0c3d9b41")
@@ -42,10 +42,6 @@ def room_guid(slug: str, room_id: int) -> uuid.UUID:
 
 def person_guid(slug: str, participant_id: int) -> uuid.UUID:
     return uuid.uuid5(GUID_NAMESPACE, f"person/{slug}/{participant_id}")
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

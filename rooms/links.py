@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -25,7 +25,7 @@ from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
 from unconf.settings import get_settings
 from unconf.tables import Event, Participant
-from unconf.validation import check_id, utcnow
+from unconf.validation import aware, check_id, utcnow
 
 log = logging.getLogger("unconf.video")
 
@@ -42,12 +42,6 @@ class VideoUnavailable(DomainError):
 
 def session_key(proposal_id: int) -> str:
     return f"s:{proposal_id}"
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def join_path(slug: str, proposal_id: int | None) -> str:

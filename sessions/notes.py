@@ -7,7 +7,7 @@ Markdown is rendered with raw HTML disabled (markdown-it-py), so notes cannot in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ from unconf.database import write_transaction
 from unconf.errors import Conflict, ErrorBody, NotFound
 from unconf.settings import get_settings
 from unconf.tables import Event, Participant
+from unconf.validation import aware as _aware
 from unconf.validation import clean_text, utcnow
 
 MAX_NOTES = 50_000
@@ -82,10 +83,6 @@ def render_markdown(text: str) -> str:
 
 def notes_url(slug: str, proposal_id: int) -> str:
     return f"{get_settings().public_url}/e/{slug}/s/{proposal_id}/notes"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def _author_names(ids: set[int]) -> dict[int, str]:

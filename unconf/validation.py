@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from unconf.errors import ValidationFailed
@@ -16,6 +17,17 @@ _TAG = re.compile(r"^[\w][\w .+#-]{0,39}$", re.UNICODE)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC times; make them explicit so comparisons and offsets are right."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def clean_text(value: str, field: str, *, max_length: int, multiline: bool = False, required: bool = True) -> str:

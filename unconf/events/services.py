@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from piccolo.query.functions.aggregate import Sum
@@ -37,6 +37,7 @@ from unconf.validation import (
     slugify,
     utcnow,
 )
+from unconf.validation import aware as _aware
 
 ORGANIZER = "organizer"
 ATTENDEE = "attendee"
@@ -61,12 +62,6 @@ def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
         ),
         join_code=event.join_code if with_join_code else None,
     )
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _local(value: datetime | None, timezone: str) -> datetime | None:

@@ -23,7 +23,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
 
 from unconf.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -41,6 +40,7 @@ from unconf.notify.schemas import (
 from unconf.notify.tables import Outbox, OutboxAttempt, WebhookEndpoint
 from unconf.settings import get_settings
 from unconf.tables import Event, Participant
+from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, clean_text, utcnow
 
 log = logging.getLogger("unconf.notify")
@@ -57,12 +57,6 @@ PHASE_NOTICES = {"proposals": "proposals.open", "voting": "voting.open", "closed
 # Notice type -> email message kind (only these notices reach people's inboxes).
 EMAIL_FOR_NOTICE = {"voting.open": "voting.open", "agenda.published": "agenda.published", "event.closed": "digest"}
 BROADCASTS = {"voting_open": "voting.open", "agenda_published": "agenda.published", "digest": "event.closed"}
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _dumps(value: Any) -> str:
@@ -587,7 +581,7 @@ async def post_webhook(row: Outbox) -> Outcome:
             response = await http.post(endpoint.url, content=body, headers=headers)
     except TimeoutError:
         return Outcome(False, note=f"no answer within {WEBHOOK_TIMEOUT:.0f} seconds")
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # a receiver that drops the connection can trip the HTTP client itself: a failed try
         return Outcome(False, note=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:
         return Outcome(True, code=response.status_code)

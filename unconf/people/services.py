@@ -13,7 +13,7 @@ import hmac
 import io
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import msgspec
 
@@ -38,6 +38,7 @@ from unconf.people.tables import Registrant
 from unconf.settings import get_settings
 from unconf.tables import Event, Participant
 from unconf.tokens import hash_token, new_token
+from unconf.validation import aware as _aware
 from unconf.validation import utcnow
 
 log = logging.getLogger("unconf.people")
@@ -282,12 +283,6 @@ async def revoke_invitation(event: Event, participant_id: int, *, sign_out: bool
 
     await cancel_invitations(participant.id)
     return (await invitation_statuses(event, participant_id=participant.id))[0]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def redeem(event: Event, code: str) -> tuple[Participant, str]:

@@ -14,7 +14,8 @@ from unconf.errors import NotFound
 from unconf.events import services as event_services
 from unconf.settings import get_settings
 from unconf.tables import Event
-from unconf.web.common import PHASE_LABELS, aware, event_tz, join_url, local_now, qr_svg, short_url
+from unconf.validation import aware
+from unconf.web.common import PHASE_LABELS, event_tz, join_url, local_now, qr_svg, short_url
 
 PROPOSALS_PER_PAGE = 12
 ROOMS_PER_PAGE = 6

@@ -171,14 +171,6 @@ def fmt_time(value: datetime | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
-def aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 _TITLES = {
     400: "That did not work",
     401: "Please join first",

@@ -21,13 +21,13 @@ from unconf.events import services as event_services
 from unconf.events.controllers import token_cookie
 from unconf.events.schemas import JoinRequest
 from unconf.tables import Event, Participant
+from unconf.validation import aware
 from unconf.web import board as board_pages
 from unconf.web import console
 from unconf.web.common import (
     PAGE_EXCEPTION_HANDLERS,
     PHASE_HINTS,
     PHASE_LABELS,
-    aware,
     clear_flash,
     clear_token,
     event_tz,
