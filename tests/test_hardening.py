@@ -91,3 +91,48 @@ def test_no_acknowledged_vote_is_lost_to_sigkill(tmp_path: Path) -> None:
                 assert stored.get(pid) == dots or landed_later, f"acknowledged vote {pid}={dots} of {me['id']} lost"
     finally:
         again.stop()
+
+
+def test_a_failed_publish_leaves_the_published_agenda_intact(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.helpers import FUTURE_DAY, setup_rooms_and_slots
+
+    db = tmp_path / "publish.sqlite"
+    srv = start_server(f"sqlite:///{db}", tmp_path)
+    try:
+        ev = make_event(srv, start_date=FUTURE_DAY)
+        setup_rooms_and_slots(ev, [30, 20], breakouts=2, day=FUTURE_DAY)
+        ev.phase("proposals")
+        client, _ = ev.join("P")
+        ids = [client.post(ev.url("/proposals"), json={"title": f"T{i}"}).json()["id"] for i in range(3)]
+        ev.phase("voting")
+        ev.organizer.post(ev.url("/agenda/build"), json={})
+        first = ev.organizer.post(ev.url("/agenda/publish")).json()
+        late = client.post(ev.url("/proposals"), json={"title": "Late"})
+        assert late.status_code == 409  # proposals are closed; the organizer adds one instead
+        extra = ev.organizer.post(ev.url("/proposals"), json={"title": "Added by the organizer"}).json()
+        assert ev.organizer.post(ev.url("/agenda/build"), json={}).status_code == 201
+        # The disk refuses part-way through publishing: the version row is already updated when
+        # marking proposals as scheduled fails.
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "CREATE TRIGGER refuse_publish BEFORE UPDATE OF status ON proposal "
+                "WHEN NEW.status = 'scheduled' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        failed = ev.organizer.post(ev.url("/agenda/publish"))
+        assert failed.status_code == 500 and failed.json()["error"] == "internal_error"
+        with srv.client() as anon:
+            current = anon.get(ev.url("/agenda")).json()
+            assert current["version"] == 1 and current["sessions"] == first["sessions"]
+            assert [v["version"] for v in anon.get(ev.url("/agenda/versions")).json()] == [1]
+            statuses = {p["id"]: p["status"] for p in anon.get(ev.url("/proposals")).json()}
+        # Exactly what version 1 placed is scheduled (one facilitator fits once per slot), nothing more.
+        placed = {s["proposal_id"] for s in first["sessions"]}
+        assert {i for i in ids if statuses[i] == "scheduled"} == placed and statuses[extra["id"]] == "proposed"
+        assert ev.organizer.get(ev.url("/agenda/draft")).status_code == 200, "the draft is still there to retry"
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER refuse_publish")
+        assert ev.organizer.post(ev.url("/agenda/publish")).json()["version"] == 2
+    finally:
+        srv.stop()
