@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def fresh_postgres_database() -> str:
             await conn.close()
 
     try:
-        asyncio.run(create())
+        # In a thread of its own: the caller may already run an event loop (Playwright's sync API does).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, create()).result()
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         _unavailable("PostgreSQL at " + POSTGRES_ADMIN.rsplit("@", 1)[-1], str(exc))
     return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
