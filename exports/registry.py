@@ -5,6 +5,7 @@ Each exporter turns an event into bytes plus what HTTP caching needs; none of th
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
@@ -33,8 +34,8 @@ class Rendered:
     private: bool = False
 
 
-class Exporter:
-    """One downloadable format. Subclasses set the class attributes and implement ``render``."""
+class Exporter(ABC):
+    """One downloadable format. Subclasses set the class attributes and implement ``body``."""
 
     identifier: ClassVar[str]
     verbose_name: ClassVar[str]
@@ -45,8 +46,8 @@ class Exporter:
     def filename(self, event: Event) -> str:
         return f"{event.slug}-{self.identifier}"
 
-    async def body(self, ctx: ExportContext) -> tuple[bytes, datetime | None]:
-        raise NotImplementedError
+    @abstractmethod
+    async def body(self, ctx: ExportContext) -> tuple[bytes, datetime | None]: ...
 
     async def render(self, ctx: ExportContext) -> Rendered:
         body, modified = await self.body(ctx)
@@ -63,8 +64,8 @@ class Exporter:
 class ScheduleExporter(Exporter):
     """Exporters of the published agenda: 404 until one is published."""
 
-    def from_schedule(self, schedule: Schedule, ctx: ExportContext) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def from_schedule(self, schedule: Schedule, ctx: ExportContext) -> bytes: ...
 
     async def body(self, ctx: ExportContext) -> tuple[bytes, datetime | None]:
         schedule = await load_schedule(ctx.event)
