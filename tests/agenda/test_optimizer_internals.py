@@ -108,6 +108,59 @@ def test_rollback_restores_the_state(problem: Problem, seed: int) -> None:
         assert np.array_equal(old, new)
 
 
+def _reference_pair_table(search: _Search) -> np.ndarray:
+    """G from its definition: people wanting both p and q who want nothing else in p's slot."""
+    c, s = search.c, search.s
+    G = np.zeros((c.P, c.P))
+    for p in range(c.P):
+        t = int(s.slot_of[p])
+        if t < 0:
+            continue
+        alone = c.M[:, p] & (s.N[:, t] == 1)
+        G[p] = (c.M[alone] & (np.arange(c.P) != p)).sum(0)
+    return G
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(), st.integers(0, 3))
+def test_tabu_neighbourhood_gains_are_exact_and_moves_feasible(problem: Problem, seed: int) -> None:
+    """Every move the tabu walk considers: its bound holds, applying it changes the score by exactly
+    its gain and keeps the hard constraints; the incrementally kept G matches its definition."""
+    search = _search(problem, seed)
+    c, s = search.c, search.s
+    rng = np.random.default_rng(seed)
+    search.tabu_setup()
+    for _ in range(5):
+        ub, kind, P_, Q_, to_p, _to_q = search.neighbourhood()
+        assert np.array_equal(search.G, _reference_pair_table(search))
+        v1, v2, exact = search.room_bounds(kind, P_, Q_, to_p)
+        doable = []
+        for k in range(len(ub)):
+            b = int(to_p[k]) if to_p[k] < c.T else -1
+            gain, new = search.exact_gain(int(P_[k]), int(kind[k]), int(Q_[k]), b, float(ub[k]))
+            if gain == -np.inf:
+                continue  # rooms cannot be matched: never applied
+            assert gain <= ub[k] - v1[k] - v2[k] + 1e-9
+            if exact[k]:
+                assert gain == pytest.approx(ub[k] - v1[k] - v2[k])
+            before = s.score()
+            s.checkpoint()
+            search.apply(int(P_[k]), int(kind[k]), int(Q_[k]), b, new)
+            assert s.score() == pytest.approx(before + gain)
+            for t in range(c.T):
+                members = sorted(s.members[t])
+                assert all(c.allowed[i, t] or i in c.fixed for i in members)
+                assert not any(c.FC[i, j] for i in members for j in members if i != j)
+            for t in s.rollback():
+                search.refresh(t)
+            s.log = None
+            doable.append((k, b, new))
+        if not doable:
+            break
+        k, b, new = doable[int(rng.integers(len(doable)))]
+        search.tabu_apply(int(P_[k]), int(kind[k]), int(Q_[k]), b, new)
+
+
 def test_state_score_matches_evaluate() -> None:
     props = tuple(
         ProposalInput(i, (i % 5,), tuple(range(i, i + 4)), frozenset({"projector"}) if i % 4 == 0 else frozenset())
