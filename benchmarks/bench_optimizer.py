@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 met = f"{good}/{len(runs)}"
         if len(runs) > 1:
             counts = sorted(Counter(zs).items())
-            spreads.append(f"{f.stem}: " + ", ".join(f"{zz} ({n} runs)" for zz, n in counts))
+            spreads.append(f"{f.stem}: " + ", ".join(f"{zz} ({n} run{'s' if n > 1 else ''})" for zz, n in counts))
         wall = max(float(r["wall"]) for r in runs)
         limit = "default" if st["limit"] is None else f"{st['limit']:.2f}"
         size = f"{st['people']}/{st['P']}/{st['T']}x{st['R']}"

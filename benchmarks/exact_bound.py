@@ -42,11 +42,11 @@ from agenda.optimizer import Problem, evaluate, problem_from_instance  # noqa: E
 try:
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_array
-except ImportError:  # pragma: no cover - reported to the user
+except ImportError:  # main() says what to install
     milp = None
 
 
-def build(problem: Problem) -> tuple[list[tuple[int, int, int]], np.ndarray, dict]:
+def build(problem: Problem) -> tuple[list[tuple[int, int, int]], dict]:
     """Variables, objective and constraints of the MILP (see the module docstring)."""
     props, slots, rooms, w = problem.proposals, problem.slots, problem.rooms, problem.weights
     sidx = {s.id: t for t, s in enumerate(slots)}
@@ -130,7 +130,7 @@ def build(problem: Problem) -> tuple[list[tuple[int, int, int]], np.ndarray, dic
         "integrality": np.r_[np.ones(nx), np.zeros(ny)],
         "constant": -w.moved * len(problem.previous),
     }
-    return xs, c, model
+    return xs, model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,13 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with args.instance.open(encoding="utf-8") as fh:
         problem = problem_from_instance(json.load(fh))
-    xs, c, m = build(problem)
+    xs, m = build(problem)
     t0 = time.perf_counter()
     res = milp(
         -m["c"],
         constraints=LinearConstraint(m["A"], -np.inf, m["ub"]),
         integrality=m["integrality"],
-        bounds=Bounds(m["lower"], np.ones(len(c))),
+        bounds=Bounds(m["lower"], np.ones(len(m["c"]))),
         options={"time_limit": args.time_limit, "disp": False},
     )
     took = time.perf_counter() - t0
