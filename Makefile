@@ -27,7 +27,8 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy unconf sessions voting agenda rooms exports
+	$(BIN)/mypy unconf events sessions voting agenda rooms notify people exports web
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_optimizer.py

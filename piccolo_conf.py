@@ -1,4 +1,4 @@
-"""Piccolo's configuration: the engine from UNCONF_DATABASE_URL and every domain app."""
+"""Piccolo's configuration: the engine from UNCONF_DATABASE_URL and every domain app, in dependency order."""
 
 from piccolo.conf.apps import AppRegistry
 
@@ -9,13 +9,13 @@ DB = engine_from_url(get_settings().database_url)
 
 APP_REGISTRY = AppRegistry(
     apps=[
-        "unconf.piccolo_app",
-        "rooms.piccolo_app",
+        "events.piccolo_app",
         "sessions.piccolo_app",
         "voting.piccolo_app",
         "agenda.piccolo_app",
+        "rooms.piccolo_app",
+        "notify.piccolo_app",
+        "people.piccolo_app",
         "exports.piccolo_app",
-        "unconf.people.piccolo_app",
-        "unconf.notify.piccolo_app",
     ]
 )

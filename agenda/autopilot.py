@@ -17,10 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from agenda.schemas import AutopilotOut, AutopilotSet, BuildRequest
+from agenda.services import build_agenda, publish_agenda
 from agenda.tables import Autopilot
+from events.services import event_out
+from events.tables import Event
 from unconf import realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
-from unconf.tables import Event
 from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, parse_datetime, utcnow
 
@@ -141,9 +143,6 @@ async def _claim(row_id: int, column: Any, now: datetime) -> bool:
 
 async def run_due_steps(now: datetime | None = None) -> int:
     """Do every step whose time has come; returns how many were done."""
-    from agenda.services import build_agenda, publish_agenda
-    from unconf.events.services import event_out
-
     now = now or utcnow()
     done = 0
     for row in await Autopilot.objects():

@@ -1,4 +1,4 @@
-"""HTTP for time slots and agendas: thin, the rules live in services."""
+"""HTTP for rooms, time slots and agendas: thin, the rules live in services."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from agenda import autopilot, services, slots
+from agenda import rooms as room_services
 from agenda.schemas import (
     AgendaOut,
     AgendaVersionOut,
@@ -14,13 +15,16 @@ from agenda.schemas import (
     AutopilotSet,
     BuildRequest,
     PlacementSet,
+    RoomCreate,
+    RoomOut,
+    RoomPatch,
     SlotCreate,
     SlotOut,
     SlotPatch,
 )
-from unconf.auth import EVENT_DEPENDENCIES
+from events.dependencies import EVENT_DEPENDENCIES
+from events.tables import Event, Participant
 from unconf.cache import read_cache
-from unconf.tables import Event, Participant
 
 
 class SlotController(Controller):
@@ -128,3 +132,35 @@ class AutopilotController(Controller):
     @delete("/", status_code=204, summary="Turn the autopilot off (organizers)")
     async def clear_autopilot(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> None:
         await autopilot.clear_autopilot(event)
+
+
+class RoomController(Controller):
+    path = "/api/v1/events/{slug:str}/rooms"
+    tags = ["rooms"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/", summary="The event's rooms")
+    async def list_rooms(self, event: NamedDependency[Event]) -> list[RoomOut]:
+        return await read_cache.through(event.slug, "rooms", lambda: room_services.list_rooms(event))
+
+    @post("/", status_code=201, summary="Add a room (organizers)")
+    async def create_room(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[RoomCreate]
+    ) -> RoomOut:
+        return await room_services.create_room(event, data)
+
+    @patch("/{room_id:int}", summary="Change a room (organizers)")
+    async def update_room(
+        self,
+        event: NamedDependency[Event],
+        organizer: NamedDependency[Participant],
+        room_id: FromPath[int],
+        data: JSONBody[RoomPatch],
+    ) -> RoomOut:
+        return await room_services.update_room(event, room_id, data)
+
+    @delete("/{room_id:int}", status_code=204, summary="Remove a room no published agenda uses (organizers)")
+    async def delete_room(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], room_id: FromPath[int]
+    ) -> None:
+        await room_services.delete_room(event, room_id)

@@ -10,53 +10,30 @@ import anyio.to_thread
 import msgspec
 
 from agenda import optimizer
+from agenda.rooms import get_room, room_out
 from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut, SlotOut
 from agenda.slots import get_slot, local, slot_out, slot_rows
-from agenda.tables import AgendaVersion, Placement, TimeSlot
-from rooms.links import assign_video_links, session_links
-from rooms.services import get_room, room_out
-from rooms.tables import Room
-from sessions.services import LIVE_STATUSES, facilitators_by_proposal, get_proposal, tallies
+from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
+from agenda.versions import SESSION_VIDEO_LINKS, latest_published
+from events.services import require_phase
+from events.tables import Event
+from sessions.services import LIVE_STATUSES, facilitators_by_proposal, get_proposal
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound
-from unconf.events.services import require_phase
-from unconf.tables import Event
 from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, utcnow
-from voting.tables import Vote
+from voting.services import dots_of, tallies, voters_by_proposal
 
 BUILD_PHASES = ("voting", "scheduled", "running")
 _build_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-
-async def has_published_agenda(event_id: int) -> bool:
-    return await AgendaVersion.exists().where((AgendaVersion.event == event_id) & (AgendaVersion.status == "published"))
-
-
-async def used_in_published_agenda(*, room: int | None = None, slot: int | None = None) -> bool:
-    condition = Placement.agenda.status == "published"
-    if room is not None:
-        condition &= Placement.room == room
-    if slot is not None:
-        condition &= Placement.slot == slot
-    return await Placement.exists().where(condition)
 
 
 async def _draft(event: Event) -> AgendaVersion | None:
     return (
         await AgendaVersion.objects()
         .where((AgendaVersion.event == event.id) & (AgendaVersion.status == "draft"))
-        .first()
-    )
-
-
-async def _latest_published(event: Event) -> AgendaVersion | None:
-    return (
-        await AgendaVersion.objects()
-        .where((AgendaVersion.event == event.id) & (AgendaVersion.status == "published"))
-        .order_by(AgendaVersion.version, ascending=False)
         .first()
     )
 
@@ -72,9 +49,7 @@ async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None
         .where((Proposal.event == event.id) & (Proposal.status.is_in(list(LIVE_STATUSES))))
         .order_by(Proposal.id)
     )
-    voters: dict[int, list[int]] = defaultdict(list)
-    for row in await Vote.select(Vote.proposal, Vote.participant).where((Vote.event == event.id) & (Vote.dots > 0)):
-        voters[row["proposal"]].append(row["participant"])
+    voters = await voters_by_proposal(event.id)
     facilitators: dict[int, list[int]] = defaultdict(list)
     for row in await ProposalFacilitator.select(ProposalFacilitator.proposal, ProposalFacilitator.participant).where(
         ProposalFacilitator.proposal.event == event.id
@@ -82,7 +57,7 @@ async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None
         facilitators[row["proposal"]].append(row["participant"])
     slots = await slot_rows(event)
     rooms = await Room.objects().where(Room.event == event.id).order_by(Room.position)
-    published = await _latest_published(event)
+    published = await latest_published(event)
     previous: dict[int, tuple[int, int]] = {}
     if published is not None:
         previous = {p.proposal: (p.slot, p.room) for p in await _placements(published.id)}
@@ -180,7 +155,7 @@ async def _ensure_draft(event: Event) -> AgendaVersion:
     draft = await _draft(event)
     if draft is not None:
         return draft
-    published = await _latest_published(event)
+    published = await latest_published(event)
     if published is None:
         raise NotFound("there is no draft agenda yet: build one first", field="agenda")
     async with write_transaction():
@@ -313,8 +288,7 @@ async def publish_agenda(event: Event) -> AgendaOut:
             await Event.update({Event.phase: "scheduled", Event.phase_ends_at: None, Event.updated_at: now}).where(
                 Event.id == event.id
             )
-    # Every placed session gets its video link (kept across re-publishing unless its room changed).
-    await assign_video_links(event, draft.id)
+    # Every placed session gets its video link from the rooms domain, which reacts to "agenda.published".
     published = await AgendaVersion.objects().where(AgendaVersion.id == draft.id).first()
     assert published is not None
     out = await agenda_out(event, published)
@@ -326,7 +300,7 @@ async def publish_agenda(event: Event) -> AgendaOut:
 
 async def read_agenda(event: Event, *, version: int | None = None) -> AgendaOut:
     if version is None:
-        agenda = await _latest_published(event)
+        agenda = await latest_published(event)
         if agenda is None:
             raise NotFound("the agenda is not published yet", field="agenda")
     else:
@@ -381,7 +355,7 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
     }
     facs = await facilitators_by_proposal(event.id)
     counts = await tallies(event.id)
-    video_links = await session_links(event.id)
+    video_links = await SESSION_VIDEO_LINKS.call(event.id)
     sessions = []
     for p in placements:
         slot, room = slots.get(p.slot), rooms.get(p.room)
@@ -452,7 +426,7 @@ async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
     The pick goes to a session they facilitate (they have to be there), then to the one with more of
     their dots, then to the more popular one.
     """
-    agenda = await _latest_published(event)
+    agenda = await latest_published(event)
     if agenda is None:
         return []
     out = await agenda_out(event, agenda)
@@ -462,12 +436,7 @@ async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
             (ProposalFacilitator.participant == participant_id) & (ProposalFacilitator.proposal.event == event.id)
         )
     }
-    dots = {
-        r["proposal"]: r["dots"]
-        for r in await Vote.select(Vote.proposal, Vote.dots).where(
-            (Vote.participant == participant_id) & (Vote.event == event.id) & (Vote.dots > 0)
-        )
-    }
+    dots = await dots_of(participant_id)
     by_slot: dict[int, list[SessionOut]] = defaultdict(list)
     for s in out.sessions:
         if s.proposal_id in mine or s.proposal_id in dots:
@@ -488,7 +457,7 @@ async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
 
 async def started_slots(event: Event) -> int:
     """How many slots of the published agenda have begun: publishing over them rewrites a running day."""
-    if await _latest_published(event) is None:
+    if await latest_published(event) is None:
         return 0
     now = utcnow()
     starts = [_aware(s.starts_at) for s in await slot_rows(event)]

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 from agenda.schemas import SlotCreate, SlotOut, SlotPatch
 from agenda.tables import TimeSlot
+from agenda.versions import used_in_published_agenda
+from events.services import require_phase
+from events.tables import Event
 from unconf import realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
-from unconf.events.services import require_phase
-from unconf.tables import Event
 from unconf.validation import check_id, check_timezone, clean_text, parse_datetime
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -100,8 +101,6 @@ async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
     _check_span(event, starts, ends)
     changes: dict[Any, Any] = {TimeSlot.starts_at: starts, TimeSlot.ends_at: ends}
     if data.kind is not None and data.kind != slot.kind:
-        from agenda.services import used_in_published_agenda
-
         if data.kind != "breakout" and await used_in_published_agenda(slot=slot.id):
             raise Conflict("a published agenda has breakouts in this slot", field="kind")
         changes[TimeSlot.kind] = data.kind
@@ -116,8 +115,6 @@ async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
 
 
 async def delete_slot(event: Event, slot_id: int) -> None:
-    from agenda.services import used_in_published_agenda
-
     require_phase(event, *EDITABLE_PHASES, action="remove time slots")
     slot = await get_slot(event, slot_id)
     if await used_in_published_agenda(slot=slot.id):

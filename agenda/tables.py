@@ -1,13 +1,24 @@
-"""Time slots and explicit agenda versions: drafts, and published versions kept readable."""
+"""The grid and its versions: rooms by time slots, drafts, and published versions kept readable."""
 
 from typing import ClassVar
 
-from piccolo.columns import Boolean, Float, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Array, Boolean, Float, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from rooms.tables import Room
+from events.tables import Event
 from sessions.tables import Proposal
-from unconf.tables import Event
+
+
+class Room(Table):
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=80)
+    capacity = Integer(default=20)
+    kind = Varchar(length=16, default="physical")
+    accessibility_notes = Text(default="")
+    video_link = Varchar(length=500, default="")
+    features = Array(base_column=Varchar(length=40))
+    position = Integer(default=0)
 
 
 class TimeSlot(Table):

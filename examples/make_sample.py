@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agenda import optimizer
-from unconf.transfer import (
+from exports.transfer import (
     FORMAT,
     EventFile,
     FileAgenda,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from events.tables import Event, Participant
 from exports import ical
 from exports.registry import Rendered
 from exports.schedule import load_schedule
 from exports.services import followed
 from unconf.errors import NotFound
-from unconf.tables import Event, Participant
 
 _ICS_NAME = re.compile(r"^([1-9][0-9]{0,9})\.ics$")
 

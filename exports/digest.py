@@ -10,8 +10,9 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from events.tables import Event
 from exports.render import render_template
-from exports.schedule import Item, Schedule
+from exports.schedule import Item, Schedule, load_schedule
 from sessions.notes import latest_notes_by_proposal
 
 # A notes source returns proposal id -> notes (plain text) for an event id.
@@ -100,3 +101,9 @@ async def digest_html(schedule: Schedule) -> bytes:
         attendance_label=ATTENDANCE_LABEL,
         no_notes=NO_NOTES,
     )
+
+
+async def digest_for_mail(event: Event) -> tuple[str, str]:
+    """The digest as (Markdown, HTML) for the post-event email."""
+    schedule = await load_schedule(event)
+    return (await digest_markdown(schedule)).decode(), (await digest_html(schedule)).decode()

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from events.tables import Event, Participant
 from exports import digest, frab, ical, printable, tabular
 from exports.schedule import Schedule, load_schedule
-from unconf.tables import Event, Participant
 
 Access = Literal["public", "organizer"]
 

@@ -5,9 +5,9 @@ Last-Modified, and answers conditional requests with 304 so polling calendar app
 
 Note on paths: Litestar merges path parameters at the same position, so ``/e/{slug}/s/{name}``
 (which serves ``<id>.ics``) and a page at ``/e/{slug}/s/{proposal_id:int}`` cannot both be
-registered; whichever comes last wins silently. A page handler that wants that path should take
-``{ref:str}`` and hand names ending in ``.ics`` to ``session_ics_response`` (likewise
-``room_ics_response`` for ``/e/{slug}/rooms/{ref}``).
+registered; whichever comes last wins silently. So the web layer owns ``/e/{slug}/s/{name}``
+(``web/pages.py``: a number is the session's page) and hands names ending in ``.ics`` to
+``session_ics_response`` here (likewise ``room_ics_response`` for ``/e/{slug}/rooms/{ref}``).
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ from litestar import Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, Parameter
 
+from agenda.rooms import get_room
+from events.dependencies import EVENT_DEPENDENCIES, is_organizer
+from events.tables import Event, Participant
 from exports import calendars, qr, services
 from exports.ical import MEDIA_TYPE as ICS
 from exports.openapi import file_operation
 from exports.printable import check_paper, door_sign
 from exports.registry import REGISTRY, ExportContext, Rendered
 from exports.schedule import load_schedule
-from unconf.auth import EVENT_DEPENDENCIES, is_organizer
+from sessions.services import get_proposal
 from unconf.errors import Forbidden, NotFound, Unauthorized
 from unconf.settings import get_settings
-from unconf.tables import Event, Participant
 
 
 class ExportInfo(msgspec.Struct, kw_only=True):
@@ -158,24 +160,6 @@ async def room_ics_response(request: Request[Any, Any, Any], event: Event, name:
     return file_response(request, await calendars.room_calendar(event, room_id))
 
 
-@get(
-    "/e/{slug:str}/s/{name:str}",
-    operation_class=ICS_OPERATION,
-    dependencies=EVENT_DEPENDENCIES,
-    tags=["exports"],
-    summary="One session (<id>.ics)",
-)
-async def session_ics(
-    request: Request[Any, Any, Any], event: NamedDependency[Event], name: FromPath[str]
-) -> Response[Any]:
-    if name.isdigit():
-        # /e/{slug}/s/{id} is the session's page (door-sign QR codes point here); <id>.ics its calendar.
-        from unconf.web.pages import session_page
-
-        return await session_page(request, event, int(name))
-    return await session_ics_response(request, event, name)
-
-
 async def session_ics_response(request: Request[Any, Any, Any], event: Event, name: str) -> Response[bytes]:
     proposal_id = calendars.id_from_filename(name, "proposal_id")
     return file_response(request, await calendars.session_calendar(event, proposal_id))
@@ -287,8 +271,6 @@ async def qr_session(
     proposal_id: FromPath[int],
     fmt: str = Parameter(query="format", default="svg", max_length=10),
 ) -> Response[bytes]:
-    from sessions.services import get_proposal
-
     proposal = await get_proposal(event, proposal_id)
     link = f"{get_settings().public_url}/e/{event.slug}/s/{proposal.id}"
     return _qr_response(request, link, fmt, f"{event.slug}-session-{proposal.id}", private=False)
@@ -307,8 +289,6 @@ async def qr_room(
     room_id: FromPath[int],
     fmt: str = Parameter(query="format", default="svg", max_length=10),
 ) -> Response[bytes]:
-    from rooms.services import get_room
-
     room = await get_room(event, room_id)
     link = f"{get_settings().public_url}/e/{event.slug}/print/rooms/{room.id}"
     return _qr_response(request, link, fmt, f"{event.slug}-room-{room.id}", private=False)
@@ -398,7 +378,6 @@ EXPORT_HANDLERS: list[Any] = [
     schedule_xml,
     schedule_json,
     room_ics,
-    session_ics,
     export_file,
     list_exports,
     print_agenda,

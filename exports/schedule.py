@@ -15,16 +15,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from agenda.tables import AgendaVersion, Placement, TimeSlot
+from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
+from events.tables import Event
 from exports.tables import SessionRevision
 from rooms.links import session_links
-from rooms.tables import Room
-from sessions.services import LIVE_STATUSES, facilitators_by_proposal, tallies
+from sessions.services import LIVE_STATUSES, facilitators_by_proposal
 from sessions.tables import Proposal
 from unconf.errors import NotFound
 from unconf.settings import get_settings
-from unconf.tables import Event
 from unconf.validation import aware, check_timezone, utcnow
+from voting.services import tallies
 
 # Fixed for ever: changing it would change every guid that apps have stored.
 GUID_NAMESPACE = uuid.UUID("6f1e4c1a-5d0b-5e8a-9a57-2f6f0c3d9b41")

@@ -7,15 +7,15 @@ from datetime import datetime
 
 import msgspec
 
+from events.tables import Event, Participant
 from exports.schedule import EPOCH, aware, base_url
-from exports.tables import CalendarFeed, Star
+from exports.tables import CalendarFeed
 from sessions.services import get_proposal
-from sessions.tables import Proposal, ProposalFacilitator
+from sessions.tables import Proposal, ProposalFacilitator, Star
 from unconf.errors import NotFound, Unauthorized
-from unconf.tables import Event, Participant
 from unconf.tokens import hash_token
 from unconf.validation import utcnow
-from voting.tables import Vote
+from voting.services import votes_changed
 
 FEED_SECRET_BYTES = 32  # 256 bits, well above the 128 the feed URL needs to stay unguessable
 
@@ -65,10 +65,10 @@ async def followed(participant: Participant) -> tuple[set[int], datetime]:
         ProposalFacilitator.participant == participant.id
     ):
         ids.add(row["proposal"])
-    for row in await Vote.select(Vote.proposal, Vote.dots, Vote.updated_at).where(Vote.participant == participant.id):
-        if row["dots"] > 0:
-            ids.add(row["proposal"])
-        changed = max(changed, aware(row["updated_at"]))
+    voted, vote_times = await votes_changed(participant.id)
+    ids |= voted
+    for at in vote_times:
+        changed = max(changed, aware(at))
     for row in await Star.select(Star.proposal, Star.starred, Star.updated_at).where(
         Star.participant == participant.id
     ):

@@ -1,24 +1,10 @@
-"""Stars and personal calendar feeds: the only state the exports keep."""
+"""Personal calendar feeds and what calendars last saw: the only state the exports keep."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.table import Table
 
+from events.tables import Event, Participant
 from sessions.tables import Proposal
-from unconf.tables import Event, Participant
-
-
-class Star(Table):
-    """A session someone marked for their personal calendar.
-
-    Unstarring keeps the row (``starred`` false) so ``updated_at`` still tells polling
-    calendar clients that the personal calendar changed (Last-Modified stays honest).
-    """
-
-    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
-    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
-    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
-    starred = Boolean(default=True)
-    updated_at = Timestamptz()
 
 
 class CalendarFeed(Table):

@@ -12,12 +12,12 @@ from typing import Any
 
 import msgspec
 
+from events.services import list_participants
+from events.tables import Event, Participant
 from exports.schedule import Schedule
 from sessions.services import list_proposals
 from sessions.tables import ProposalFacilitator
-from unconf.events.services import list_participants
-from unconf.tables import Event, Participant
-from voting.tables import Vote
+from voting.services import dots_by_participant
 
 Row = dict[str, Any]
 
@@ -74,9 +74,7 @@ async def participant_rows(event: Event) -> list[Row]:
             ProposalFacilitator.proposal.event == event.id
         )
     )
-    dots: Counter[int] = Counter()
-    for r in await Vote.select(Vote.participant, Vote.dots).where(Vote.event == event.id):
-        dots[r["participant"]] += int(r["dots"])
+    dots = await dots_by_participant(event.id)
     return [
         {
             "participant_id": p.id,

@@ -1,45 +1,131 @@
-"""HTTP for rooms: thin, the rules live in services."""
+"""HTTP for video settings, check-ins, occupancy, usage and tiers: thin, the rules live in the services."""
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from rooms import services
-from rooms.schemas import RoomCreate, RoomOut, RoomPatch
-from unconf.auth import EVENT_DEPENDENCIES
-from unconf.cache import read_cache
-from unconf.tables import Event, Participant
+from events import tiers
+from events.dependencies import EVENT_DEPENDENCIES
+from events.tables import Event, Participant
+from rooms import links, metering, presence
+from rooms.edcamp import EdcampCreate, EdcampCreated, create_edcamp
+from rooms.schemas import ErrorOut, OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
+from unconf import ratelimit
+from unconf.auth import client_address
+
+PAID_ONLY = {
+    402: ResponseSpec(
+        data_container=ErrorOut,
+        description="The event's tier does not include this (`field` names the feature or provider)",
+    )
+}
 
 
-class RoomController(Controller):
-    path = "/api/v1/events/{slug:str}/rooms"
-    tags = ["rooms"]
+class VideoController(Controller):
+    path = "/api/v1/events/{slug:str}/video"
+    tags = ["video"]
     dependencies = EVENT_DEPENDENCIES
 
-    @get("/", summary="The event's rooms")
-    async def list_rooms(self, event: NamedDependency[Event]) -> list[RoomOut]:
-        return await read_cache.through(event.slug, "rooms", lambda: services.list_rooms(event))
+    @get("/", summary="The event's video provider (organizers; secrets are never shown)")
+    async def read_video(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
+    ) -> VideoSettingsOut:
+        return await links.read_settings(event)
 
-    @post("/", status_code=201, summary="Add a room (organizers)")
-    async def create_room(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[RoomCreate]
-    ) -> RoomOut:
-        return await services.create_room(event, data)
+    @put("/", summary="Choose the video provider and its settings (organizers)", responses=PAID_ONLY)
+    async def update_video(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[VideoSettingsIn]
+    ) -> VideoSettingsOut:
+        return await links.update_settings(event, data)
 
-    @patch("/{room_id:int}", summary="Change a room (organizers)")
-    async def update_room(
-        self,
-        event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
-        room_id: FromPath[int],
-        data: JSONBody[RoomPatch],
-    ) -> RoomOut:
-        return await services.update_room(event, room_id, data)
+    @get("/links", summary="Public join URLs per session (they redirect each person to their own link)")
+    async def video_links(self, event: NamedDependency[Event]) -> dict[str, str]:
+        return {str(k): v for k, v in (await links.session_links(event.id)).items()}
 
-    @delete("/{room_id:int}", status_code=204, summary="Remove a room no published agenda uses (organizers)")
-    async def delete_room(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], room_id: FromPath[int]
-    ) -> None:
-        await services.delete_room(event, room_id)
+
+class PresenceController(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["presence"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get("/occupancy", summary="Who is in which room now, against capacity; joins per session")
+    async def read_occupancy(self, event: NamedDependency[Event]) -> OccupancyOut:
+        return await presence.occupancy(event)
+
+    @post("/sessions/{proposal_id:int}/checkin", status_code=200, summary="Check into a session (moves you there)")
+    async def check_in_session(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> PresenceOut:
+        return await presence.check_in(event, participant, proposal_id)
+
+    @post("/main/checkin", status_code=200, summary="Check into the main room")
+    async def check_in_main(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant]
+    ) -> PresenceOut:
+        return await presence.check_in(event, participant, None)
+
+    @get("/presence", summary="Where I am checked in or joined now (null: nowhere)")
+    async def read_presence(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant]
+    ) -> PresenceOut | None:
+        return await presence.where_am_i(event, participant)
+
+    @delete("/presence", status_code=204, summary="Check out")
+    async def check_out(self, event: NamedDependency[Event], participant: NamedDependency[Participant]) -> None:
+        await presence.check_out(event, participant)
+
+
+class UsageController(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["usage"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @get(
+        "/usage",
+        summary="Video person-minutes per session and their price (organizers, paid tier)",
+        responses=PAID_ONLY,
+    )
+    async def read_usage(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> UsageOut:
+        return await metering.usage(event)
+
+    @get(
+        "/usage.csv",
+        summary="The usage report as CSV (organizers, paid tier)",
+        media_type="text/csv",
+        responses=PAID_ONLY,
+    )
+    async def usage_csv(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> Response[str]:
+        report = await metering.usage(event)
+        return Response(
+            metering.usage_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{event.slug}-usage.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+@get("/api/v1/tiers", tags=["tiers"], summary="What each tier includes (tiers are data)", media_type=MediaType.JSON)
+async def list_tiers() -> list[dict[str, Any]]:
+    import msgspec
+
+    return [msgspec.to_builtins(t) for t in tiers.tiers_out()]
+
+
+ROOM_API_HANDLERS: list[Any] = [VideoController, PresenceController, UsageController, list_tiers]
+
+
+class EdcampController(Controller):
+    path = "/api/v1/edcamps"
+    tags = ["events"]
+
+    @post("/", status_code=201, summary="One-step free Edcamp: rooms, a morning of slots, dots, open for proposals")
+    async def new_edcamp(self, request: Request[Any, Any, Any], data: JSONBody[EdcampCreate]) -> EdcampCreated:
+        await ratelimit.check("create_event", address=client_address(request))
+        return await create_edcamp(data)

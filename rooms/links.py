@@ -15,16 +15,18 @@ from typing import Any
 
 import msgspec
 
-from agenda.tables import AgendaVersion, Placement, TimeSlot
+from agenda.tables import Placement, Room, TimeSlot
+from agenda.versions import latest_published_id
+from events import tiers
+from events.tables import Event, Participant
 from rooms.schemas import ProviderInfo, VideoSettingsIn, VideoSettingsOut
-from rooms.tables import Room, VideoLink, VideoSettings
+from rooms.tables import VideoLink, VideoSettings
 from rooms.video import REGISTRY, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import realtime, tiers
+from unconf import realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
 from unconf.settings import get_settings
-from unconf.tables import Event, Participant
 from unconf.validation import aware, check_id, utcnow
 
 log = logging.getLogger("unconf.video")
@@ -141,7 +143,7 @@ async def update_settings(event: Event, data: VideoSettingsIn) -> VideoSettingsO
             await VideoSettings.insert(VideoSettings(values, event=event.id))
         if changed or (row is not None and row.main_room != data.main_room_id):
             await VideoLink.delete().where(VideoLink.event == event.id)
-    agenda_id = await latest_agenda_id(event.id)
+    agenda_id = await latest_published_id(event.id)
     if agenda_id is not None:
         await assign_video_links(event, agenda_id)
     out = await read_settings(event)
@@ -177,20 +179,10 @@ class Placed:
     ends_at: datetime
 
 
-async def latest_agenda_id(event_id: int) -> int | None:
-    row = (
-        await AgendaVersion.select(AgendaVersion.id)
-        .where((AgendaVersion.event == event_id) & (AgendaVersion.status == "published"))
-        .order_by(AgendaVersion.version, ascending=False)
-        .first()
-    )
-    return int(row["id"]) if row else None
-
-
 async def placed_sessions(event_id: int, agenda_id: int | None = None) -> dict[int, Placed]:
     """Proposal id → where and when it runs in that (default: the latest published) agenda."""
     if agenda_id is None:
-        agenda_id = await latest_agenda_id(event_id)
+        agenda_id = await latest_published_id(event_id)
         if agenda_id is None:
             return {}
     placements = await Placement.objects().where(Placement.agenda == agenda_id)
@@ -372,13 +364,23 @@ async def assign_video_links(event: Event, agenda_version_id: int) -> None:
     await realtime.publish(event.slug, "video.links", {"sessions": made, "errors": len(errors)})
 
 
+async def on_agenda_published(slug: str, kind: str, data: Any) -> None:
+    """Publishing an agenda gives every placed session its meeting (the app wires this to the bus)."""
+    if kind != "agenda.published":
+        return
+    event = await Event.objects().where(Event.slug == slug).first()
+    agenda_id = await latest_published_id(event.id) if event is not None else None
+    if event is not None and agenda_id is not None:
+        await assign_video_links(event, agenda_id)
+
+
 async def session_links(event_id: int) -> dict[int, str]:
     """Proposal id → the public join URL, for every session on the latest published agenda or with a link."""
     event = await Event.select(Event.slug).where(Event.id == event_id).first()
     if event is None:
         return {}
     ids: set[int] = set()
-    agenda_id = await latest_agenda_id(event_id)
+    agenda_id = await latest_published_id(event_id)
     if agenda_id is not None:
         ids |= {r["proposal"] for r in await Placement.select(Placement.proposal).where(Placement.agenda == agenda_id)}
     rows = await VideoLink.select(VideoLink.proposal).where(
@@ -432,7 +434,7 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
     spec = _spec(event, key, title, room, ends_by)
     try:
         link = await _ensure(
-            event, provider, key, proposal_id, title, room, ends_by, await latest_agenda_id(event.id), existing
+            event, provider, key, proposal_id, title, room, ends_by, await latest_published_id(event.id), existing
         )
         meeting = _meeting(link)
         await provider.before_join(meeting, spec)

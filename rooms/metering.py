@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from events import tiers
+from events.tables import Event
 from rooms.links import aware, placed_sessions
 from rooms.schemas import UsageLine, UsageOut
 from rooms.tables import RoomVisit
-from unconf import tiers
 from unconf.settings import get_settings
-from unconf.tables import Event
 from unconf.validation import utcnow
 
 

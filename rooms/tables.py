@@ -1,24 +1,13 @@
-"""Rooms an event's sessions can take place in."""
+"""The rooms as people use them on the day: video settings and links, and who is in which room."""
 
 from typing import ClassVar
 
-from piccolo.columns import Array, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from agenda.tables import Room
+from events.tables import Event, Participant
 from sessions.tables import Proposal
-from unconf.tables import Event, Participant
-
-
-class Room(Table):
-    id: ClassVar[Serial]
-    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
-    name = Varchar(length=80)
-    capacity = Integer(default=20)
-    kind = Varchar(length=16, default="physical")
-    accessibility_notes = Text(default="")
-    video_link = Varchar(length=500, default="")
-    features = Array(base_column=Varchar(length=40))
-    position = Integer(default=0)
 
 
 class VideoSettings(Table):

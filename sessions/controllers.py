@@ -8,12 +8,13 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from events.dependencies import EVENT_DEPENDENCIES
+from events.tables import Event, Participant
 from sessions import services
-from sessions.schemas import MergeRequest, ProposalCreate, ProposalOut, ProposalPatch
+from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
-from unconf.auth import EVENT_DEPENDENCIES, client_address
+from unconf.auth import client_address
 from unconf.cache import read_cache
-from unconf.tables import Event, Participant
 
 
 class ProposalController(Controller):
@@ -55,13 +56,3 @@ class ProposalController(Controller):
         self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
     ) -> ProposalOut:
         return await services.withdraw_proposal(event, proposal_id, participant)
-
-    @post("/{proposal_id:int}/merge", status_code=200, summary="Merge a twin into another proposal (organizers)")
-    async def merge_proposal(
-        self,
-        event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
-        proposal_id: FromPath[int],
-        data: JSONBody[MergeRequest],
-    ) -> ProposalOut:
-        return await services.merge_proposals(event, proposal_id, data)

@@ -17,14 +17,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
+from events.dependencies import EVENT_DEPENDENCIES
+from events.tables import Event, Participant
 from sessions.services import get_proposal
 from sessions.tables import SessionNote
 from unconf import realtime
-from unconf.auth import EVENT_DEPENDENCIES
 from unconf.database import write_transaction
 from unconf.errors import Conflict, ErrorBody, NotFound
 from unconf.settings import get_settings
-from unconf.tables import Event, Participant
 from unconf.validation import aware as _aware
 from unconf.validation import clean_text, utcnow
 

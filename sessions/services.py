@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any, cast
 
-from piccolo.query.functions.aggregate import Count, Sum
-
-from sessions.schemas import FacilitatorOut, MergeRequest, ProposalCreate, ProposalOut, ProposalPatch
+from events.services import require_phase
+from events.tables import Event, Participant
+from sessions.schemas import FacilitatorOut, ProposalCreate, ProposalOut, ProposalPatch
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import realtime
+from unconf.auth import ORGANIZER
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from unconf.events.services import ORGANIZER, require_phase
-from unconf.tables import Event, Participant
+from unconf.ports import Port
 from unconf.validation import check_id, clean_tags, clean_text, utcnow
-from voting.tables import Vote
 
 LIVE_STATUSES = ("proposed", "scheduled")
+
+TALLIES: Port[Callable[[int], Awaitable[dict[int, tuple[int, int]]]]] = Port("sessions' dot tallies")
+"""Proposal id → (dots, voters) for an event id; voting, which alone reads votes, answers it."""
 
 
 async def get_proposal(event: Event, proposal_id: int) -> Proposal:
@@ -45,16 +48,6 @@ async def facilitators_by_proposal(event_id: int) -> dict[int, list[FacilitatorO
     return out
 
 
-async def tallies(event_id: int) -> dict[int, tuple[int, int]]:
-    """Dots and distinct voters per proposal, straight from the stored votes."""
-    rows = await (
-        Vote.select(Vote.proposal, Sum(Vote.dots).as_alias("dots"), Count(Vote.id).as_alias("voters"))
-        .where((Vote.event == event_id) & (Vote.dots > 0))
-        .group_by(Vote.proposal)
-    )
-    return {row["proposal"]: (int(row["dots"] or 0), int(row["voters"])) for row in rows}
-
-
 def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[int, int] = (0, 0)) -> ProposalOut:
     created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=UTC)
     return ProposalOut(
@@ -76,7 +69,7 @@ async def list_proposals(event: Event, *, include_inactive: bool = True) -> list
     query = Proposal.objects().where(Proposal.event == event.id).order_by(Proposal.id)
     proposals = await query
     facs = await facilitators_by_proposal(event.id)
-    counts = await tallies(event.id)
+    counts = await TALLIES.call(event.id)
     out = [proposal_out(p, facs.get(p.id, []), counts.get(p.id, (0, 0))) for p in proposals]
     if not include_inactive:
         out = [p for p in out if p.status in LIVE_STATUSES]
@@ -86,7 +79,7 @@ async def list_proposals(event: Event, *, include_inactive: bool = True) -> list
 async def read_proposal(event: Event, proposal_id: int) -> ProposalOut:
     p = await get_proposal(event, proposal_id)
     facs = await facilitators_by_proposal(event.id)
-    counts = await tallies(event.id)
+    counts = await TALLIES.call(event.id)
     return proposal_out(p, facs.get(p.id, []), counts.get(p.id, (0, 0)))
 
 
@@ -203,48 +196,6 @@ async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) ->
     )
     out = await read_proposal(event, proposal.id)
     await realtime.publish(event.slug, "proposal.withdrawn", out)
-    return out
-
-
-async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> ProposalOut:
-    """Fold a twin into another: its voters and facilitators move over, no person counted twice."""
-    require_phase(event, "draft", "proposals", "voting", action="merge proposals")
-    source = await get_proposal(event, source_id)
-    target = await get_proposal(event, data.into)
-    if source.id == target.id:
-        raise ValidationFailed("a proposal cannot be merged into itself", field="into")
-    for p, name in ((source, "proposal"), (target, "into")):
-        if p.status not in LIVE_STATUSES:
-            raise Conflict(f"proposal {p.id} is {p.status} and cannot be merged", field=name)
-    now = utcnow()
-    async with write_transaction():
-        source_votes = await Vote.objects().where(Vote.proposal == source.id)
-        target_votes = {v.participant: v for v in await Vote.objects().where(Vote.proposal == target.id)}
-        for vote in source_votes:
-            existing = target_votes.get(vote.participant)
-            if existing is None:
-                await Vote.update({Vote.proposal: target.id, Vote.updated_at: now}).where(Vote.id == vote.id)
-                continue
-            combined = existing.dots + vote.dots if event.allow_stacking else max(existing.dots, vote.dots, 1)
-            await Vote.update({Vote.dots: combined, Vote.updated_at: now}).where(Vote.id == existing.id)
-            await Vote.delete().where(Vote.id == vote.id)
-        have = {
-            row["participant"]
-            for row in await ProposalFacilitator.select(ProposalFacilitator.participant).where(
-                ProposalFacilitator.proposal == target.id
-            )
-        }
-        moving = await ProposalFacilitator.select(ProposalFacilitator.participant).where(
-            ProposalFacilitator.proposal == source.id
-        )
-        new = [row["participant"] for row in moving if row["participant"] not in have]
-        if new:
-            await ProposalFacilitator.insert(*[ProposalFacilitator(proposal=target.id, participant=pid) for pid in new])
-        await Proposal.update(
-            {Proposal.status: "merged", Proposal.merged_into: target.id, Proposal.updated_at: now}
-        ).where(Proposal.id == source.id)
-    out = await read_proposal(event, target.id)
-    await realtime.publish(event.slug, "proposal.merged", {"from": source.id, "into": out})
     return out
 
 

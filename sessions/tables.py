@@ -2,10 +2,10 @@
 
 from typing import ClassVar
 
-from piccolo.columns import Array, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import Array, Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from unconf.tables import Event, Participant
+from events.tables import Event, Participant
 
 
 class Proposal(Table):
@@ -40,3 +40,17 @@ class SessionNote(Table):
     text = Text(default="")
     author = ForeignKey(references=Participant, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
+
+
+class Star(Table):
+    """A session someone marked for their personal calendar.
+
+    Unstarring keeps the row (``starred`` false) so ``updated_at`` still tells polling
+    calendar clients that the personal calendar changed (Last-Modified stays honest).
+    """
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
+    starred = Boolean(default=True)
+    updated_at = Timestamptz()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -15,29 +14,35 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
-from agenda.controllers import AgendaController, AutopilotController, SlotController
+from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
+from events import services as event_services
+from events.controllers import EventController, live_updates
+from exports import digest
 from exports.routes import EXPORT_HANDLERS
-from rooms.api import ROOM_API_HANDLERS
-from rooms.controllers import RoomController
-from rooms.pages import ROOM_PAGE_HANDLERS
+from notify import services as notify_services
+from notify.controllers import NOTIFY_HANDLERS
+from notify.worker import notify_lifespan
+from people import services as people_services
+from people.controllers import PEOPLE_HANDLERS
+from rooms import links as room_links
+from rooms.controllers import ROOM_API_HANDLERS, EdcampController
+from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
 from unconf import __version__, realtime
 from unconf.database import close_connection_pool, start_connection_pool
-from unconf.edcamp import EdcampController
-from unconf.errors import EXCEPTION_HANDLERS
-from unconf.events.controllers import EventController
-from unconf.notify.controllers import NOTIFY_HANDLERS
-from unconf.notify.worker import notify_lifespan
+from unconf.errors import exception_handlers
 from unconf.openapi import document_errors
-from unconf.people.controllers import PEOPLE_HANDLERS
 from unconf.security import add_security_headers
 from unconf.settings import Settings, get_settings
-from unconf.web.pages import PAGE_HANDLERS
-from voting.controllers import VoteController
-
-WEB_DIR = Path(__file__).parent / "web"
+from voting import services as voting_services
+from voting.controllers import MeController, MergeController, VoteController
+from web import WEB_DIR
+from web.common import page_error
+from web.pages import PAGE_HANDLERS
+from web.rooms import ROOM_PAGE_HANDLERS
 
 
 @asynccontextmanager
@@ -49,8 +54,25 @@ async def database_pool(_: Litestar) -> AsyncIterator[None]:
         await close_connection_pool()
 
 
+def wire() -> None:
+    """Plug the domains into each other's ports and the realtime bus; idempotent.
+
+    Dependencies run one way (see ARCHITECTURE.md). Where a lower layer needs an answer or a
+    reaction from a higher one, the higher one is plugged in here, in one visible place.
+    """
+    event_services.HAS_PUBLISHED_AGENDA.plug(agenda_versions.has_published_agenda)
+    session_services.TALLIES.plug(voting_services.tallies)
+    agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
+    notify_services.PERSONAL_LINKS.plug(people_services.personal_link)
+    notify_services.DIGEST.plug(digest.digest_for_mail)
+    # Order matters: video links exist before the notices about a published agenda are queued.
+    realtime.subscribe(room_links.on_agenda_published)
+    realtime.subscribe(notify_services.dispatch)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    wire()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     channels = realtime.make_channels_plugin(settings.redis_url)
     app = Litestar(
@@ -58,11 +80,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EventController,
             ProposalController,
             VoteController,
+            MeController,
+            MergeController,
             RoomController,
             SlotController,
             AgendaController,
             AutopilotController,
-            realtime.live_updates,
+            live_updates,
             *ROOM_API_HANDLERS,
             NotesController,
             EdcampController,
@@ -79,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         plugins=[channels],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers(render_page=page_error),
         lifespan=[database_pool, realtime.cache_invalidation, autopilot_lifespan, notify_lifespan],
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

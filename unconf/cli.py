@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Coroutine, Sequence
 from datetime import date
@@ -49,21 +50,9 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 async def _migrate(quiet: bool = False) -> None:
-    """Apply every app's migrations; SQLite files switch to WAL so readers never wait on writers."""
-    import contextlib
-    import io
+    from unconf.migrations import migrate
 
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    from unconf.database import current_engine, is_sqlite
-
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink if quiet else sys.stdout):
-        response = await run_forwards(app_name="all", migration_id="all", fake=False)
-    if not response.success:
-        raise RuntimeError(f"migrations failed: {response.message}\n{sink.getvalue()}")
-    if is_sqlite():
-        await current_engine().run_ddl("PRAGMA journal_mode=WAL")
+    await migrate(quiet=quiet)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -112,8 +101,8 @@ def _run_server(host: str, port: int, workers: int) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     _use_database(args.database)
+    from exports.transfer import encode_event_file, export_event
     from unconf.errors import DomainError
-    from unconf.transfer import encode_event_file, export_event
 
     try:
         data = run(export_event(args.slug))
@@ -124,7 +113,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 async def _import(raw: bytes, slug: str | None, shift_to: date | None) -> tuple[Any, list[tuple[str, str]]]:
-    from unconf.transfer import decode_event_file, import_event
+    from exports.transfer import decode_event_file, import_event
 
     await _migrate(quiet=True)
     return await import_event(decode_event_file(raw), slug=slug, shift_to=shift_to)
@@ -255,12 +244,109 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# --- new-edcamp: its own parser, a free Edcamp with sensible defaults in one step ------------------
+
+
+def _clock_time(text: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 09:00")
+    return text
+
+
+def build_edcamp_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="unconf new-edcamp",
+        description="Create a free Edcamp (rooms, a morning of slots, dots) and print its links and organizer key.",
+    )
+    p.add_argument("title", help="the event's title, e.g. 'Edcamp Riverside'")
+    p.add_argument("--date", type=date.fromisoformat, default=None, help="the day (YYYY-MM-DD, default today)")
+    p.add_argument("--organizer", default="Organizer", help="your display name")
+    p.add_argument("--email", default=None)
+    p.add_argument("--slug")
+    p.add_argument("--timezone", default="UTC", help="IANA timezone such as Europe/Berlin")
+    p.add_argument("--venue", default="")
+    p.add_argument("--rooms", type=int, default=4, help="breakout rooms (besides the main room)")
+    p.add_argument("--capacity", type=int, default=30, help="people per breakout room")
+    p.add_argument("--start", type=_clock_time, default="09:00", help="when the opening starts (HH:MM)")
+    p.add_argument("--slots", type=int, default=3, help="breakout slots")
+    p.add_argument("--slot-minutes", type=int, default=45)
+    p.add_argument("--dots", type=int, default=3, help="dots per participant")
+    p.add_argument("--provider", choices=["jitsi", "static"], default="jitsi")
+    p.add_argument("--template", default="", help="URL template for static links, e.g. https://meet.example.org/{room}")
+    p.add_argument("--database", help="database URL (default: UNCONF_DATABASE_URL or sqlite:///unconf.sqlite)")
+    return p
+
+
+async def _create_edcamp(data: Any) -> Any:
+    """Migrate, create, and close the database connections so the command can exit."""
+    from rooms.edcamp import create_edcamp
+    from unconf.database import close_connection_pool
+
+    try:
+        await _migrate(quiet=True)
+        return await create_edcamp(data)
+    finally:
+        await close_connection_pool()
+
+
+def new_edcamp(argv: Sequence[str] | None = None) -> int:
+    """``unconf new-edcamp TITLE [options]``: exit 0 with the links printed, 2 with the reason on stderr."""
+    import msgspec
+
+    from rooms.edcamp import EdcampCreate
+    from unconf.errors import DomainError
+
+    args = build_edcamp_parser().parse_args(argv)
+    _use_database(args.database)
+    try:
+        data = msgspec.convert(
+            {
+                "title": args.title,
+                "start_date": (args.date or date.today()).isoformat(),
+                "organizer_name": args.organizer,
+                "organizer_email": args.email,
+                "slug": args.slug,
+                "timezone": args.timezone,
+                "venue": args.venue,
+                "breakout_rooms": args.rooms,
+                "room_capacity": args.capacity,
+                "starts_at": args.start,
+                "breakout_slots": args.slots,
+                "slot_minutes": args.slot_minutes,
+                "dots_per_participant": args.dots,
+                "video_provider": args.provider,
+                "video_template": args.template,
+            },
+            EdcampCreate,
+        )
+    except msgspec.ValidationError as exc:
+        print(f"unconf new-edcamp: {exc}", file=sys.stderr)
+        return 2
+    try:
+        created = asyncio.run(_create_edcamp(data))
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"unconf new-edcamp: {exc.detail}{where}", file=sys.stderr)
+        return 2
+    event = created.event
+    lines = [
+        f"Edcamp created: {event.title} ({event.start_date}, {event.timezone}), open for proposals",
+        f"  board (project it):  {created.board_url}",
+        f"  join link (phones):  {created.join_link}",
+        f"  join code:           {event.join_code}",
+        f"  organizer console:   {created.organize_url}",
+        f"  organizer key:       {created.organizer_key}   (shown once: keep it safe)",
+        f"  rooms:               {', '.join(r.name for r in created.rooms)}",
+        "  morning:             " + ", ".join(f"{s.starts_at:%H:%M} {s.label}" for s in created.slots),
+    ]
+    lines += [f"  note: {note}" for note in created.video.notes]
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] == ["new-edcamp"]:
-        # Its own parser (unconf/edcamp.py): a free Edcamp with sensible defaults in one step.
-        from unconf.edcamp import main as new_edcamp
-
         return new_edcamp(words[1:])
     args = build_parser().parse_args(words)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -119,10 +120,6 @@ def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None 
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    if _wants_page(request):
-        from unconf.web.common import page_error
-
-        return page_error(request, exc)
     retry_after = getattr(exc, "retry_after", None)
     return error_response(
         exc.status_code,
@@ -207,10 +204,6 @@ def _wants_page(request: Request[Any, Any, Any]) -> bool:
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    if _wants_page(request):
-        from unconf.web.common import page_error
-
-        return page_error(request, exc)
     status = exc.status_code
     detail = exc.detail or _HTTP_CODES.get(status, "error").replace("_", " ")
     headers = dict(exc.headers or {})
@@ -231,7 +224,9 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {
+ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+
+_API_HANDLERS: dict[Any, ExceptionHandler] = {
     DomainError: _domain_error,
     ValidationException: _validation_error,
     NotAuthorizedException: _http_error,
@@ -241,3 +236,25 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     UnicodeDecodeError: _undecodable_body,
     Exception: _internal_error,
 }
+
+
+def exception_handlers(render_page: ExceptionHandler | None = None) -> dict[Any, ExceptionHandler]:
+    """The app's handlers: JSON in the one error shape, or ``render_page`` for a person's browser on a page path.
+
+    The page renderer belongs to the web layer; the app factory hands it in so the core never imports pages.
+    """
+    if render_page is None:
+        return dict(_API_HANDLERS)
+    page = render_page
+
+    def either(api: ExceptionHandler) -> ExceptionHandler:
+        def handle(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+            if _wants_page(request) and not isinstance(exc, (ValidationException, UnicodeDecodeError)):
+                return page(request, exc)
+            return api(request, exc)
+
+        return handle
+
+    handlers = {kind: either(api) for kind, api in _API_HANDLERS.items()}
+    handlers[Exception] = _internal_error
+    return handlers

@@ -7,15 +7,14 @@ worker's WebSockets see every change, without any page or service knowing.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from litestar import WebSocket, websocket
+from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.params import FromPath
 
 from unconf.cache import read_cache
 from unconf.validation import utcnow
@@ -52,16 +51,32 @@ def make_channels_plugin(redis_url: str = "") -> ChannelsPlugin:
     return _plugin
 
 
+Subscriber = Callable[[str, str, Any], Awaitable[None]]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(handler: Subscriber) -> None:
+    """Run ``handler(slug, kind, data)`` in-process for every published change (once, however often wired).
+
+    This is how one domain reacts to another's changes without importing it: the app factory
+    wires the reactions (outbound notices, video links on publish) at startup.
+    """
+    if handler not in _subscribers:
+        _subscribers.append(handler)
+
+
 async def publish(slug: str, kind: str, data: Any = None) -> None:
     """Tell every live page of this event what changed; never fails the caller's request.
 
     The same call drops the event's cached reads here and, through ``CHANGES_CHANNEL``,
-    on every other worker.
+    on every other worker, and runs the in-process subscribers first, in the order wired.
     """
-    from unconf.notify.services import dispatch
-
     read_cache.invalidate(slug)
-    await dispatch(slug, kind, data)  # only queues outbound notices; never raises
+    for handler in list(_subscribers):
+        try:
+            await handler(slug, kind, data)
+        except Exception:  # a failed reaction must not undo what was stored
+            log.exception("subscriber %s failed on %s for %s", getattr(handler, "__name__", handler), kind, slug)
     if _plugin is None:
         return
     message = LiveMessage(type=kind, event=slug, at=utcnow().isoformat(), data=data)
@@ -86,24 +101,14 @@ async def cache_invalidation(_: Any) -> AsyncIterator[None]:
         yield
 
 
-@websocket("/api/v1/events/{slug:str}/live")
-async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) -> None:
-    """Stream this event's changes; the first message says hello so clients know they are live."""
-    from unconf.events.services import get_event
-
-    await socket.accept()
-    try:
-        event = await get_event(slug)
-    except Exception:
-        await socket.send_json({"type": "error", "event": slug, "data": {"error": "not_found"}})
-        await socket.close(code=4404, reason="no such event")
-        return
+async def stream_live(socket: WebSocket[Any, Any, Any], slug: str, hello: dict[str, Any]) -> None:
+    """Stream an accepted socket this event's changes until the client goes; the first message says hello."""
     if _plugin is None:
         await socket.close(code=1011, reason="live updates are not configured")
         return
-    async with _plugin.start_subscription(channel_for(event.slug)) as subscriber:
-        hello = LiveMessage(type="hello", event=event.slug, at=utcnow().isoformat(), data={"phase": event.phase})
-        await socket.send_text(msgspec.json.encode(hello).decode())
+    async with _plugin.start_subscription(channel_for(slug)) as subscriber:
+        greeting = LiveMessage(type="hello", event=slug, at=utcnow().isoformat(), data=hello)
+        await socket.send_text(msgspec.json.encode(greeting).decode())
         async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
             while (await socket.receive())["type"] != "websocket.disconnect":
                 continue

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
-from unconf.errors import ValidationFailed
+from unconf.errors import NotFound, ValidationFailed
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 SLUG_PATTERN = _SLUG
@@ -121,8 +121,6 @@ MAX_DB_INT = 2**31 - 1
 
 def check_id(value: int, field: str) -> int:
     """Ids outside the database's range cannot exist; answer 404, not a driver error."""
-    from unconf.errors import NotFound
-
     if not 0 < value <= MAX_DB_INT:
         raise NotFound(f"no {field.removesuffix('_id')} with id {value}", field=field)
     return value

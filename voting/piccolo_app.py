@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="voting",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[Vote],
-    migration_dependencies=["unconf.piccolo_app", "sessions.piccolo_app"],
+    migration_dependencies=["events.piccolo_app", "sessions.piccolo_app"],
     commands=[],
 )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from sessions.services import LIVE_STATUSES, get_proposal
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from piccolo.query.functions.aggregate import Count, Sum
+
+from events.services import require_phase
+from events.tables import Event, Participant
+from sessions.schemas import MergeRequest, ProposalOut
+from sessions.services import LIVE_STATUSES, get_proposal, read_proposal
+from sessions.tables import Proposal, ProposalFacilitator
 from unconf import realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, DotsExhausted, PhaseConflict, ValidationFailed
-from unconf.events.services import dots_spent, require_phase
-from unconf.tables import Event, Participant
 from unconf.validation import utcnow
 from voting.schemas import MyVote, MyVotes, TallyChanged, VoteCast, VoteOut
 from voting.tables import Vote
@@ -33,6 +40,103 @@ async def proposal_tally(proposal_id: int) -> tuple[int, int]:
     return int(rows[0]["dots"] or 0), int(rows[0]["voters"] or 0)
 
 
+async def tallies(event_id: int) -> dict[int, tuple[int, int]]:
+    """Dots and distinct voters per proposal, straight from the stored votes."""
+    rows = await (
+        Vote.select(Vote.proposal, Sum(Vote.dots).as_alias("dots"), Count(Vote.id).as_alias("voters"))
+        .where((Vote.event == event_id) & (Vote.dots > 0))
+        .group_by(Vote.proposal)
+    )
+    return {row["proposal"]: (int(row["dots"] or 0), int(row["voters"])) for row in rows}
+
+
+async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> ProposalOut:
+    """Fold a twin into another: its voters and facilitators move over, no person counted twice.
+
+    It lives with voting because moving dots is the part with rules (stacking, no double counting).
+    """
+    require_phase(event, "draft", "proposals", "voting", action="merge proposals")
+    source = await get_proposal(event, source_id)
+    target = await get_proposal(event, data.into)
+    if source.id == target.id:
+        raise ValidationFailed("a proposal cannot be merged into itself", field="into")
+    for p, name in ((source, "proposal"), (target, "into")):
+        if p.status not in LIVE_STATUSES:
+            raise Conflict(f"proposal {p.id} is {p.status} and cannot be merged", field=name)
+    now = utcnow()
+    async with write_transaction():
+        source_votes = await Vote.objects().where(Vote.proposal == source.id)
+        target_votes = {v.participant: v for v in await Vote.objects().where(Vote.proposal == target.id)}
+        for vote in source_votes:
+            existing = target_votes.get(vote.participant)
+            if existing is None:
+                await Vote.update({Vote.proposal: target.id, Vote.updated_at: now}).where(Vote.id == vote.id)
+                continue
+            combined = existing.dots + vote.dots if event.allow_stacking else max(existing.dots, vote.dots, 1)
+            await Vote.update({Vote.dots: combined, Vote.updated_at: now}).where(Vote.id == existing.id)
+            await Vote.delete().where(Vote.id == vote.id)
+        have = {
+            row["participant"]
+            for row in await ProposalFacilitator.select(ProposalFacilitator.participant).where(
+                ProposalFacilitator.proposal == target.id
+            )
+        }
+        moving = await ProposalFacilitator.select(ProposalFacilitator.participant).where(
+            ProposalFacilitator.proposal == source.id
+        )
+        new = [row["participant"] for row in moving if row["participant"] not in have]
+        if new:
+            await ProposalFacilitator.insert(*[ProposalFacilitator(proposal=target.id, participant=pid) for pid in new])
+        await Proposal.update(
+            {Proposal.status: "merged", Proposal.merged_into: target.id, Proposal.updated_at: now}
+        ).where(Proposal.id == source.id)
+    out = await read_proposal(event, target.id)
+    await realtime.publish(event.slug, "proposal.merged", {"from": source.id, "into": out})
+    return out
+
+
+async def voters_by_proposal(event_id: int) -> dict[int, list[int]]:
+    """Proposal id → the people who put at least one dot on it (the optimizer's "wants")."""
+    voters: dict[int, list[int]] = defaultdict(list)
+    for row in await Vote.select(Vote.proposal, Vote.participant).where((Vote.event == event_id) & (Vote.dots > 0)):
+        voters[row["proposal"]].append(row["participant"])
+    return voters
+
+
+async def dots_of(participant_id: int) -> dict[int, int]:
+    """Proposal id → this person's dots, whatever the proposal's status (what they once wanted)."""
+    rows = await Vote.select(Vote.proposal, Vote.dots).where((Vote.participant == participant_id) & (Vote.dots > 0))
+    return {r["proposal"]: r["dots"] for r in rows}
+
+
+async def votes_changed(participant_id: int) -> tuple[set[int], list[datetime]]:
+    """Proposals this person has dots on, and when each of their votes last changed (taking dots back counts)."""
+    ids: set[int] = set()
+    times: list[datetime] = []
+    for row in await Vote.select(Vote.proposal, Vote.dots, Vote.updated_at).where(Vote.participant == participant_id):
+        if row["dots"] > 0:
+            ids.add(row["proposal"])
+        times.append(row["updated_at"])
+    return ids, times
+
+
+async def dots_by_participant(event_id: int) -> Counter[int]:
+    """Participant id → dots on record (for the organizers' participant export)."""
+    dots: Counter[int] = Counter()
+    for r in await Vote.select(Vote.participant, Vote.dots).where(Vote.event == event_id):
+        dots[r["participant"]] += int(r["dots"])
+    return dots
+
+
+async def live_dots(participant_id: int) -> dict[int, int]:
+    """Proposal id → this person's dots, on live proposals only: withdrawn or merged proposals give dots back."""
+    return {row["proposal"]: row["dots"] for row in await Vote.raw(_MINE, participant_id)}
+
+
+async def dots_spent(participant_id: int) -> int:
+    return sum((await live_dots(participant_id)).values())
+
+
 async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut:
     require_phase(event, "voting", action="vote")
     if not event.allow_stacking and data.dots > 1:
@@ -49,7 +153,7 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
             raise PhaseConflict("voting closed before this vote arrived", phase=state["phase"])
         if state["closed"] is not None:
             raise PhaseConflict("voting has closed; the agenda is being made", phase=state["phase"])
-        mine = {row["proposal"]: row["dots"] for row in await Vote.raw(_MINE, voter.id)}
+        mine = await live_dots(voter.id)
         current = mine.get(proposal.id, 0)
         spent = sum(mine.values())
         after = spent - current + data.dots
@@ -76,7 +180,7 @@ async def my_votes(event: Event, voter: Participant) -> MyVotes:
         .where((Vote.participant == voter.id) & (Vote.dots > 0))
         .order_by(Vote.proposal)
     )
-    spent = await dots_spent(event.id, voter.id)
+    spent = await dots_spent(voter.id)
     return MyVotes(
         dots_per_participant=event.dots_per_participant,
         dots_left=max(0, event.dots_per_participant - spent),

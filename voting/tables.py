@@ -5,8 +5,8 @@ from typing import ClassVar
 from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Timestamptz
 from piccolo.table import Table
 
+from events.tables import Event, Participant
 from sessions.tables import Proposal
-from unconf.tables import Event, Participant
 
 
 class Vote(Table):

@@ -6,9 +6,9 @@ import hashlib
 import hmac
 from typing import Any
 
+from notify import formats
 from tests.helpers import EventHandle, Server, make_event
 from tests.notify.loopback import Hit, Receiver, always, fails_then_ok, ok, slow, wait_for
-from unconf.notify import formats
 
 # The loopback SMTP/HTTP servers and the app server wired to them (session fixtures, shared).
 pytest_plugins = ["tests.notify.fixtures"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from people.csvimport import parse
+from people.schemas import ColumnMapping
 from unconf.errors import ValidationFailed
-from unconf.people.csvimport import parse
-from unconf.people.schemas import ColumnMapping
 
 CELLS = st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
 ROWS = st.lists(st.lists(CELLS, max_size=6), max_size=12)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from events.tiers import FREE, PAID, TIERS, check_count_for
 from tests.conftest import Server, make_event, stack_database_url, stack_env, start_server
 from unconf.errors import LimitExceeded, PaymentRequired
-from unconf.tiers import FREE, PAID, TIERS, check_count_for
 
 
 def test_tiers_are_data_served_to_anyone(server: Server) -> None:

@@ -1,0 +1,89 @@
+"""HTTP for events, phases and joining: thin, the rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, WebSocket, get, patch, post, websocket
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from events import services
+from events.dependencies import EVENT_DEPENDENCIES, is_organizer
+from events.schemas import (
+    EventCreate,
+    EventCreated,
+    EventOut,
+    EventPatch,
+    Joined,
+    JoinRequest,
+    ParticipantPrivate,
+    PhaseChange,
+)
+from events.tables import Event, Participant
+from unconf import ratelimit, realtime
+from unconf.auth import client_address, token_cookie
+from unconf.errors import DomainError
+
+
+class EventController(Controller):
+    path = "/api/v1/events"
+    tags = ["events"]
+    dependencies = EVENT_DEPENDENCIES
+
+    @post("/", status_code=201, summary="Create an event; the organizer key is shown only in this answer")
+    async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventCreate]) -> EventCreated:
+        await ratelimit.check("create_event", address=client_address(request))
+        event, organizer, key = await services.create_event(data)
+        join_link, board_url = services.links(event.slug, event.join_code)
+        return EventCreated(
+            event=services.event_out(event, with_join_code=True),
+            organizer=services.participant_private(organizer),
+            organizer_key=key,
+            join_link=join_link,
+            board_url=board_url,
+        )
+
+    @get("/{slug:str}", summary="An event; its join code only for people in it")
+    async def read_event(self, event: NamedDependency[Event], viewer: NamedDependency[Participant | None]) -> EventOut:
+        return services.event_out(event, with_join_code=viewer is not None)
+
+    @patch("/{slug:str}", summary="Change an event's details or dot settings (organizers)")
+    async def update_event(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[EventPatch]
+    ) -> EventOut:
+        return services.event_out(await services.update_event(event, data), with_join_code=True)
+
+    @post("/{slug:str}/phase", status_code=200, summary="Move the event to its next (or previous) phase")
+    async def change_phase(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[PhaseChange]
+    ) -> EventOut:
+        return services.event_out(await services.change_phase(event, data), with_join_code=True)
+
+    @post("/{slug:str}/join", status_code=201, summary="Join with the event's code and a display name")
+    async def join_event(
+        self, request: Request[Any, Any, Any], event: NamedDependency[Event], data: JSONBody[JoinRequest]
+    ) -> Response[Joined]:
+        await ratelimit.check("join", address=client_address(request))
+        joined = await services.join_event(event, data)
+        return Response(joined, status_code=201, cookies=[token_cookie(event.slug, joined.token)])
+
+    @get("/{slug:str}/participants", summary="Everyone in the event, with emails (organizers)")
+    async def list_participants(
+        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
+    ) -> list[ParticipantPrivate]:
+        assert is_organizer(organizer)
+        return await services.list_participants(event)
+
+
+@websocket("/api/v1/events/{slug:str}/live")
+async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) -> None:
+    """Stream this event's changes; the first message says hello so clients know they are live."""
+    await socket.accept()
+    try:
+        event = await services.get_event(slug)
+    except DomainError:
+        await socket.send_json({"type": "error", "event": slug, "data": {"error": "not_found"}})
+        await socket.close(code=4404, reason="no such event")
+        return
+    await realtime.stream_live(socket, event.slug, {"phase": event.phase})

@@ -1,0 +1,262 @@
+"""Creating events, moving their phases, letting people join. No HTTP here."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, cast
+
+from events.schemas import (
+    PHASES,
+    EventCreate,
+    EventOut,
+    EventPatch,
+    EventSettings,
+    Joined,
+    JoinRequest,
+    ParticipantOut,
+    ParticipantPrivate,
+    Phase,
+    PhaseChange,
+)
+from events.tables import Event, Participant
+from events.tiers import check_participant_limit
+from unconf import realtime
+from unconf.auth import ATTENDEE, ORGANIZER
+from unconf.database import write_transaction
+from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
+from unconf.ports import Port
+from unconf.settings import get_settings
+from unconf.tokens import hash_token, new_join_code, new_token
+from unconf.validation import (
+    SLUG_PATTERN,
+    check_slug,
+    check_timezone,
+    clean_email,
+    clean_text,
+    parse_datetime,
+    slugify,
+    utcnow,
+)
+from unconf.validation import aware as _aware
+
+HAS_PUBLISHED_AGENDA: Port[Callable[[int], Awaitable[bool]]] = Port("events' published-agenda check")
+"""Whether an event id has a published agenda (the day cannot be scheduled or run without one); agenda answers."""
+
+
+def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
+    return EventOut(
+        slug=event.slug,
+        title=event.title,
+        description=event.description,
+        timezone=event.timezone,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        venue=event.venue,
+        tier=cast(Any, event.tier),
+        phase=cast(Phase, event.phase),
+        phase_ends_at=_local(event.phase_ends_at, event.timezone),
+        settings=EventSettings(
+            dots_per_participant=event.dots_per_participant,
+            allow_stacking=event.allow_stacking,
+            late_proposals=event.late_proposals,
+        ),
+        join_code=event.join_code if with_join_code else None,
+    )
+
+
+def _local(value: datetime | None, timezone: str) -> datetime | None:
+    """Times go out in the event's timezone, with their offset, like the slots."""
+    aware = _aware(value)
+    return aware.astimezone(check_timezone(timezone)) if aware else None
+
+
+def participant_public(p: Participant) -> ParticipantOut:
+    return ParticipantOut(id=p.id, display_name=p.display_name, role=cast(Any, p.role))
+
+
+def participant_private(p: Participant) -> ParticipantPrivate:
+    return ParticipantPrivate(id=p.id, display_name=p.display_name, role=cast(Any, p.role), email=p.email)
+
+
+async def get_event(slug: str) -> Event:
+    if not SLUG_PATTERN.match(slug):
+        # Cannot exist (and a NUL byte would upset PostgreSQL): answer without asking the database.
+        raise NotFound(f"no event {slug[:64]!r}", field="slug")
+    event = await Event.objects().where(Event.slug == slug).first()
+    if event is None:
+        raise NotFound(f"no event {slug!r}", field="slug")
+    return event
+
+
+async def _unique_slug(base: str) -> str:
+    slug = base
+    while await Event.exists().where(Event.slug == slug):
+        slug = f"{base[:56]}-{secrets.token_hex(3)}"
+    return slug
+
+
+async def _unique_join_code() -> str:
+    while True:
+        code = new_join_code()
+        if not await Event.exists().where(Event.join_code == code):
+            return code
+
+
+async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
+    """Make the event and its first organizer; the organizer key is returned once, never stored."""
+    title = clean_text(data.title, "title", max_length=200)
+    description = clean_text(data.description, "description", max_length=5000, multiline=True, required=False)
+    venue = clean_text(data.venue, "venue", max_length=200, required=False)
+    name = clean_text(data.organizer_name, "organizer_name", max_length=80)
+    check_timezone(data.timezone)
+    end = data.end_date or data.start_date
+    if end < data.start_date:
+        raise ValidationFailed("end_date is before start_date", field="end_date")
+    key = new_token()
+    now = utcnow()
+    async with write_transaction():
+        if data.slug is not None:
+            slug = check_slug(data.slug)
+            if await Event.exists().where(Event.slug == slug):
+                raise Conflict(f"an event with slug {slug!r} exists already", field="slug", code="slug_taken")
+        else:
+            slug = await _unique_slug(slugify(title))
+        event = Event(
+            slug=slug,
+            title=title,
+            description=description,
+            timezone=data.timezone,
+            start_date=data.start_date,
+            end_date=end,
+            venue=venue,
+            tier=data.tier,
+            phase="draft",
+            dots_per_participant=data.settings.dots_per_participant,
+            allow_stacking=data.settings.allow_stacking,
+            late_proposals=data.settings.late_proposals,
+            join_code=await _unique_join_code(),
+            created_at=now,
+            updated_at=now,
+        )
+        await event.save()
+        organizer = Participant(
+            event=event.id,
+            display_name=name,
+            email=clean_email(data.organizer_email, "organizer_email"),
+            role=ORGANIZER,
+            token_hash=hash_token(key),
+            created_at=now,
+        )
+        await organizer.save()
+    return event, organizer, key
+
+
+async def update_event(event: Event, data: EventPatch) -> Event:
+    changes: dict[Any, Any] = {}
+    if data.title is not None:
+        changes[Event.title] = clean_text(data.title, "title", max_length=200)
+    if data.description is not None:
+        changes[Event.description] = clean_text(
+            data.description, "description", max_length=5000, multiline=True, required=False
+        )
+    if data.venue is not None:
+        changes[Event.venue] = clean_text(data.venue, "venue", max_length=200, required=False)
+    if data.timezone is not None:
+        check_timezone(data.timezone)
+        changes[Event.timezone] = data.timezone
+    start = data.start_date or event.start_date
+    end = data.end_date or (event.end_date if data.start_date is None else max(event.end_date, start))
+    if end < start:
+        raise ValidationFailed("end_date is before start_date", field="end_date")
+    changes[Event.start_date] = start
+    changes[Event.end_date] = end
+    if data.settings is not None:
+        s = data.settings
+        if s.dots_per_participant is not None:
+            changes[Event.dots_per_participant] = s.dots_per_participant
+        if s.allow_stacking is not None:
+            changes[Event.allow_stacking] = s.allow_stacking
+        if s.late_proposals is not None:
+            changes[Event.late_proposals] = s.late_proposals
+    changes[Event.updated_at] = utcnow()
+    await Event.update(changes).where(Event.id == event.id)
+    fresh = await get_event(event.slug)
+    await realtime.publish(fresh.slug, "event.updated", event_out(fresh))
+    return fresh
+
+
+def allowed_next_phases(current: str) -> list[str]:
+    i = PHASES.index(cast(Phase, current))
+    return [p for p in (PHASES[i + 1] if i + 1 < len(PHASES) else None, PHASES[i - 1] if i else None) if p]
+
+
+async def change_phase(event: Event, change: PhaseChange) -> Event:
+    """Move one step forward, or one back to undo a mistake; the agenda must exist before 'scheduled'."""
+    if change.phase == event.phase:
+        # Same phase with a new deadline: extend or shorten the countdown ("five more minutes").
+        if change.ends_at is None:
+            raise PhaseConflict(f"the event is already in phase {event.phase!r}", phase=event.phase)
+        ends = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
+        await Event.update({Event.phase_ends_at: ends, Event.updated_at: utcnow()}).where(Event.id == event.id)
+        fresh = await get_event(event.slug)
+        await realtime.publish(fresh.slug, "phase.changed", event_out(fresh))
+        return fresh
+    allowed = allowed_next_phases(event.phase)
+    if change.phase not in allowed:
+        raise PhaseConflict(
+            f"cannot move from {event.phase!r} to {change.phase!r}; allowed: {', '.join(allowed)}",
+            phase=event.phase,
+        )
+    if change.phase in ("scheduled", "running") and not await HAS_PUBLISHED_AGENDA.call(event.id):
+        raise PhaseConflict(f"publish an agenda before moving to {change.phase!r}", phase=event.phase)
+    ends_at = None
+    if change.ends_at is not None:
+        ends_at = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
+    await Event.update({Event.phase: change.phase, Event.phase_ends_at: ends_at, Event.updated_at: utcnow()}).where(
+        Event.id == event.id
+    )
+    fresh = await get_event(event.slug)
+    await realtime.publish(fresh.slug, "phase.changed", event_out(fresh))
+    return fresh
+
+
+def require_phase(event: Event, *phases: str, action: str) -> None:
+    if event.phase not in phases:
+        raise PhaseConflict(
+            f"cannot {action} while the event is in phase {event.phase!r} (possible in: {', '.join(phases)})",
+            phase=event.phase,
+        )
+
+
+async def join_event(event: Event, data: JoinRequest) -> Joined:
+    if not secrets.compare_digest(data.join_code.strip().upper().encode(), event.join_code.encode()):
+        raise Forbidden("the join code is not right for this event", field="join_code", code="bad_join_code")
+    require_phase(event, "proposals", "voting", "scheduled", "running", action="join")
+    name = clean_text(data.display_name, "display_name", max_length=80)
+    token = new_token()
+    participant = Participant(
+        event=event.id,
+        display_name=name,
+        email=clean_email(data.email, "email"),
+        role=ATTENDEE,
+        token_hash=hash_token(token),
+        created_at=utcnow(),
+    )
+    async with write_transaction():
+        await check_participant_limit(event)  # the tier's limit, checked and taken in one transaction
+        await participant.save()
+    await realtime.publish(event.slug, "participant.joined", participant_public(participant))
+    return Joined(participant=participant_private(participant), token=token)
+
+
+async def list_participants(event: Event) -> list[ParticipantPrivate]:
+    rows = await Participant.objects().where(Participant.event == event.id).order_by(Participant.id)
+    return [participant_private(p) for p in rows]
+
+
+def links(slug: str, join_code: str) -> tuple[str, str]:
+    """The public join link (with its code) and the board's URL."""
+    base = get_settings().public_url
+    return f"{base}/e/{slug}/join?code={join_code}", f"{base}/e/{slug}/board"

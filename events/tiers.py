@@ -1,0 +1,120 @@
+"""Tiers as data: what each tier includes and how much of it. Every limit check reads this table.
+
+Adding a tier or changing a limit is an edit here, not an ``if`` somewhere else.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from piccolo.table import Table
+
+from events.tables import Event, Participant
+from unconf.database import lock_row
+from unconf.errors import LimitExceeded, PaymentRequired
+
+
+class TierSpec(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    label: str
+    max_participants: int
+    max_rooms: int
+    video_providers: tuple[str, ...]
+    branding: bool
+    usage_reports: bool
+    metered: bool
+    """Whether video person-minutes are priced (``UNCONF_PRICE_PER_PERSON_MINUTE_CENTS``)."""
+
+
+FREE = TierSpec(
+    name="free",
+    label="Free Edcamp",
+    max_participants=1_000,
+    max_rooms=40,
+    video_providers=("jitsi", "static"),
+    branding=False,
+    usage_reports=False,
+    metered=False,
+)
+
+PAID = TierSpec(
+    name="paid",
+    label="Paid",
+    max_participants=10_000,
+    max_rooms=400,
+    video_providers=("jitsi", "static", "bbb", "whereby"),
+    branding=True,
+    usage_reports=True,
+    metered=True,
+)
+
+TIERS: dict[str, TierSpec] = {t.name: t for t in (FREE, PAID)}
+
+
+def tier_of(event: Event) -> TierSpec:
+    """An unknown tier name (an old row, a typo in an import) gets the free tier's limits, never more."""
+    return TIERS.get(event.tier, FREE)
+
+
+def _cheapest_with(predicate_name: str) -> str:
+    for spec in TIERS.values():
+        if getattr(spec, predicate_name):
+            return spec.name
+    return "paid"
+
+
+def check_count(event: Event, limit_name: str, current: int, adding: int = 1) -> None:
+    """Refuse (403, the limit named) when ``current + adding`` would pass the tier's limit."""
+    check_count_for(tier_of(event), limit_name, current, adding)
+
+
+def check_count_for(tier: TierSpec, limit_name: str, current: int, adding: int = 1) -> None:
+    limit = int(getattr(tier, limit_name))
+    if current + adding > limit:
+        noun = limit_name.removeprefix("max_")
+        raise LimitExceeded(
+            f"the {tier.label} tier allows at most {limit} {noun} per event (limit {limit_name}); "
+            f"this event has {current}",
+            field=limit_name,
+            code="limit_exceeded",
+        )
+
+
+async def check_row_limit(event: Event, limit_name: str, table: type[Table], adding: int = 1) -> None:
+    """Call before adding rows of ``table`` (people, rooms) to the event, inside the transaction that adds them.
+
+    On PostgreSQL the event's row is locked so two requests cannot both take the last place.
+    """
+    await lock_row(Event, event.id)
+    current = await table.count().where(table._meta.get_column_by_name("event") == event.id)
+    check_count(event, limit_name, current, adding)
+
+
+async def check_participant_limit(event: Event, adding: int = 1) -> None:
+    await check_row_limit(event, "max_participants", Participant, adding)
+
+
+def check_provider(event: Event, provider: str, field: str = "provider") -> None:
+    """A provider outside the event's tier is a 402: the paid tier includes it."""
+    tier = tier_of(event)
+    if provider not in tier.video_providers:
+        with_it = [t.name for t in TIERS.values() if provider in t.video_providers]
+        raise PaymentRequired(
+            f"the video provider {provider!r} is not in the {tier.label} tier "
+            f"(included: {', '.join(tier.video_providers)}); it comes with the {' or '.join(with_it) or 'paid'} tier",
+            field=field,
+        )
+
+
+def check_feature(event: Event, feature: str) -> None:
+    """A yes/no feature of the tier (``usage_reports``, ``branding``); 402 when the tier lacks it."""
+    tier = tier_of(event)
+    if not getattr(tier, feature):
+        raise PaymentRequired(
+            f"the feature {feature!r} is not in the {tier.label} tier; "
+            f"it comes with the {_cheapest_with(feature)} tier",
+            field=feature,
+        )
+
+
+def tiers_out() -> list[TierSpec]:
+    return list(TIERS.values())

@@ -1,0 +1,98 @@
+"""The projected board: big, high-contrast, never scrolling; pages through long lists instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from agenda import services as agenda_services
+from agenda.schemas import AgendaOut, SessionOut
+from events import services as event_services
+from events.tables import Event
+from sessions import services as proposal_services
+from unconf.errors import NotFound
+from unconf.settings import get_settings
+from unconf.validation import aware
+from web.common import PHASE_LABELS, event_tz, join_url, local_now, qr_svg, short_url
+
+PROPOSALS_PER_PAGE = 12
+ROOMS_PER_PAGE = 6
+SLOTS_PER_PAGE = 6
+
+
+def chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+async def board_state(event: Event) -> dict[str, Any]:
+    """Everything the board shows, read fresh: the page and every (re)connect render from this."""
+    ends = aware(event.phase_ends_at)
+    context: dict[str, Any] = {
+        "event": event,
+        "phase": event.phase,
+        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+        "ends_at_iso": ends.isoformat() if ends else "",
+        "ends_at_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
+        "join_url": join_url(event),
+        "join_short": short_url(f"{get_settings().public_url}/e/{event.slug}"),
+        "qr": qr_svg(join_url(event)),
+        "mode": "waiting",
+    }
+    agenda: AgendaOut | None = None
+    if event.phase in ("scheduled", "running", "closed"):
+        try:
+            agenda = await agenda_services.read_agenda(event)
+        except NotFound:
+            agenda = None
+    if agenda is not None:
+        now = local_now(event)
+        slots = sorted(agenda.slots, key=lambda s: s.starts_at)
+        now_id = next((s.id for s in slots if s.starts_at <= now < s.ends_at), None)
+        next_id = next((s.id for s in slots if s.starts_at > now), None)
+        # Long days: show from the current slot on, so now/next are always on the projector.
+        start = next((i for i, s in enumerate(slots) if s.id in (now_id, next_id)), 0)
+        visible = slots[start : start + SLOTS_PER_PAGE] if len(slots) > SLOTS_PER_PAGE else slots
+        cells: dict[tuple[int, int], SessionOut] = {(s.slot_id, s.room_id): s for s in agenda.sessions}
+        context.update(
+            mode="agenda",
+            slots=visible,
+            room_pages=chunks(agenda.rooms, ROOMS_PER_PAGE),
+            cells=cells,
+            now_id=now_id,
+            next_id=next_id,
+            version=agenda.version,
+        )
+    elif event.phase in ("proposals", "voting"):
+        proposals = await proposal_services.list_proposals(event, include_inactive=False)
+        if event.phase == "voting":
+            proposals.sort(key=lambda p: (-p.votes, p.id))
+        else:
+            proposals.sort(key=lambda p: -p.id)
+        # Few proposals get bigger cards; a full page is 2 columns of 6.
+        layout = "layout-few" if len(proposals) <= 4 else "layout-some" if len(proposals) <= 8 else "layout-full"
+        context.update(
+            mode="proposals", pages=chunks(proposals, PROPOSALS_PER_PAGE), total=len(proposals), layout=layout
+        )
+    return context
+
+
+@get("/e/{slug:str}/board", name="board")
+async def board(slug: str) -> Template:
+    event = await event_services.get_event(slug)
+    return Template(template_name="board.html", context=await board_state(event))
+
+
+@get("/e/{slug:str}/board/state", name="board_state")
+async def board_fragment(request: Request[Any, Any, Any], slug: str) -> Template:
+    """A fresh snapshot of the board's live part; the script swaps it in on every change and reconnect."""
+    event = await event_services.get_event(slug)
+    return Template(
+        template_name="board_live.html",
+        context=await board_state(event),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+HANDLERS = [board, board_fragment]

@@ -1,0 +1,459 @@
+"""Server-rendered pages people use on the day: the phone flow and the projected board.
+
+Handlers stay thin: they read the form, call the same services the API calls, and render.
+Every form works without JavaScript; the small scripts in ``static/`` only add live updates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from agenda import services as agenda_services
+from agenda.schemas import AgendaOut, SessionOut, SlotOut
+from events import services as event_services
+from events.dependencies import EVENT_DEPENDENCIES
+from events.schemas import JoinRequest
+from events.tables import Event, Participant
+from exports import routes as export_routes
+from sessions import services as proposal_services
+from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
+from unconf.auth import token_cookie
+from unconf.errors import DomainError, Forbidden, NotFound
+from unconf.validation import aware
+from voting import services as vote_services
+from voting.schemas import VoteCast
+from web import board as board_pages
+from web import console
+from web.common import (
+    PAGE_EXCEPTION_HANDLERS,
+    PHASE_HINTS,
+    PHASE_LABELS,
+    clear_flash,
+    clear_token,
+    event_tz,
+    flash_cookie,
+    form_fields,
+    is_fetch,
+    local_now,
+    read_flash,
+    require_participant,
+    viewer_for_write,
+    viewer_or_none,
+)
+
+
+def base_context(request: Request[Any, Any, Any], event: Event, me: Participant | None, **extra: Any) -> dict[str, Any]:
+    """What every phone page shows: the event, its phase in plain words, who I am, a one-time message."""
+    ends = aware(event.phase_ends_at)
+    return {
+        "event": event,
+        "me": me,
+        "phase": event.phase,
+        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+        "phase_hint": PHASE_HINTS.get(event.phase, ""),
+        "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
+        "flash": read_flash(request).lstrip("!"),
+        "flash_error": read_flash(request).startswith("!"),
+        "is_organizer": me is not None and me.role == "organizer",
+        **extra,
+    }
+
+
+def page(template: str, context: dict[str, Any], status: int = 200, cookies: list[Any] | None = None) -> Template:
+    """Render, and drop the one-time message once it has been shown."""
+    all_cookies = list(cookies or [])
+    if context.get("flash"):
+        all_cookies.append(clear_flash())
+    return Template(template_name=template, context=context, status_code=status, cookies=all_cookies)
+
+
+def see_other(path: str, message: str = "") -> Redirect:
+    return Redirect(path=path, status_code=303, cookies=[flash_cookie(message)] if message else [])
+
+
+def home_for(event: Event) -> str:
+    """Where a joined person lands: the page their phase is about."""
+    if event.phase in ("draft", "proposals"):
+        return f"/e/{event.slug}/proposals"
+    if event.phase == "voting":
+        return f"/e/{event.slug}/vote"
+    return f"/e/{event.slug}/agenda"
+
+
+def split_tags(text: str) -> list[str]:
+    return [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
+
+
+def _first_error(exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    for field, label in (("title", "The title"), ("description", "The description"), ("tags", "Tags")):
+        if f"$.{field}" in message:
+            if "length" in message and field == "title":
+                return "The title must be 1 to 120 characters."
+            if "length" in message and field == "description":
+                return "The description can be at most 2000 characters."
+            return f"{label}: {message.split(' - at')[0]}."
+    return message
+
+
+# --- joining -------------------------------------------------------------------------------------
+
+
+@get("/e/{slug:str}", name="event_home")
+async def event_home(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    """The link people share: in if they joined on this phone, otherwise the join form."""
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    if me is not None:
+        return see_other(home_for(event))
+    return page("join.html", base_context(request, event, None, code="", name="", error=""))
+
+
+@get("/e/{slug:str}/join", name="join_form")
+async def join_form(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    event = await event_services.get_event(slug)
+    if await viewer_or_none(request, event) is not None:
+        return see_other(home_for(event))
+    code = (request.query_params.get("code") or "").strip().upper()[:16]
+    return page("join.html", base_context(request, event, None, code=code, name="", error=""))
+
+
+@post("/e/{slug:str}/join", name="join_submit", status_code=303)
+async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    """One field, one tap: a display name (and the code, which the join link carries)."""
+    event = await event_services.get_event(slug)
+    me = await viewer_for_write(request, event)
+    if me is not None:
+        return see_other(home_for(event))
+    fields = await form_fields(request)
+    name, code = fields.get("display_name", "").strip(), fields.get("code", "").strip().upper()
+    error, status = "", 400
+    if not name:
+        error = "Please type a name so others know who proposed what."
+    elif len(name) > 80:
+        error = "That name is long: please keep it under 80 characters."
+    elif not code:
+        error = "Please type the join code shown on the board."
+    else:
+        try:
+            joined = await event_services.join_event(event, JoinRequest(display_name=name, join_code=code[:16]))
+        except DomainError as exc:
+            error, status = exc.detail[0].upper() + exc.detail[1:] + ".", exc.status_code
+        else:
+            fresh = await event_services.get_event(slug)
+            return Redirect(
+                path=home_for(fresh),
+                status_code=303,
+                cookies=[
+                    token_cookie(slug, joined.token),
+                    flash_cookie(f"Welcome, {joined.participant.display_name}!"),
+                ],
+            )
+    context = base_context(request, event, None, code=code, name=name[:80], error=error)
+    return page("join.html", context, status=status)
+
+
+@post("/e/{slug:str}/leave", name="leave", status_code=303)
+async def leave(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Forget the token on this phone (a shared device, or the wrong name)."""
+    event = await event_services.get_event(slug)
+    await require_participant(request, event)
+    return Redirect(path=f"/e/{slug}/join", status_code=303, cookies=[clear_token(slug)])
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+
+async def _proposals_page(
+    request: Request[Any, Any, Any],
+    event: Event,
+    me: Participant | None,
+    *,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Template:
+    proposals = await proposal_services.list_proposals(event, include_inactive=False)
+    mine = await proposal_services.facilitated_by(event, me.id) if me else set()
+    can_propose = me is not None and (
+        event.phase == "proposals"
+        or (event.late_proposals and event.phase == "voting")
+        or (me.role == "organizer" and event.phase != "closed")
+    )
+    can_edit = event.phase in ("proposals", "voting") or (
+        me is not None and me.role == "organizer" and event.phase != "closed"
+    )
+    similar: list[ProposalOut] = []
+    if values and values.get("title"):
+        similar = await proposal_services.similar_proposals(event, values["title"])
+    context = base_context(
+        request,
+        event,
+        me,
+        proposals=sorted(proposals, key=lambda p: (p.id not in mine, p.id)),
+        mine=mine,
+        can_propose=can_propose,
+        can_edit=can_edit,
+        values=values or {"title": "", "description": "", "tags": ""},
+        error=error,
+        similar=similar,
+        nav="proposals",
+    )
+    return page("proposals.html", context, status=status)
+
+
+@get("/e/{slug:str}/proposals", name="proposals")
+async def proposals_page(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    if me is None:
+        return see_other(f"/e/{slug}/join")
+    return await _proposals_page(request, event, me)
+
+
+@post("/e/{slug:str}/proposals", name="propose", status_code=303)
+async def propose(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    event = await event_services.get_event(slug)
+    me = await require_participant(request, event)
+    fields = await form_fields(request)
+    values = {k: fields.get(k, "") for k in ("title", "description", "tags")}
+    try:
+        data = msgspec.convert(
+            {"title": values["title"], "description": values["description"], "tags": split_tags(values["tags"])},
+            ProposalCreate,
+        )
+        created = await proposal_services.create_proposal(event, me, data)
+    except msgspec.ValidationError as exc:
+        return await _proposals_page(request, event, me, values=values, error=_first_error(exc), status=400)
+    except DomainError as exc:
+        return await _proposals_page(request, event, me, values=values, error=exc.detail, status=exc.status_code)
+    return see_other(f"/e/{slug}/proposals#p{created.id}", f"Proposed: {created.title}")
+
+
+@get("/e/{slug:str}/similar", name="similar")
+async def similar(request: Request[Any, Any, Any], slug: str) -> Response[Any]:
+    """Near-duplicates of a title being typed (JSON for the propose form's script)."""
+    event = await event_services.get_event(slug)
+    title = (request.query_params.get("title") or "")[:120]
+    exclude = request.query_params.get("exclude") or ""
+    found = await proposal_services.similar_proposals(
+        event, title, exclude_id=int(exclude) if exclude.isdigit() and len(exclude) < 10 else None
+    )
+    body = [{"id": p.id, "title": p.title, "votes": p.votes} for p in found]
+    return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
+
+
+async def _own_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> tuple[Event, Participant, Any]:
+    event = await event_services.get_event(slug)
+    me = await require_participant(request, event)
+    proposal = await proposal_services.read_proposal(event, proposal_id)
+    return event, me, proposal
+
+
+@get("/e/{slug:str}/proposals/{proposal_id:int}/edit", name="edit_proposal_form")
+async def edit_proposal_form(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Template | Redirect:
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    if me is None:
+        return see_other(f"/e/{slug}/join")
+    proposal = await proposal_services.read_proposal(event, proposal_id)
+    if me.role != "organizer" and proposal.id not in await proposal_services.facilitated_by(event, me.id):
+        raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
+    values = {"title": proposal.title, "description": proposal.description, "tags": ", ".join(proposal.tags)}
+    context = base_context(request, event, me, proposal=proposal, values=values, error="", nav="proposals")
+    return page("edit_proposal.html", context)
+
+
+@post("/e/{slug:str}/proposals/{proposal_id:int}/edit", name="edit_proposal", status_code=303)
+async def edit_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Template | Redirect:
+    event, me, proposal = await _own_proposal(request, slug, proposal_id)
+    fields = await form_fields(request)
+    values = {k: fields.get(k, "") for k in ("title", "description", "tags")}
+    try:
+        data = msgspec.convert(
+            {"title": values["title"], "description": values["description"], "tags": split_tags(values["tags"])},
+            ProposalPatch,
+        )
+        updated = await proposal_services.update_proposal(event, proposal_id, me, data)
+    except (msgspec.ValidationError, DomainError) as exc:
+        error = _first_error(exc) if isinstance(exc, msgspec.ValidationError) else exc.detail
+        status = exc.status_code if isinstance(exc, DomainError) else 400
+        context = base_context(request, event, me, proposal=proposal, values=values, error=error, nav="proposals")
+        return page("edit_proposal.html", context, status=status)
+    return see_other(f"/e/{slug}/proposals#p{updated.id}", "Saved your changes.")
+
+
+@post("/e/{slug:str}/proposals/{proposal_id:int}/withdraw", name="withdraw_proposal", status_code=303)
+async def withdraw_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Redirect:
+    event, me, _ = await _own_proposal(request, slug, proposal_id)
+    withdrawn = await proposal_services.withdraw_proposal(event, proposal_id, me)
+    return see_other(f"/e/{slug}/proposals", f"Withdrawn: {withdrawn.title}. Its dots went back to the voters.")
+
+
+# --- voting --------------------------------------------------------------------------------------
+
+
+@get("/e/{slug:str}/vote", name="vote_page")
+async def vote_page(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    if me is None:
+        return see_other(f"/e/{slug}/join")
+    proposals = await proposal_services.list_proposals(event, include_inactive=False)
+    mine = await vote_services.my_votes(event, me)
+    my_dots = {v.proposal_id: v.dots for v in mine.votes}
+    # While voting keep a stable order (no anchoring on early leaders); afterwards rank by dots.
+    order = sorted(proposals, key=lambda p: p.id if event.phase == "voting" else -p.votes)
+    context = base_context(
+        request,
+        event,
+        me,
+        proposals=order,
+        my_dots=my_dots,
+        dots_left=mine.dots_left,
+        budget=mine.dots_per_participant,
+        can_vote=event.phase == "voting",
+        nav="vote",
+    )
+    return page("vote.html", context)
+
+
+@post("/e/{slug:str}/vote", name="vote_submit", status_code=303)
+async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[Any] | Redirect:
+    """Add or take back one dot; a plain form redirects back, our script gets the new numbers as JSON."""
+    event = await event_services.get_event(slug)
+    me = await require_participant(request, event)
+    fields = await form_fields(request)
+    raw_id, action = fields.get("proposal_id", ""), fields.get("action", "add")
+    if not raw_id.isdigit() or len(raw_id) > 10:
+        raise NotFound("no such proposal", field="proposal_id")
+    proposal_id = int(raw_id)
+    current = {v.proposal_id: v.dots for v in (await vote_services.my_votes(event, me)).votes}.get(proposal_id, 0)
+    dots = max(0, current - 1) if action == "remove" else current + 1
+    if not event.allow_stacking:
+        dots = min(dots, 1)
+    try:
+        result = await vote_services.cast_vote(event, me, VoteCast(proposal_id=proposal_id, dots=dots))
+    except DomainError as exc:
+        if is_fetch(request):
+            raise
+        return see_other(f"/e/{slug}/vote#p{proposal_id}", "!" + exc.detail[0].upper() + exc.detail[1:] + ".")
+    if is_fetch(request):
+        body = {
+            "proposal_id": result.proposal_id,
+            "dots": result.dots,
+            "dots_left": result.dots_left,
+            "budget": event.dots_per_participant,
+            "votes": result.proposal_votes,
+        }
+        return Response(body, media_type=MediaType.JSON, status_code=200)
+    verb = "Added a dot" if dots > current else "Took back a dot" if dots < current else "No change"
+    left = f"{result.dots_left} of {event.dots_per_participant} dots left"
+    return see_other(f"/e/{slug}/vote#p{proposal_id}", f"{verb}. {left}.")
+
+
+# --- agenda --------------------------------------------------------------------------------------
+
+
+def now_and_next(slots: list[SlotOut], event: Event) -> tuple[int | None, int | None]:
+    """The slot running now and the one after it, by the event's clock."""
+    now = local_now(event)
+    current = next((s.id for s in slots if s.starts_at <= now < s.ends_at), None)
+    upcoming = next((s.id for s in sorted(slots, key=lambda s: s.starts_at) if s.starts_at > now), None)
+    return current, upcoming
+
+
+def grid(agenda: AgendaOut) -> dict[tuple[int, int], SessionOut]:
+    return {(s.slot_id, s.room_id): s for s in agenda.sessions}
+
+
+@get("/e/{slug:str}/agenda", name="agenda_page")
+async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Template:
+    """My agenda first (with a pick where two of mine clash), then everyone's, by time."""
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    agenda: AgendaOut | None
+    try:
+        agenda = await agenda_services.read_agenda(event)
+    except NotFound:
+        agenda = None
+    my_slots = await agenda_services.my_agenda(event, me.id) if me and agenda else []
+    now_id, next_id = now_and_next(agenda.slots, event) if agenda else (None, None)
+    by_slot: dict[int, list[SessionOut]] = {}
+    if agenda:
+        for s in agenda.sessions:
+            by_slot.setdefault(s.slot_id, []).append(s)
+    context = base_context(
+        request,
+        event,
+        me,
+        agenda=agenda,
+        my_slots=my_slots,
+        by_slot=by_slot,
+        now_id=now_id,
+        next_id=next_id,
+        nav="agenda",
+    )
+    return page("agenda.html", context)
+
+
+async def session_page(request: Request[Any, Any, Any], event: Event, proposal_id: int) -> Template:
+    """One session: what, who, when and where, with its video, notes and calendar links."""
+    me = await viewer_or_none(request, event)
+    proposal = await proposal_services.read_proposal(event, proposal_id)
+    session: SessionOut | None = None
+    try:
+        agenda = await agenda_services.read_agenda(event)
+        session = next((s for s in agenda.sessions if s.proposal_id == proposal_id), None)
+    except NotFound:
+        pass
+    return page("session.html", base_context(request, event, me, proposal=proposal, s=session, nav="agenda"))
+
+
+@get(
+    "/e/{slug:str}/s/{name:str}",
+    operation_class=export_routes.ICS_OPERATION,
+    dependencies=EVENT_DEPENDENCIES,
+    tags=["exports"],
+    summary="One session (<id>.ics)",
+)
+async def session_ics(
+    request: Request[Any, Any, Any], event: NamedDependency[Event], name: FromPath[str]
+) -> Response[Any]:
+    if name.isdigit():
+        # /e/{slug}/s/{id} is the session's page (door-sign QR codes point here); <id>.ics its calendar.
+        return await session_page(request, event, int(name))
+    return await export_routes.session_ics_response(request, event, name)
+
+
+PAGE_HANDLERS: list[Any] = [
+    Router(
+        path="/",
+        route_handlers=[
+            event_home,
+            join_form,
+            join_submit,
+            leave,
+            proposals_page,
+            propose,
+            similar,
+            edit_proposal_form,
+            edit_proposal,
+            withdraw_proposal,
+            vote_page,
+            vote_submit,
+            agenda_page,
+            *board_pages.HANDLERS,
+            *console.HANDLERS,
+        ],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    ),
+    session_ics,
+]

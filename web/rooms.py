@@ -1,0 +1,286 @@
+"""Pages for the day itself: join video (a redirect), session notes, phone check-in, one-step Edcamp.
+
+Server-rendered with this package's own Jinja2 templates (``rooms/templates``, autoescaped), so
+they need no change to the app's template configuration. Forms work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from events import services as event_services
+from events.tables import Event, Participant
+from rooms import links, presence
+from rooms.edcamp import EdcampCreate, create_edcamp
+from sessions.notes import NoteConflict, NoteSave, read_notes, save_notes
+from sessions.services import get_proposal
+from unconf import ratelimit
+from unconf.auth import client_address, same_origin, token_cookie
+from unconf.errors import DomainError, Forbidden
+from unconf.validation import check_timezone
+from web.common import (
+    PAGE_EXCEPTION_HANDLERS,
+    clear_flash,
+    flash_cookie,
+    form_fields,
+    read_flash,
+    require_participant,
+    viewer_or_none,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
+
+
+def render(request: Request[Any, Any, Any], template: str, status: int = 200, **context: Any) -> Response[str]:
+    flash = read_flash(request)
+    html = _env().get_template(template).render(flash=flash.lstrip("!"), flash_error=flash.startswith("!"), **context)
+    cookies = [clear_flash()] if flash else []
+    return Response(html, status_code=status, media_type=MediaType.HTML, cookies=cookies, headers=NO_STORE)
+
+
+def see_other(path: str, message: str = "") -> Redirect:
+    return Redirect(path=path, status_code=303, cookies=[flash_cookie(message)] if message else [])
+
+
+def local(value: datetime | None, event: Event) -> str:
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(check_timezone(event.timezone)).strftime("%H:%M")
+
+
+# --- join video ----------------------------------------------------------------------------------
+
+
+async def _join(request: Request[Any, Any, Any], slug: str, proposal_id: int | None) -> Redirect:
+    """Sign this person's own link (moderator or attendee), note the join, and send them there."""
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    if me is None:
+        return see_other(f"/e/{slug}/join", "!Join the event first, then tap the video link again.")
+    target = await links.join_target(event, me, proposal_id)
+    await presence.record_visit(
+        event, me, proposal_id=target.proposal_id, room_id=target.room_id, how="video", ends_by=target.ends_by
+    )
+    return Redirect(path=target.url, status_code=303, headers=NO_STORE)
+
+
+@get("/e/{slug:str}/s/{session:int}/join", name="session_join")
+async def session_join(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Redirect:
+    return await _join(request, slug, session)
+
+
+@get("/e/{slug:str}/main/join", name="main_join")
+async def main_join(request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
+    return await _join(request, slug, None)
+
+
+# --- notes ---------------------------------------------------------------------------------------
+
+
+async def _notes_page(
+    request: Request[Any, Any, Any],
+    event: Event,
+    session: int,
+    *,
+    status: int = 200,
+    conflict: Any = None,
+    mine: str = "",
+) -> Response[str]:
+    me = await viewer_or_none(request, event)
+    notes = conflict if conflict is not None else await read_notes(event, session)
+    proposal = await get_proposal(event, session)
+    return render(
+        request,
+        "notes.html",
+        status=status,
+        event=event,
+        me=me,
+        proposal=proposal,
+        notes=notes,
+        conflict=conflict is not None,
+        mine=mine,
+        join_path=links.join_path(event.slug, session),
+    )
+
+
+@get("/e/{slug:str}/s/{session:int}/notes", name="session_notes")
+async def notes_page(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Response[str]:
+    event = await event_services.get_event(slug)
+    return await _notes_page(request, event, session)
+
+
+@post(
+    "/e/{slug:str}/s/{session:int}/notes",
+    name="session_notes_save",
+    status_code=303,
+)
+async def notes_save(
+    request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]
+) -> Response[str] | Redirect:
+    event = await event_services.get_event(slug)
+    me = await require_participant(request, event)
+    fields = await form_fields(request)
+    try:
+        data = msgspec.convert(
+            {"base_revision": int(fields.get("base_revision", "0") or 0), "text": fields.get("text", "")}, NoteSave
+        )
+    except (ValueError, msgspec.ValidationError) as exc:
+        raise DomainError(f"the notes could not be saved: {exc}", field="text") from exc
+    try:
+        await save_notes(event, me, session, data)
+    except NoteConflict as exc:
+        return await _notes_page(request, event, session, status=409, conflict=exc.current, mine=data.text)
+    return see_other(f"/e/{slug}/s/{session}/notes", "Notes saved.")
+
+
+# --- check-in (rule of two feet) ------------------------------------------------------------------
+
+
+@get("/e/{slug:str}/s/{session:int}/checkin", name="session_checkin")
+async def checkin_page(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Response[str]:
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    return await _checkin_page(request, event, me, session)
+
+
+async def _checkin_page(
+    request: Request[Any, Any, Any], event: Event, me: Participant | None, session: int | None
+) -> Response[str]:
+    placed = await links.placed_sessions(event.id)
+    here = placed.get(session) if session is not None else None
+    if session is not None and here is None:
+        await get_proposal(event, session)  # 404 for an unknown id; otherwise: not on the agenda
+    occupancy = await presence.occupancy(event)
+    counts = {s.proposal_id: s.present for s in occupancy.sessions}
+    now = datetime.now(UTC)
+    current = [s for s in placed.values() if s.starts_at <= now < s.ends_at]
+    upcoming = sorted((s for s in placed.values() if s.starts_at > now), key=lambda s: (s.starts_at, s.room.position))
+    if current:
+        others = current
+    else:
+        first = upcoming[0].starts_at if upcoming else None
+        others = [s for s in upcoming if s.starts_at == first]
+    others = sorted(others, key=lambda s: s.room.position)
+    where = await presence.where_am_i(event, me) if me is not None else None
+    return render(
+        request,
+        "checkin.html",
+        event=event,
+        me=me,
+        here=here,
+        session=session,
+        others=others,
+        counts=counts,
+        where=where,
+        time=lambda v: local(v, event),
+        join_path=links.join_path,
+        notes_path=links.notes_path,
+    )
+
+
+@post(
+    "/e/{slug:str}/s/{session:int}/checkin",
+    name="session_checkin_submit",
+    status_code=303,
+)
+async def checkin_submit(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Redirect:
+    event = await event_services.get_event(slug)
+    me = await require_participant(request, event)
+    out = await presence.check_in(event, me, session)
+    return see_other(f"/e/{slug}/s/{session}/checkin", f"You are checked in: {out.room_name}.")
+
+
+@post("/e/{slug:str}/main/checkin", name="main_checkin", status_code=303)
+async def main_checkin(request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
+    event = await event_services.get_event(slug)
+    me = await require_participant(request, event)
+    await presence.check_in(event, me, None)
+    return see_other(f"/e/{slug}/checkin", "You are checked in: main room.")
+
+
+@get("/e/{slug:str}/checkin", name="checkin_overview")
+async def checkin_overview(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
+    event = await event_services.get_event(slug)
+    me = await viewer_or_none(request, event)
+    return await _checkin_page(request, event, me, None)
+
+
+# --- one-step Edcamp -----------------------------------------------------------------------------
+
+EDCAMP_FIELDS = ("title", "start_date", "organizer_name", "timezone", "breakout_rooms", "starts_at", "venue")
+
+
+@get("/new-edcamp", name="new_edcamp_form")
+async def new_edcamp_form(request: Request[Any, Any, Any]) -> Response[str]:
+    today = datetime.now(UTC).date().isoformat()
+    values = {"start_date": today, "timezone": "UTC", "breakout_rooms": "4", "starts_at": "09:00"}
+    return render(request, "edcamp_new.html", values=values, error="", bad_field="")
+
+
+@post("/new-edcamp", name="new_edcamp_submit", status_code=201)
+async def new_edcamp_submit(request: Request[Any, Any, Any]) -> Response[str]:
+    if not same_origin(request):
+        raise Forbidden("cross-site request refused: send it from this site's form", code="csrf_refused")
+    await ratelimit.check("create_event", address=client_address(request))
+    fields = await form_fields(request)
+    values = {k: fields.get(k, "").strip()[:200] for k in EDCAMP_FIELDS}
+    raw: dict[str, Any] = {k: v for k, v in values.items() if v}
+    if "breakout_rooms" in raw:
+        try:
+            raw["breakout_rooms"] = int(raw["breakout_rooms"])
+        except ValueError:
+            error = "Rooms must be a number."
+            return render(request, "edcamp_new.html", 400, values=values, error=error, bad_field="breakout_rooms")
+    try:
+        data = msgspec.convert(raw, EdcampCreate)
+        created = await create_edcamp(data)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.split("$.", 1)[1].split("`", 1)[0] if "$." in message else ""
+        if "missing required field" in message:
+            field = message.split("`")[1]
+        return render(request, "edcamp_new.html", 400, values=values, error=message, bad_field=field)
+    except DomainError as exc:
+        return render(
+            request, "edcamp_new.html", exc.status_code, values=values, error=exc.detail, bad_field=exc.field or ""
+        )
+    response = render(request, "edcamp_created.html", 201, created=created)
+    response.cookies.append(token_cookie(created.event.slug, created.organizer_key))
+    return response
+
+
+ROOM_PAGE_HANDLERS: list[Any] = [
+    Router(
+        path="/",
+        route_handlers=[
+            session_join,
+            main_join,
+            notes_page,
+            notes_save,
+            checkin_page,
+            checkin_submit,
+            main_checkin,
+            checkin_overview,
+            new_edcamp_form,
+            new_edcamp_submit,
+        ],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+]
