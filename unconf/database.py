@@ -14,6 +14,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 
@@ -92,6 +93,16 @@ class _Connection:
 
     def __init__(self, engine: PooledSQLiteEngine, connection: sqlite3.Connection, pooled: bool) -> None:
         self._engine, self._connection, self._pooled = engine, connection, pooled
+        self._lock: asyncio.Lock | None = None
+        self._closed = False
+
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        return self._connection
+
+    def hold(self, lock: asyncio.Lock) -> None:
+        """Release ``lock`` (already acquired) when this connection is closed."""
+        self._lock = lock
 
     @property
     def row_factory(self) -> Any:
@@ -115,36 +126,62 @@ class _Connection:
         self._connection.rollback()
 
     async def close(self) -> None:
-        """Give a pooled connection back instead of closing it."""
-        if self._pooled:
-            self._engine.release(self._connection)
-        else:
-            self._connection.close()
+        """Give a pooled connection back instead of closing it, then the write lock it held; only once."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._pooled:
+                self._engine.release(self._connection)
+            else:
+                self._connection.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
 
 class _Transaction(SQLiteTransaction):
-    """Holds the engine's write lock for the whole transaction (outermost only)."""
+    """Holds the engine's write lock for the whole outermost transaction.
 
-    async def __aenter__(self) -> SQLiteTransaction:
-        if self._parent is not None:
-            return self._parent
+    Piccolo calls ``get_connection`` only when it opens an outermost transaction (a nested
+    one joins its parent) and closes that connection when the transaction ends: the lock
+    is taken with the connection and released when the connection is given back. If BEGIN,
+    COMMIT or ROLLBACK fails, Piccolo leaves the connection open, so it is given back here.
+    """
+
+    _write_connection: _Connection | None = None
+
+    async def get_connection(self) -> Any:
         engine = self.engine
         assert isinstance(engine, PooledSQLiteEngine)
-        self._lock = engine.write_lock()
-        await self._lock.acquire()
+        lock = engine.write_lock()
+        await lock.acquire()
         try:
-            return await super().__aenter__()
+            connection = await engine.get_connection()
         except BaseException:
-            self._lock.release()
+            lock.release()
+            raise
+        connection.hold(lock)
+        self._write_connection = connection
+        return connection
+
+    async def begin(self) -> None:
+        try:
+            await super().begin()
+        except BaseException:
+            assert self._write_connection is not None
+            await self._write_connection.close()
             raise
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
-        if self._parent is not None:
-            return await super().__aexit__(exception_type, exception, traceback)
         try:
             return await super().__aexit__(exception_type, exception, traceback)
-        finally:
-            self._lock.release()
+        except BaseException:
+            if self._write_connection is not None:
+                if self.engine.current_transaction.get() is self:
+                    self.engine.current_transaction.reset(self.context)
+                await self._write_connection.close()
+            raise
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -155,9 +192,16 @@ class PooledSQLiteEngine(SQLiteEngine):
     autocommit connection, transactions borrow pooled connections, and every write — a
     transaction or a lone statement — first takes an asyncio lock, so SQLite's own sleeping
     busy handler never blocks the loop. WAL mode lets readers run beside the writer.
+
+    Only Piccolo's public engine methods are overridden: ``run_querystring`` and ``run_ddl``
+    (every query and DDL statement reaches the engine through them), ``get_connection`` and
+    ``transaction``; the transaction class overrides ``get_connection``, ``begin`` and ``__aexit__``.
     """
 
     def __init__(self, path: str, **kwargs: Any) -> None:
+        if sqlite3.sqlite_version_info < (3, 35):
+            # Piccolo falls back to a second query for inserted keys before 3.35; this engine does not.
+            raise RuntimeError(f"SQLite 3.35 or newer is needed (RETURNING); found {sqlite3.sqlite_version}")
         super().__init__(path=path, **kwargs)
         self._loops: dict[int, tuple[asyncio.Lock, list[sqlite3.Connection]]] = {}
         self._shared: dict[int, sqlite3.Connection] = {}
@@ -202,18 +246,36 @@ class PooledSQLiteEngine(SQLiteEngine):
     ) -> SQLiteTransaction:
         return _Transaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
-    async def _run_in_new_connection(
-        self,
-        query: str,
-        args: list[Any] | None = None,
-        query_type: str = "generic",
-        table: type[Table] | None = None,
-    ) -> Any:
-        connection = self._shared_connection()
-        if query.lstrip()[:6].upper() == "SELECT":
-            return connection.execute(query, args or []).fetchall()
-        async with self.write_lock():
-            return connection.execute(query, args or []).fetchall()
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._run_sql(query, args, str(querystring) if self.log_queries else "")
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        return await self._run_sql(ddl, [], ddl)
+
+    async def _run_sql(self, query: str, args: list[Any], shown: str) -> Any:
+        """Run one statement: in the current transaction, else on the shared connection.
+
+        A lone write takes the write lock first; a lone SELECT reads beside the writer (WAL).
+        Inside a transaction Piccolo would also repeat ``PRAGMA foreign_keys = 1`` before every
+        statement, a no-op there (the pragma is ignored in a transaction; every connection of
+        this engine has it on from ``_open``), so it is left out.
+        """
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=shown)
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            connection: _Connection = transaction.connection
+            response = connection.sqlite.execute(query, args).fetchall()
+        elif query.lstrip()[:6].upper() == "SELECT":
+            response = self._shared_connection().execute(query, args).fetchall()
+        else:
+            async with self.write_lock():
+                response = self._shared_connection().execute(query, args).fetchall()
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
 
     async def close_pool(self) -> None:
         key = id(asyncio.get_running_loop())
