@@ -57,18 +57,20 @@ def use_previous_engine(tmp: Path) -> None:
 async def measure(votes: int, concurrency: int, people: int = 400, proposals: int = 20) -> dict[str, float | int | str]:
     from datetime import date
 
+    from events.schemas import EventCreate, JoinRequest, PhaseChange
+    from events.services import change_phase, create_event, get_event, join_event
+    from events.tables import Participant
     from sessions.schemas import ProposalCreate
     from sessions.services import create_proposal
-    from unconf.auth import hash_token
-    from unconf.cli import _migrate
+    from unconf.app import wire
     from unconf.database import close_connection_pool, current_engine
-    from unconf.events.schemas import EventCreate, JoinRequest, PhaseChange
-    from unconf.events.services import change_phase, create_event, get_event, join_event
-    from unconf.tables import Participant
+    from unconf.migrations import migrate
+    from unconf.tokens import hash_token
     from voting.schemas import VoteCast
     from voting.services import cast_vote
 
-    await _migrate(quiet=True)
+    wire()
+    await migrate(quiet=True)
     created = EventCreate(title="Bench", start_date=date(2099, 6, 6), organizer_name="B")
     event, organizer, _ = await create_event(created)
     event = await change_phase(event, PhaseChange(phase="proposals"))
