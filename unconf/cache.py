@@ -3,6 +3,11 @@
 Every change goes through ``realtime.publish``; that same call drops the event's
 entries here, and — through the ``unconf:changes`` channel — on every other worker, so a
 board polling the agenda costs no database query until something changes.
+
+Why not Litestar's response cache (``cache=`` on a route, backed by its stores): that
+expires entries by time and keys them by URL; here an entry must vanish the moment the
+event changes (a vote, a published agenda), on every worker, and one entry serves the
+API and the page that render the same data.
 """
 
 from __future__ import annotations

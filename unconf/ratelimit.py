@@ -3,6 +3,12 @@
 Fixed one-minute windows. In one process the counters live in memory; with
 ``UNCONF_REDIS_URL`` they live in Redis so every worker counts together. Limits are
 generous per address because a whole school joins from one Wi-Fi address.
+
+Why not Litestar's ``RateLimitConfig``: it allows one rate per middleware, keyed by the
+client address only, and counts per route. Here each action (join, propose, vote, create)
+has its own limits, counted per participant as well as per address, and the API and its
+page twin (``POST /votes`` and the vote form) must spend from the same budget; the Redis
+counter is a single atomic ``INCR`` (Litestar's stores have no atomic increment).
 """
 
 from __future__ import annotations
