@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
@@ -42,6 +42,7 @@ from notify.schemas import (
     WebhookPatch,
 )
 from notify.tables import Outbox, OutboxAttempt, WebhookEndpoint
+from unconf import live
 from unconf.errors import Conflict, DomainError, NotFound, ValidationFailed
 from unconf.http import client, guard_url
 from unconf.ports import Port
@@ -58,7 +59,7 @@ BACKOFF_CAP = 1800.0
 WEBHOOK_TIMEOUT = 10.0
 SMTP_TIMEOUT = 30.0
 STARTING_SOON = timedelta(minutes=5)
-# Phase changes that become notices; everything else publish() announces is ignored at once.
+# Phase changes that become notices; every other live message is ignored at once.
 PHASE_NOTICES = {"proposals": "proposals.open", "voting": "voting.open", "closed": "event.closed"}
 # Notice type -> email message kind (only these notices reach people's inboxes).
 EMAIL_FOR_NOTICE = {"voting.open": "voting.open", "agenda.published": "agenda.published", "event.closed": "digest"}
@@ -84,40 +85,44 @@ def _dumps(value: Any) -> str:
 # -- the hook realtime.publish calls --------------------------------------------------------------------------------
 
 
-def notice_for(kind: str, data: Any) -> tuple[str, dict[str, Any], str] | None:
-    """Which notice (type, payload, dedupe suffix) a live update becomes, if any. No I/O."""
-    if kind not in ("phase.changed", "agenda.published"):
-        return None
-    body = msgspec.to_builtins(data) if data is not None else {}
-    if not isinstance(body, dict):
-        return None
-    if kind == "phase.changed":
-        notice = PHASE_NOTICES.get(str(body.get("phase")))
-        if notice is None:
-            return None
-        # Once per event: undoing and redoing a phase does not announce it twice.
-        return notice, {"ends_at": body.get("phase_ends_at")}, notice
-    version = body.get("version")
-    if not isinstance(version, int) or version < 1:
-        return None
-    if version == 1:
-        return "agenda.published", {"version": 1}, "agenda.published"
-    return "agenda.changed", {"version": version}, f"agenda.changed:{version}"
+class Notice(NamedTuple):
+    kind: str
+    payload: dict[str, Any]
+    dedupe: str
+    """The suffix of the row's dedupe key: what makes a repeat of the same notice a no-op."""
 
 
-async def dispatch(slug: str, kind: str, data: Any) -> None:
+def notice_for(message: live.LiveMessage) -> Notice | None:
+    """Which notice a live message becomes, if any. No I/O."""
+    match message:
+        case live.PhaseChanged(data=changed):
+            notice = PHASE_NOTICES.get(changed.phase)
+            if notice is None:
+                return None
+            # Once per event: undoing and redoing a phase does not announce it twice.
+            return Notice(notice, {"ends_at": msgspec.to_builtins(changed.phase_ends_at)}, notice)
+        case live.AgendaPublished(data=published):
+            if published.version < 1:
+                return None
+            if published.version == 1:
+                return Notice("agenda.published", {"version": 1}, "agenda.published")
+            return Notice("agenda.changed", {"version": published.version}, f"agenda.changed:{published.version}")
+    return None
+
+
+async def dispatch(message: live.LiveMessage) -> None:
     """Turn a change announced by ``realtime.publish`` into one outbox row. Fast, and never raises."""
     try:
-        notice = notice_for(kind, data)
+        notice = notice_for(message)
         if notice is None:
             return
-        notice_type, payload, suffix = notice
-        row = await Event.select(Event.id).where(Event.slug == slug).first()
+        row = await Event.select(Event.id).where(Event.slug == message.event).first()
         if row is None:
             return
-        await _insert([_notice_row(row["id"], notice_type, payload, dedupe_key=f"notice:{row['id']}:{suffix}")])
+        key = f"notice:{row['id']}:{notice.dedupe}"
+        await _insert([_notice_row(row["id"], notice.kind, notice.payload, dedupe_key=key)])
     except Exception:  # a notification must never undo or fail the change that caused it
-        log.exception("could not queue a notice for %s %s", kind, slug)
+        log.exception("could not queue a notice for %s %s", live.type_of(type(message)), message.event)
 
 
 def _notice_row(event_id: int, kind: str, payload: dict[str, Any], *, dedupe_key: str | None) -> Outbox:
