@@ -18,7 +18,7 @@ from datetime import timedelta
 import msgspec
 
 from events.tables import Event, Participant
-from notify.services import cancel_invitations, enqueue_invitation, require_mail
+from notify.mail import cancel_invitations, enqueue_invitation, require_mail
 from people import csvimport
 from people.schemas import (
     ColumnMapping,

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 from websockets.sync.client import connect
 
-from notify.services import notice_for
+from notify.notices import notice_for
 from tests.helpers import Server, make_event, setup_rooms_and_slots
 from unconf import live
 
