@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from agenda.schemas import AutopilotOut, AutopilotSet, BuildRequest
 from agenda.services import build_agenda, publish_agenda
 from agenda.tables import Autopilot
-from events.services import event_out
+from events.services import announce_phase
 from events.tables import Event
-from unconf import realtime
+from unconf import live, realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
 from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, parse_datetime, utcnow
@@ -107,7 +109,8 @@ async def set_autopilot(event: Event, data: AutopilotSet) -> AutopilotOut:
     if deadline is not None:
         await Event.update({Event.phase_ends_at: deadline}).where(Event.id == event.id)
     out = await read_autopilot(await _event(event.id))
-    await realtime.publish(event.slug, "autopilot.changed", out)
+    planned = msgspec.convert(out, live.AutopilotData, from_attributes=True)
+    await realtime.publish(event.slug, live.AutopilotChanged(data=planned))
     return out
 
 
@@ -115,7 +118,7 @@ async def clear_autopilot(event: Event) -> None:
     deleted = await Autopilot.delete().where(Autopilot.event == event.id).returning(Autopilot.id)
     if not deleted:
         raise NotFound("no autopilot is set for this event", field="autopilot")
-    await realtime.publish(event.slug, "autopilot.changed", None)
+    await realtime.publish(event.slug, live.AutopilotChanged(data=None))
 
 
 async def voting_closed(event_id: int) -> datetime | None:
@@ -163,11 +166,11 @@ async def run_due_steps(now: datetime | None = None) -> int:
                 )
                 event = await _event(event.id)
                 if moved:
-                    await realtime.publish(event.slug, "phase.changed", event_out(event))
+                    await announce_phase(event)
                     done += 1
             if event.phase == "voting" and voting_until and voting_until <= now and row.built_at is None:
                 if await _claim(row.id, Autopilot.voting_closed_at, now):
-                    await realtime.publish(event.slug, "voting.closed", {"at": now.isoformat()})
+                    await realtime.publish(event.slug, live.VotingClosed(data=live.ClosedData(at=now.isoformat())))
                 await build_agenda(event, BuildRequest(time_limit=row.time_limit))
                 if await _claim(row.id, Autopilot.built_at, utcnow()):
                     row.built_at = utcnow()
@@ -188,7 +191,7 @@ async def run_due_steps(now: datetime | None = None) -> int:
             if exc.detail != row.last_error:
                 log.warning("autopilot for %s: %s", event.slug, exc.detail)
                 await Autopilot.update({Autopilot.last_error: exc.detail[:2000]}).where(Autopilot.id == row.id)
-                await realtime.publish(event.slug, "autopilot.error", {"detail": exc.detail})
+                await realtime.publish(event.slug, live.AutopilotFailed(data=live.ErrorData(detail=exc.detail)))
     return done
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any, cast
 from urllib.parse import urlparse
 
+import msgspec
+
 from agenda.schemas import RoomCreate, RoomOut, RoomPatch
 from agenda.tables import Room
 from agenda.versions import used_in_published_agenda
 from events import tiers
 from events.services import require_phase
 from events.tables import Event
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
 from unconf.validation import check_id, clean_tags, clean_text
@@ -30,6 +32,11 @@ def room_out(room: Room) -> RoomOut:
         features=list(room.features),
         position=room.position,
     )
+
+
+def room_data(out: RoomOut) -> live.RoomData:
+    """A room as the live messages carry it (the same keys as the API's)."""
+    return msgspec.convert(out, live.RoomData, from_attributes=True)
 
 
 def clean_link(value: str, field: str = "video_link") -> str:
@@ -86,7 +93,7 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
         )
         await room.save()
     out = room_out(room)
-    await realtime.publish(event.slug, "room.changed", out)
+    await realtime.publish(event.slug, live.RoomChanged(data=room_data(out)))
     return out
 
 
@@ -116,7 +123,7 @@ async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
     if changes:
         await Room.update(changes).where(Room.id == room.id)
     out = room_out(await get_room(event, room.id))
-    await realtime.publish(event.slug, "room.changed", out)
+    await realtime.publish(event.slug, live.RoomChanged(data=room_data(out)))
     return out
 
 
@@ -130,4 +137,4 @@ async def delete_room(event: Event, room_id: int) -> None:
             field="room_id",
         )
     await Room.delete().where(Room.id == room.id)
-    await realtime.publish(event.slug, "room.deleted", {"id": room.id})
+    await realtime.publish(event.slug, live.RoomDeleted(data=live.Removed(id=room.id)))

@@ -15,11 +15,11 @@ from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, 
 from agenda.slots import get_slot, local, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
 from agenda.versions import SESSION_VIDEO_LINKS, latest_published
-from events.services import require_phase
+from events.services import announce_phase, get_event, require_phase
 from events.tables import Event
 from sessions.services import LIVE_STATUSES, facilitators_by_proposal, get_proposal
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.validation import aware as _aware
@@ -122,8 +122,8 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         loop = asyncio.get_running_loop()
 
         def progress(p: optimizer.Progress) -> None:
-            payload = {"fraction": round(p.fraction, 3), "best_score": p.best_score}
-            asyncio.run_coroutine_threadsafe(realtime.publish(event.slug, "agenda.progress", payload), loop)
+            done = live.ProgressData(fraction=round(p.fraction, 3), best_score=p.best_score)
+            asyncio.run_coroutine_threadsafe(realtime.publish(event.slug, live.AgendaProgress(data=done)), loop)
 
         try:
             solution = await anyio.to_thread.run_sync(
@@ -146,8 +146,13 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
             if rows:
                 await Placement.insert(*rows)
     out = await agenda_out(event, fresh, problem=problem)
-    await realtime.publish(event.slug, "agenda.drafted", {"score": out.score, "sessions": len(out.sessions)})
+    await _announce_draft(event, out)
     return out
+
+
+async def _announce_draft(event: Event, out: AgendaOut) -> None:
+    drafted = live.DraftData(score=out.score, sessions=len(out.sessions))
+    await realtime.publish(event.slug, live.AgendaDrafted(data=drafted))
 
 
 async def _ensure_draft(event: Event) -> AgendaVersion:
@@ -177,7 +182,7 @@ async def _rescore(event: Event, draft: AgendaVersion) -> AgendaOut:
     await AgendaVersion.update({AgendaVersion.score: float(score)}).where(AgendaVersion.id == draft.id)
     draft.score = float(score)
     out = await agenda_out(event, draft, problem=problem)
-    await realtime.publish(event.slug, "agenda.drafted", {"score": out.score, "sessions": len(out.sessions)})
+    await _announce_draft(event, out)
     return out
 
 
@@ -292,9 +297,9 @@ async def publish_agenda(event: Event) -> AgendaOut:
     published = await AgendaVersion.objects().where(AgendaVersion.id == draft.id).first()
     assert published is not None
     out = await agenda_out(event, published)
-    await realtime.publish(event.slug, "agenda.published", {"version": out.version})
+    await realtime.publish(event.slug, live.AgendaPublished(data=live.VersionData(version=next_version)))
     if event.phase == "voting":
-        await realtime.publish(event.slug, "phase.changed", {"phase": "scheduled"})
+        await announce_phase(await get_event(event.slug))
     return out
 
 

@@ -11,7 +11,7 @@ from agenda.tables import TimeSlot
 from agenda.versions import used_in_published_agenda
 from events.services import require_phase
 from events.tables import Event
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
 from unconf.validation import check_id, check_timezone, clean_text, parse_datetime
@@ -32,6 +32,11 @@ def slot_out(slot: TimeSlot, tz: ZoneInfo) -> SlotOut:
         kind=cast(Any, slot.kind),
         label=slot.label,
     )
+
+
+def slot_data(out: SlotOut) -> live.SlotData:
+    """A slot as the live messages carry it (the same keys as the API's)."""
+    return live.SlotData(id=out.id, starts_at=out.starts_at, ends_at=out.ends_at, kind=out.kind, label=out.label)
 
 
 async def slot_rows(event: Event) -> list[TimeSlot]:
@@ -88,7 +93,7 @@ async def create_slot(event: Event, data: SlotCreate) -> SlotOut:
         slot = TimeSlot(event=event.id, starts_at=starts, ends_at=ends, kind=data.kind, label=label)
         await slot.save()
     out = slot_out(slot, tz)
-    await realtime.publish(event.slug, "slot.changed", out)
+    await realtime.publish(event.slug, live.SlotChanged(data=slot_data(out)))
     return out
 
 
@@ -110,7 +115,7 @@ async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
         await _check_overlap(event, starts, ends, slot.id)
         await TimeSlot.update(changes).where(TimeSlot.id == slot.id)
     out = slot_out(await get_slot(event, slot.id), tz)
-    await realtime.publish(event.slug, "slot.changed", out)
+    await realtime.publish(event.slug, live.SlotChanged(data=slot_data(out)))
     return out
 
 
@@ -120,4 +125,4 @@ async def delete_slot(event: Event, slot_id: int) -> None:
     if await used_in_published_agenda(slot=slot.id):
         raise Conflict("a published agenda uses this slot; move its sessions and publish first", field="slot_id")
     await TimeSlot.delete().where(TimeSlot.id == slot.id)
-    await realtime.publish(event.slug, "slot.deleted", {"id": slot.id})
+    await realtime.publish(event.slug, live.SlotDeleted(data=live.Removed(id=slot.id)))

@@ -21,7 +21,7 @@ from events.schemas import (
     PhaseChange,
 )
 from events.tables import Event, Participant
-from unconf import ratelimit, realtime
+from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
 
@@ -83,7 +83,6 @@ async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) ->
     try:
         event = await services.get_event(slug)
     except DomainError:
-        await socket.send_json({"type": "error", "event": slug, "data": {"error": "not_found"}})
-        await socket.close(code=4404, reason="no such event")
+        await realtime.refuse_live(socket, slug)
         return
-    await realtime.stream_live(socket, event.slug, {"phase": event.phase})
+    await realtime.stream_live(socket, event.slug, live.Greeting(phase=event.phase))

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, cast
 
+import msgspec
+
 from events.schemas import (
     PHASES,
     EventCreate,
@@ -22,7 +24,7 @@ from events.schemas import (
 )
 from events.tables import Event, Participant
 from events.tiers import check_participant_limit
-from unconf import realtime
+from unconf import live, realtime
 from unconf.auth import ATTENDEE, ORGANIZER
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
@@ -183,7 +185,8 @@ async def update_event(event: Event, data: EventPatch) -> Event:
     changes[Event.updated_at] = utcnow()
     await Event.update(changes).where(Event.id == event.id)
     fresh = await get_event(event.slug)
-    await realtime.publish(fresh.slug, "event.updated", event_out(fresh))
+    changed = msgspec.convert(event_out(fresh), live.EventData, from_attributes=True)
+    await realtime.publish(fresh.slug, live.EventUpdated(data=changed))
     return fresh
 
 
@@ -201,7 +204,7 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
         ends = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
         await Event.update({Event.phase_ends_at: ends, Event.updated_at: utcnow()}).where(Event.id == event.id)
         fresh = await get_event(event.slug)
-        await realtime.publish(fresh.slug, "phase.changed", event_out(fresh))
+        await announce_phase(fresh)
         return fresh
     allowed = allowed_next_phases(event.phase)
     if change.phase not in allowed:
@@ -218,8 +221,14 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
         Event.id == event.id
     )
     fresh = await get_event(event.slug)
-    await realtime.publish(fresh.slug, "phase.changed", event_out(fresh))
+    await announce_phase(fresh)
     return fresh
+
+
+async def announce_phase(event: Event) -> None:
+    """The one way live pages hear of a phase: organizers, publishing and the autopilot all call it (fresh row)."""
+    phase = live.PhaseData(phase=event.phase, phase_ends_at=_local(event.phase_ends_at, event.timezone))
+    await realtime.publish(event.slug, live.PhaseChanged(data=phase))
 
 
 def require_phase(event: Event, *phases: str, action: str) -> None:
@@ -247,7 +256,8 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
     async with write_transaction():
         await check_participant_limit(event)  # the tier's limit, checked and taken in one transaction
         await participant.save()
-    await realtime.publish(event.slug, "participant.joined", participant_public(participant))
+    joined = msgspec.convert(participant_public(participant), live.PersonData, from_attributes=True)
+    await realtime.publish(event.slug, live.ParticipantJoined(data=joined))
     return Joined(participant=participant_private(participant), token=token)
 
 

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
-from notify import services
+from notify import mail, outbox, webhooks
 from notify.schemas import (
     BroadcastRequest,
     DeliveryOut,
@@ -31,13 +31,13 @@ class WebhookController(Controller):
     async def list_webhooks(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
     ) -> list[WebhookOut]:
-        return await services.list_webhooks(event)
+        return await webhooks.list_webhooks(event)
 
     @post("/", status_code=201, summary="Add a Slack-compatible or generic signed webhook; the secret is shown once")
     async def create_webhook(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[WebhookCreate]
     ) -> WebhookCreated:
-        return await services.create_webhook(event, data)
+        return await webhooks.create_webhook(event, data)
 
     @patch("/{webhook_id:int}", summary="Pause, resume or re-subscribe a webhook (organizers)")
     async def update_webhook(
@@ -47,31 +47,31 @@ class WebhookController(Controller):
         webhook_id: FromPath[int],
         data: JSONBody[WebhookPatch],
     ) -> WebhookOut:
-        return await services.update_webhook(event, webhook_id, data)
+        return await webhooks.update_webhook(event, webhook_id, data)
 
     @delete("/{webhook_id:int}", status_code=204, summary="Remove a webhook and its delivery log (organizers)")
     async def delete_webhook(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant], webhook_id: FromPath[int]
     ) -> None:
-        await services.delete_webhook(event, webhook_id)
+        await webhooks.delete_webhook(event, webhook_id)
 
     @post("/{webhook_id:int}/test", status_code=202, summary="Queue a test message; watch its delivery log")
     async def test_webhook(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant], webhook_id: FromPath[int]
     ) -> DeliveryOut:
-        return await services.send_test(event, webhook_id)
+        return await webhooks.send_test(event, webhook_id)
 
     @post("/{webhook_id:int}/rotate-secret", status_code=200, summary="A new signing secret, shown once")
     async def rotate_secret(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant], webhook_id: FromPath[int]
     ) -> WebhookCreated:
-        return await services.rotate_secret(event, webhook_id)
+        return await webhooks.rotate_secret(event, webhook_id)
 
     @get("/{webhook_id:int}/deliveries", summary="Delivery log of one webhook, newest first (organizers)")
     async def webhook_deliveries(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant], webhook_id: FromPath[int]
     ) -> list[DeliveryOut]:
-        return await services.webhook_deliveries(event, webhook_id)
+        return await webhooks.webhook_deliveries(event, webhook_id)
 
 
 class NotifyController(Controller):
@@ -86,13 +86,13 @@ class NotifyController(Controller):
         organizer: NamedDependency[Participant],
         channel: FromQuery[Literal["email", "webhook", "notice"] | None] = None,
     ) -> list[DeliveryOut]:
-        return await services.deliveries(event, channel)
+        return await outbox.deliveries(event, channel)
 
     @post("/email", status_code=202, summary="Email everyone: voting is open, the agenda, or the digest (queued)")
     async def broadcast(
         self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[BroadcastRequest]
     ) -> Queued:
-        return await services.broadcast(event, data)
+        return await mail.broadcast(event, data)
 
 
 NOTIFY_HANDLERS: list[Any] = [WebhookController, NotifyController]

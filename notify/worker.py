@@ -16,15 +16,19 @@ from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
-from notify import services
+from notify.delivery import deliver
+from notify.mail import SMTP_TIMEOUT
+from notify.notices import scan_starting_sessions
+from notify.outbox import Outcome, record
 from notify.tables import Outbox
+from notify.webhooks import WEBHOOK_TIMEOUT
 from unconf.validation import utcnow
 
 log = logging.getLogger("notify")
 TICK_SECONDS = 0.5
 SCAN_SECONDS = 5.0
 CONCURRENCY = 16
-LEASE = timedelta(seconds=max(services.WEBHOOK_TIMEOUT, services.SMTP_TIMEOUT) * 4)
+LEASE = timedelta(seconds=max(WEBHOOK_TIMEOUT, SMTP_TIMEOUT) * 4)
 
 
 class Worker:
@@ -58,13 +62,13 @@ class Worker:
             return
         started = time.monotonic()
         try:
-            outcome = await services.deliver(row)
+            outcome = await deliver(row)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one broken message must not stop the others; it is logged and retried
             log.exception("delivering outbox row %s failed", row_id)
-            outcome = services.Outcome(False, note=f"{type(exc).__name__}: {exc}"[:500])
-        await services.record(row, outcome, int((time.monotonic() - started) * 1000))
+            outcome = Outcome(False, note=f"{type(exc).__name__}: {exc}"[:500])
+        await record(row, outcome, int((time.monotonic() - started) * 1000))
 
     def _start(self, row_id: int) -> None:
         task = asyncio.create_task(self.deliver_one(row_id), name=f"unconf-outbox-{row_id}")
@@ -74,7 +78,7 @@ class Worker:
     async def tick(self) -> None:
         if time.monotonic() - self._last_scan >= SCAN_SECONDS:
             self._last_scan = time.monotonic()
-            await services.scan_starting_sessions()
+            await scan_starting_sessions()
         room = CONCURRENCY - len(self.inflight)
         if room > 0:
             for row_id in await self.claim(room):

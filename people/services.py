@@ -18,7 +18,7 @@ from datetime import timedelta
 import msgspec
 
 from events.tables import Event, Participant
-from notify.services import cancel_invitations, enqueue_invitation, require_mail
+from notify.mail import cancel_invitations, enqueue_invitation, require_mail
 from people import csvimport
 from people.schemas import (
     ColumnMapping,
@@ -33,7 +33,7 @@ from people.schemas import (
     Skipped,
 )
 from people.tables import Registrant
-from unconf import realtime
+from unconf import live, realtime
 from unconf.auth import ATTENDEE, ORGANIZER
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -149,7 +149,7 @@ async def run_import(event: Event, raw: bytes, *, source: str, mapping: ColumnMa
         report.new = created
         report.imported = True
     if created:
-        await realtime.publish(event.slug, "registrants.imported", {"created": len(created)})
+        await realtime.publish(event.slug, live.RegistrantsImported(data=live.ImportData(created=len(created))))
     return report
 
 

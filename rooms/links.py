@@ -23,7 +23,7 @@ from rooms.schemas import ProviderInfo, VideoSettingsIn, VideoSettingsOut
 from rooms.tables import VideoLink, VideoSettings
 from rooms.video import REGISTRY, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
 from unconf.settings import get_settings
@@ -147,7 +147,7 @@ async def update_settings(event: Event, data: VideoSettingsIn) -> VideoSettingsO
     if agenda_id is not None:
         await assign_video_links(event, agenda_id)
     out = await read_settings(event)
-    await realtime.publish(event.slug, "video.changed", {"provider": out.provider})
+    await realtime.publish(event.slug, live.VideoChanged(data=live.ProviderData(provider=out.provider)))
     return out
 
 
@@ -361,14 +361,14 @@ async def assign_video_links(event: Event, agenda_version_id: int) -> None:
         await _record_error(event, "; ".join(errors))
     if errors:
         log.warning("video links for %s: %s", event.slug, "; ".join(errors)[:1000])
-    await realtime.publish(event.slug, "video.links", {"sessions": made, "errors": len(errors)})
+    await realtime.publish(event.slug, live.VideoLinksMade(data=live.LinksData(sessions=made, errors=len(errors))))
 
 
-async def on_agenda_published(slug: str, kind: str, data: Any) -> None:
+async def on_agenda_published(message: live.LiveMessage) -> None:
     """Publishing an agenda gives every placed session its meeting (the app wires this to the bus)."""
-    if kind != "agenda.published":
+    if not isinstance(message, live.AgendaPublished):
         return
-    event = await Event.objects().where(Event.slug == slug).first()
+    event = await Event.objects().where(Event.slug == message.event).first()
     agenda_id = await latest_published_id(event.id) if event is not None else None
     if event is not None and agenda_id is not None:
         await assign_video_links(event, agenda_id)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+import msgspec
+
 from agenda.tables import Room
 from events.services import require_phase
 from events.tables import Event, Participant
 from rooms.links import MAIN_KEY, aware, day_end, join_path, notes_path, placed_sessions, public, settings_row
 from rooms.schemas import OccupancyOut, PresenceOut, RoomOccupancy, SessionAttendance, SessionRef
 from rooms.tables import RoomVisit
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.validation import check_id, utcnow
@@ -223,7 +225,8 @@ def _ref(event: Event, proposal_id: int, title: str) -> SessionRef:
 
 async def announce(event: Event) -> None:
     """``occupancy.changed`` carries the whole picture, so a board never has to ask again."""
-    await realtime.publish(event.slug, "occupancy.changed", await occupancy(event))
+    present = msgspec.convert(await occupancy(event), live.OccupancyData, from_attributes=True)
+    await realtime.publish(event.slug, live.OccupancyChanged(data=present))
 
 
 __all__ = ["HOW", "MAIN_KEY", "announce", "check_in", "check_out", "occupancy", "record_visit", "where_am_i"]

@@ -21,7 +21,7 @@ from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from sessions.services import get_proposal
 from sessions.tables import SessionNote
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, ErrorBody, NotFound
 from unconf.settings import get_settings
@@ -157,9 +157,8 @@ async def save_notes(event: Event, who: Participant, proposal_id: int, data: Not
             raise
         raise NoteConflict(await _note_out(event, proposal.id, await _latest(proposal.id))) from exc
     out = await _note_out(event, proposal.id, note)
-    await realtime.publish(
-        event.slug, "notes.changed", {"proposal_id": proposal.id, "revision": out.revision, "author": out.author}
-    )
+    changed = live.NotesData(proposal_id=proposal.id, revision=out.revision, author=out.author)
+    await realtime.publish(event.slug, live.NotesChanged(data=changed))
     return out
 
 

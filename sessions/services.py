@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any, cast
 
+import msgspec
+
 from events.services import require_phase
 from events.tables import Event, Participant
 from sessions.schemas import FacilitatorOut, ProposalCreate, ProposalOut, ProposalPatch
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import realtime
+from unconf import live, realtime
 from unconf.auth import ORGANIZER
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -74,6 +76,11 @@ async def list_proposals(event: Event, *, include_inactive: bool = True) -> list
     if not include_inactive:
         out = [p for p in out if p.status in LIVE_STATUSES]
     return out
+
+
+def proposal_data(out: ProposalOut) -> live.ProposalData:
+    """A proposal as the live messages carry it (the same keys as the API's)."""
+    return msgspec.convert(out, live.ProposalData, from_attributes=True)
 
 
 async def read_proposal(event: Event, proposal_id: int) -> ProposalOut:
@@ -141,7 +148,7 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
             *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
         )
     out = await read_proposal(event, proposal.id)
-    await realtime.publish(event.slug, "proposal.created", out)
+    await realtime.publish(event.slug, live.ProposalCreated(data=proposal_data(out)))
     return out
 
 
@@ -181,7 +188,7 @@ async def update_proposal(event: Event, proposal_id: int, who: Participant, data
                 *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
             )
     out = await read_proposal(event, proposal.id)
-    await realtime.publish(event.slug, "proposal.updated", out)
+    await realtime.publish(event.slug, live.ProposalUpdated(data=proposal_data(out)))
     return out
 
 
@@ -195,7 +202,7 @@ async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) ->
         Proposal.id == proposal.id
     )
     out = await read_proposal(event, proposal.id)
-    await realtime.publish(event.slug, "proposal.withdrawn", out)
+    await realtime.publish(event.slug, live.ProposalWithdrawn(data=proposal_data(out)))
     return out
 
 

@@ -21,7 +21,8 @@ from events import services as event_services
 from events.controllers import EventController, live_updates
 from exports import digest
 from exports.routes import EXPORT_HANDLERS
-from notify import services as notify_services
+from notify import mail as notify_mail
+from notify import notices as notify_notices
 from notify.controllers import NOTIFY_HANDLERS
 from notify.worker import notify_lifespan
 from people import services as people_services
@@ -63,11 +64,11 @@ def wire() -> None:
     event_services.HAS_PUBLISHED_AGENDA.plug(agenda_versions.has_published_agenda)
     session_services.TALLIES.plug(voting_services.tallies)
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
-    notify_services.PERSONAL_LINKS.plug(people_services.personal_link)
-    notify_services.DIGEST.plug(digest.digest_for_mail)
+    notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
+    notify_mail.DIGEST.plug(digest.digest_for_mail)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
-    realtime.subscribe(notify_services.dispatch)
+    realtime.subscribe(notify_notices.dispatch)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

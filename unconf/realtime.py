@@ -1,4 +1,4 @@
-"""The one place that publishes live updates: typed messages on a per-event channel.
+"""The one place that publishes live updates: messages from the catalogue (``unconf.live``) on a per-event channel.
 
 In-memory by default; ``UNCONF_REDIS_URL`` swaps in Litestar's Redis backend so every
 worker's WebSockets see every change, without any page or service knowing.
@@ -17,18 +17,12 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from unconf.cache import read_cache
+from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, Refusal
 from unconf.validation import utcnow
 
 log = logging.getLogger("unconf.realtime")
 
 _plugin: ChannelsPlugin | None = None
-
-
-class LiveMessage(msgspec.Struct, kw_only=True):
-    type: str
-    event: str
-    at: str
-    data: Any = None
 
 
 CHANGES_CHANNEL = "unconf:changes"
@@ -51,35 +45,38 @@ def make_channels_plugin(redis_url: str = "") -> ChannelsPlugin:
     return _plugin
 
 
-Subscriber = Callable[[str, str, Any], Awaitable[None]]
+Subscriber = Callable[[LiveMessage], Awaitable[None]]
 _subscribers: list[Subscriber] = []
 
 
 def subscribe(handler: Subscriber) -> None:
-    """Run ``handler(slug, kind, data)`` in-process for every published change (once, however often wired).
+    """Run ``handler(message)`` in-process for every published change (once, however often wired).
 
     This is how one domain reacts to another's changes without importing it: the app factory
-    wires the reactions (outbound notices, video links on publish) at startup.
+    wires the reactions (outbound notices, video links on publish) at startup, and each matches
+    on the message's class (``message.event`` is the event's slug).
     """
     if handler not in _subscribers:
         _subscribers.append(handler)
 
 
-async def publish(slug: str, kind: str, data: Any = None) -> None:
+async def publish(slug: str, message: LiveMessage) -> None:
     """Tell every live page of this event what changed; never fails the caller's request.
 
-    The same call drops the event's cached reads here and, through ``CHANGES_CHANNEL``,
-    on every other worker, and runs the in-process subscribers first, in the order wired.
+    The message is stamped with the event and the time here. The same call drops the event's
+    cached reads here and, through ``CHANGES_CHANNEL``, on every other worker, and runs the
+    in-process subscribers first, in the order wired.
     """
+    message = msgspec.structs.replace(message, event=slug, at=utcnow().isoformat())
+    kind = type(message).__struct_config__.tag
     read_cache.invalidate(slug)
     for handler in list(_subscribers):
         try:
-            await handler(slug, kind, data)
+            await handler(message)
         except Exception:  # a failed reaction must not undo what was stored
             log.exception("subscriber %s failed on %s for %s", getattr(handler, "__name__", handler), kind, slug)
     if _plugin is None:
         return
-    message = LiveMessage(type=kind, event=slug, at=utcnow().isoformat(), data=data)
     try:
         _plugin.publish(msgspec.json.encode(message), channel_for(slug))
         _plugin.publish(slug.encode(), CHANGES_CHANNEL)
@@ -101,13 +98,19 @@ async def cache_invalidation(_: Any) -> AsyncIterator[None]:
         yield
 
 
-async def stream_live(socket: WebSocket[Any, Any, Any], slug: str, hello: dict[str, Any]) -> None:
+async def refuse_live(socket: WebSocket[Any, Any, Any], slug: str) -> None:
+    """Tell an accepted socket there is no such event, then close it with 4404 (``unconf watch`` exits 1)."""
+    await socket.send_text(msgspec.json.encode(NoSuchEvent(event=slug, data=Refusal(error="not_found"))).decode())
+    await socket.close(code=4404, reason="no such event")
+
+
+async def stream_live(socket: WebSocket[Any, Any, Any], slug: str, hello: Greeting) -> None:
     """Stream an accepted socket this event's changes until the client goes; the first message says hello."""
     if _plugin is None:
         await socket.close(code=1011, reason="live updates are not configured")
         return
     async with _plugin.start_subscription(channel_for(slug)) as subscriber:
-        greeting = LiveMessage(type="hello", event=slug, at=utcnow().isoformat(), data=hello)
+        greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
         await socket.send_text(msgspec.json.encode(greeting).decode())
         async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
             while (await socket.receive())["type"] != "websocket.disconnect":

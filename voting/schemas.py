@@ -32,11 +32,3 @@ class MyVotes(msgspec.Struct, kw_only=True):
     dots_per_participant: int
     dots_left: int
     votes: list[MyVote]
-
-
-class TallyChanged(msgspec.Struct, kw_only=True):
-    """Live message: a proposal's tally after a vote; never who voted."""
-
-    proposal_id: int
-    votes: int
-    voters: int

@@ -10,13 +10,13 @@ from piccolo.query.functions.aggregate import Count, Sum
 from events.services import require_phase
 from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
-from sessions.services import LIVE_STATUSES, get_proposal, read_proposal
+from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import realtime
+from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, DotsExhausted, PhaseConflict, ValidationFailed
 from unconf.validation import utcnow
-from voting.schemas import MyVote, MyVotes, TallyChanged, VoteCast, VoteOut
+from voting.schemas import MyVote, MyVotes, VoteCast, VoteOut
 from voting.tables import Vote
 
 # The vote is the hottest path of the morning: a few lean statements instead of ORM queries.
@@ -91,7 +91,8 @@ async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> P
             {Proposal.status: "merged", Proposal.merged_into: target.id, Proposal.updated_at: now}
         ).where(Proposal.id == source.id)
     out = await read_proposal(event, target.id)
-    await realtime.publish(event.slug, "proposal.merged", {"from": source.id, "into": out})
+    merged = live.MergeData(from_=source.id, into=proposal_data(out))
+    await realtime.publish(event.slug, live.ProposalMerged(data=merged))
     return out
 
 
@@ -168,7 +169,9 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
         elif current:
             await Vote.delete().where((Vote.proposal == proposal.id) & (Vote.participant == voter.id))
         votes, voters = await proposal_tally(proposal.id)
-    await realtime.publish(event.slug, "vote.cast", TallyChanged(proposal_id=proposal.id, votes=votes, voters=voters))
+    await realtime.publish(
+        event.slug, live.VoteCast(data=live.TallyData(proposal_id=proposal.id, votes=votes, voters=voters))
+    )
     return VoteOut(
         proposal_id=proposal.id, dots=data.dots, dots_left=budget - after, proposal_votes=votes, proposal_voters=voters
     )

@@ -64,6 +64,8 @@
   window.unconfLive(slug, function (msg) {
     if (msg.type === "vote.cast" && msg.data) patchCount(msg.data);
     if (msg.type === "agenda.progress") return;
+    // A new phase changes the whole board (the grid, the countdown): redraw now, not in 100 ms.
+    if (msg.type === "phase.changed" && msg.data && msg.data.phase !== phase()) { clearTimeout(pending); refresh(); return; }
     soon();
   }, function () {
     if (offline) { offline.remove(); offline = null; }

@@ -1,0 +1,227 @@
+"""Email: invitations, broadcasts, and building and sending one message (SMTP, or .eml files on a dry run).
+
+Messages are built when they are sent (a fresh agenda, a fresh invitation link), by the pure
+functions in ``notify.messages``. Two answers come from higher domains through ports plugged in
+``unconf.app.wire()``: people's personal links and the post-event digest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import smtplib
+import ssl
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+
+from agenda.services import my_agenda, read_agenda
+from agenda.versions import has_published_agenda
+from events.tables import Event, Participant
+from notify import messages
+from notify.notices import local_iso
+from notify.outbox import MAX_ATTEMPTS, Outcome, notice_row
+from notify.schemas import BroadcastRequest, Queued
+from notify.tables import Outbox
+from unconf.errors import Conflict, NotFound
+from unconf.ports import Port
+from unconf.settings import get_settings
+from unconf.validation import aware as _aware
+from unconf.validation import utcnow
+
+SMTP_TIMEOUT = 30.0
+# Notice type -> email message kind (only these notices reach people's inboxes).
+EMAIL_FOR_NOTICE = {"voting.open": "voting.open", "agenda.published": "agenda.published", "event.closed": "digest"}
+BROADCASTS = {"voting_open": "voting.open", "agenda_published": "agenda.published", "digest": "event.closed"}
+
+
+class PersonalLinks(Protocol):
+    async def __call__(self, event: Event, person: Participant, *, invitation: bool) -> str | None: ...
+
+
+PERSONAL_LINKS: Port[PersonalLinks] = Port("notify's personal sign-in links")
+"""A fresh personal link for an imported person (people answers): for an invitation, None cancels
+the mail (revoked, or no longer a registrant); otherwise "" when they have signed in already."""
+
+DIGEST: Port[Callable[[Event], Awaitable[tuple[str, str]]]] = Port("notify's post-event digest")
+"""The digest of an event as (Markdown, HTML); the exports domain answers it."""
+
+
+def require_mail() -> None:
+    if not get_settings().mail_enabled:
+        raise Conflict(
+            "email is not configured on this server: set UNCONF_SMTP_HOST (or UNCONF_MAIL_DRY_RUN_DIR)",
+            field="email",
+            code="mail_not_configured",
+        )
+
+
+async def enqueue_invitation(event: Event, participant: Participant) -> bool:
+    """One invitation email; False when one is already waiting for this person."""
+    waiting = await Outbox.exists().where(
+        (Outbox.participant == participant.id)
+        & (Outbox.kind == "invitation")
+        & (Outbox.channel == "email")
+        & (Outbox.status == "pending")
+    )
+    if waiting:
+        return False
+    now = utcnow()
+    await Outbox(
+        event=event.id,
+        channel="email",
+        kind="invitation",
+        participant=participant.id,
+        recipient=participant.email or "",
+        subject=f"Your invitation to {event.title}"[:300],
+        payload="{}",
+        max_attempts=MAX_ATTEMPTS,
+        next_attempt_at=now,
+        created_at=now,
+    ).save()
+    return True
+
+
+async def cancel_invitations(participant_id: int) -> None:
+    await Outbox.update({Outbox.status: "cancelled", Outbox.finished_at: utcnow()}).where(
+        (Outbox.participant == participant_id) & (Outbox.kind == "invitation") & (Outbox.status == "pending")
+    )
+
+
+async def broadcast(event: Event, request: BroadcastRequest) -> Queued:
+    """An organizer sends (or re-sends) one of the broadcast emails to everyone with an address."""
+    require_mail()
+    kind = BROADCASTS[request.message]
+    payload: dict[str, Any] = {"email_only": True}
+    if kind in ("agenda.published", "event.closed") and not await has_published_agenda(event.id):
+        raise NotFound("the agenda is not published yet: there is nothing to send", field="message")
+    if kind == "agenda.published":
+        payload["version"] = (await read_agenda(event)).version
+    if kind == "voting.open":
+        if event.phase != "voting":
+            raise Conflict("voting is not open", field="message", code="wrong_phase")
+        ends = _aware(event.phase_ends_at)
+        payload["ends_at"] = ends.isoformat() if ends else None
+    row = notice_row(event.id, kind, payload, dedupe_key=None)
+    await row.save()
+    return Queued(id=row.id, status="pending")
+
+
+# -- building and sending --------------------------------------------------------------------------------------------
+
+
+def event_info(event: Event) -> messages.EventInfo:
+    when = f"{event.start_date:%a %d %b %Y}"
+    if event.end_date and event.end_date != event.start_date:
+        when += f" - {event.end_date:%a %d %b %Y}"
+    return messages.EventInfo(
+        slug=event.slug, title=event.title, venue=event.venue, when=when, base_url=get_settings().public_url
+    )
+
+
+async def build_email(row: Outbox) -> EmailMessage | None:
+    """The message for one person, built at send time (fresh agenda, fresh invitation code); None cancels it."""
+    event = await Event.objects().where(Event.id == row.event).first()
+    person = await Participant.objects().where(Participant.id == row.participant).first()
+    if event is None or person is None or not (person.email or "").strip():
+        return None
+    settings = get_settings()
+    sender = settings.smtp_from or "unconf@localhost"
+    info = event_info(event)
+    name, address = person.display_name, (person.email or "").strip()
+    payload = json.loads(row.payload or "{}")
+    if row.kind == "invitation":
+        link = await PERSONAL_LINKS.call(event, person, invitation=True)
+        if link is None:
+            return None
+        return messages.invitation(sender, info, name, address, link)
+    if row.kind == "voting.open":
+        ends = local_iso(payload.get("ends_at"), event)
+        return messages.voting_open(
+            sender, info, name, address, ends[11:16] if ends else "", await _sign_in_link(event, person)
+        )
+    if row.kind == "agenda.published":
+        mine: list[messages.SessionLine] = []
+        for slot in await my_agenda(event, person.id):
+            picked = next((s for s in slot.sessions if s.proposal_id == slot.pick), slot.sessions[0])
+            mine.append(
+                messages.SessionLine(
+                    proposal_id=picked.proposal_id,
+                    title=picked.title,
+                    room=picked.room_name,
+                    starts_at=picked.starts_at,
+                    ends_at=picked.ends_at,
+                    reason=slot.reasons.get(picked.proposal_id, ""),
+                    alternatives=[f"{s.title} ({s.room_name})" for s in slot.sessions if s is not picked],
+                )
+            )
+        return messages.agenda_published(sender, info, name, address, mine, int(payload.get("version") or 1))
+    if row.kind == "digest":
+        plain, rich = await DIGEST.call(event)
+        return messages.digest(sender, info, name, address, plain, rich)
+    raise ValueError(f"unknown email kind {row.kind!r}")
+
+
+async def _sign_in_link(event: Event, person: Participant) -> str:
+    """Imported people who never used their invitation cannot vote yet: give them a fresh personal link."""
+    return await PERSONAL_LINKS.call(event, person, invitation=False) or ""
+
+
+def _smtp_send(message: EmailMessage) -> None:
+    settings = get_settings()
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if settings.smtp_port == 465:
+        smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT, context=context)
+    else:
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+    with smtp:
+        smtp.ehlo()
+        if settings.smtp_starttls and settings.smtp_port != 465:
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)
+
+
+def _write_eml(directory: str, row: Outbox, message: EmailMessage) -> Path:
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{row.id:08d}-{row.kind}.eml"
+    partial = target.with_suffix(".eml.part")
+    partial.write_bytes(message.as_bytes())
+    partial.replace(target)  # readers never see half a message
+    return target
+
+
+async def send_email(row: Outbox) -> Outcome:
+    settings = get_settings()
+    if not settings.mail_enabled:
+        return Outcome(False, note="email is not configured on this server", permanent=True)
+    message = await build_email(row)
+    if message is None:
+        return Outcome(False, note="not sent: the person, their email or their invitation is gone", cancelled=True)
+    await Outbox.update({Outbox.subject: str(message["Subject"])[:300]}).where(Outbox.id == row.id)
+    if settings.mail_dry_run_dir:
+        path = await asyncio.to_thread(_write_eml, settings.mail_dry_run_dir, row, message)
+        return Outcome(True, note=f"dry run: written to {path.name}")
+    try:
+        await asyncio.to_thread(_smtp_send, message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        return Outcome(
+            False,
+            code=codes[0] if codes else None,
+            note=f"recipient refused: {exc.recipients}"[:500],
+            permanent=all(c >= 500 for c in codes),
+        )
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return Outcome(
+            False, code=exc.smtp_code, note=f"SMTP {exc.smtp_code}: {text}"[:500], permanent=exc.smtp_code >= 500
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        return Outcome(False, note=f"{type(exc).__name__}: {exc}"[:500])
+    return Outcome(True, code=250)

@@ -1,0 +1,198 @@
+"""Which live messages become notices, and what a notice says when the worker fans it out. No HTTP here.
+
+``dispatch`` is subscribed to the realtime bus in ``unconf.app.wire()``: a phase opening, an
+agenda published or changed becomes one outbox row (once, whatever repeats). The scan queues a
+``session.starting`` notice for webhooks a few minutes before each published session.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+import msgspec
+
+from agenda.schemas import AgendaOut, SessionOut
+from agenda.services import read_agenda
+from agenda.tables import TimeSlot
+from events.tables import Event
+from notify.outbox import insert_new, notice_row
+from notify.webhooks import listening, page_url
+from unconf import live
+from unconf.errors import NotFound
+from unconf.validation import aware as _aware
+from unconf.validation import check_timezone, utcnow
+
+log = logging.getLogger("notify")
+
+STARTING_SOON = timedelta(minutes=5)
+# Phase changes that become notices; every other live message is ignored at once.
+PHASE_NOTICES = {"proposals": "proposals.open", "voting": "voting.open", "closed": "event.closed"}
+
+
+class Notice(NamedTuple):
+    kind: str
+    payload: dict[str, Any]
+    dedupe: str
+    """The suffix of the row's dedupe key: what makes a repeat of the same notice a no-op."""
+
+
+def notice_for(message: live.LiveMessage) -> Notice | None:
+    """Which notice a live message becomes, if any. No I/O."""
+    match message:
+        case live.PhaseChanged(data=changed):
+            notice = PHASE_NOTICES.get(changed.phase)
+            if notice is None:
+                return None
+            # Once per event: undoing and redoing a phase does not announce it twice.
+            return Notice(notice, {"ends_at": msgspec.to_builtins(changed.phase_ends_at)}, notice)
+        case live.AgendaPublished(data=published):
+            if published.version < 1:
+                return None
+            if published.version == 1:
+                return Notice("agenda.published", {"version": 1}, "agenda.published")
+            return Notice("agenda.changed", {"version": published.version}, f"agenda.changed:{published.version}")
+    return None
+
+
+async def dispatch(message: live.LiveMessage) -> None:
+    """Turn a change announced by ``realtime.publish`` into one outbox row. Fast, and never raises."""
+    try:
+        notice = notice_for(message)
+        if notice is None:
+            return
+        row = await Event.select(Event.id).where(Event.slug == message.event).first()
+        if row is None:
+            return
+        key = f"notice:{row['id']}:{notice.dedupe}"
+        await insert_new([notice_row(row["id"], notice.kind, notice.payload, dedupe_key=key)])
+    except Exception:  # a notification must never undo or fail the change that caused it
+        log.exception("could not queue a notice for %s %s", live.type_of(type(message)), message.event)
+
+
+# -- what a notice says -----------------------------------------------------------------------------------------------
+
+
+def session_dict(slug: str, s: SessionOut) -> dict[str, Any]:
+    return {
+        "proposal_id": s.proposal_id,
+        "title": s.title,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+        "room": s.room_name,
+        "room_id": s.room_id,
+        "facilitators": [f.display_name for f in s.facilitators],
+        "ics_url": page_url(slug, f"/s/{s.proposal_id}.ics"),
+    }
+
+
+def local_iso(value: Any, event: Event) -> str | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(check_timezone(event.timezone)).isoformat()
+
+
+async def notice_data(event: Event, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The ``data`` of a notice, read from the database when the worker fans it out."""
+    if kind == "proposals.open":
+        return {
+            "ends_at": local_iso(payload.get("ends_at"), event),
+            "proposals_url": page_url(event.slug, "/proposals"),
+        }
+    if kind == "voting.open":
+        return {"ends_at": local_iso(payload.get("ends_at"), event), "vote_url": page_url(event.slug, "/vote")}
+    if kind in ("agenda.published", "agenda.changed"):
+        version = int(payload["version"])
+        agenda = await read_agenda(event, version=version)
+        data: dict[str, Any] = {
+            "version": version,
+            "agenda_url": page_url(event.slug, "/agenda"),
+            "ics_url": page_url(event.slug, "/agenda.ics"),
+            "sessions": [session_dict(event.slug, s) for s in agenda.sessions],
+        }
+        if kind == "agenda.changed":
+            data["changes"] = await changes_since_previous(event, version, agenda)
+        return data
+    if kind == "event.closed":
+        return {"digest_url": page_url(event.slug, "/export/digest.html")}
+    if kind == "session.starting":
+        return dict(payload)
+    return dict(payload)
+
+
+async def changes_since_previous(event: Event, version: int, agenda: AgendaOut) -> list[dict[str, Any]]:
+    """What moved, appeared or disappeared since the previous published version."""
+    try:
+        before = {s.proposal_id: s for s in (await read_agenda(event, version=version - 1)).sessions}
+    except NotFound:
+        before = {}
+    after = {s.proposal_id: s for s in agenda.sessions}
+    changes: list[dict[str, Any]] = []
+    for pid, s in after.items():
+        old = before.get(pid)
+        if old is None:
+            changes.append(
+                {
+                    "proposal_id": pid,
+                    "change": "added",
+                    "text": f"added: {s.title} at {s.starts_at:%H:%M} in {s.room_name}",
+                }
+            )
+        elif (old.slot_id, old.room_id) != (s.slot_id, s.room_id):
+            changes.append(
+                {
+                    "proposal_id": pid,
+                    "change": "moved",
+                    "text": f"moved: {s.title} from {old.starts_at:%H:%M} {old.room_name} "
+                    f"to {s.starts_at:%H:%M} {s.room_name}",
+                }
+            )
+    for pid, old in before.items():
+        if pid not in after:
+            changes.append({"proposal_id": pid, "change": "removed", "text": f"removed: {old.title}"})
+    return changes
+
+
+# -- sessions starting soon ------------------------------------------------------------------------------------------
+
+
+async def scan_starting_sessions(now: datetime | None = None) -> int:
+    """Queue a notice for each published session whose slot starts within five minutes; once per session."""
+    now = now or utcnow()
+    slots = await TimeSlot.select(TimeSlot.id, TimeSlot.event, TimeSlot.starts_at).where(
+        (TimeSlot.starts_at > now) & (TimeSlot.starts_at <= now + STARTING_SOON)
+    )
+    by_event: dict[int, dict[int, datetime]] = {}
+    for slot in slots:
+        by_event.setdefault(slot["event"], {})[slot["id"]] = _aware(slot["starts_at"]) or now
+    queued = 0
+    for event_id, starts in by_event.items():
+        if not await listening(event_id, "session.starting"):
+            continue
+        event = await Event.objects().where(Event.id == event_id).first()
+        if event is None or event.phase not in ("scheduled", "running"):
+            continue
+        try:
+            agenda = await read_agenda(event)
+        except NotFound:
+            continue
+        rows = []
+        for s in agenda.sessions:
+            if s.slot_id not in starts:
+                continue
+            minutes = max(1, round((starts[s.slot_id] - now).total_seconds() / 60))
+            data = session_dict(event.slug, s) | {
+                "room": {"id": s.room_id, "name": s.room_name, "video_link": s.video_link},
+                "minutes": minutes,
+                "session_url": page_url(event.slug, f"/s/{s.proposal_id}"),
+            }
+            key = f"starting:{event.id}:{s.proposal_id}:{s.slot_id}:{s.room_id}:{starts[s.slot_id].isoformat()}"
+            rows.append(notice_row(event.id, "session.starting", data, dedupe_key=key))
+        queued += await insert_new(rows)
+    return queued
