@@ -89,7 +89,9 @@ async def provide_viewer(request: Request[Any, Any, Any], event: NamedDependency
         return None
 
 
-async def provide_participant(request: Request[Any, Any, Any]) -> Participant:
+async def provide_participant(request: Request[Any, Any, Any], event: NamedDependency[Event]) -> Participant:
+    """Asks for the event (read once, by the guard) so routes that need only the participant keep their
+    ``slug`` in the API schema."""
     return guarded_participant(request)
 
 
