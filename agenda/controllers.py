@@ -23,8 +23,9 @@ from agenda.schemas import (
     SlotPatch,
 )
 from events.dependencies import EVENT_DEPENDENCIES
-from events.tables import Event, Participant
+from events.tables import Event
 from unconf.cache import read_cache
+from unconf.guards import requires_organizer
 
 
 class SlotController(Controller):
@@ -36,26 +37,26 @@ class SlotController(Controller):
     async def list_slots(self, event: NamedDependency[Event]) -> list[SlotOut]:
         return await read_cache.through(event.slug, "slots", lambda: slots.list_slots(event))
 
-    @post("/", status_code=201, summary="Add a time slot (organizers)")
-    async def create_slot(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[SlotCreate]
-    ) -> SlotOut:
+    @post("/", status_code=201, summary="Add a time slot (organizers)", guards=[requires_organizer])
+    async def create_slot(self, event: NamedDependency[Event], data: JSONBody[SlotCreate]) -> SlotOut:
         return await slots.create_slot(event, data)
 
-    @patch("/{slot_id:int}", summary="Change a time slot (organizers)")
+    @patch("/{slot_id:int}", summary="Change a time slot (organizers)", guards=[requires_organizer])
     async def update_slot(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         slot_id: FromPath[int],
         data: JSONBody[SlotPatch],
     ) -> SlotOut:
         return await slots.update_slot(event, slot_id, data)
 
-    @delete("/{slot_id:int}", status_code=204, summary="Remove a time slot no published agenda uses (organizers)")
-    async def delete_slot(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], slot_id: FromPath[int]
-    ) -> None:
+    @delete(
+        "/{slot_id:int}",
+        status_code=204,
+        summary="Remove a time slot no published agenda uses (organizers)",
+        guards=[requires_organizer],
+    )
+    async def delete_slot(self, event: NamedDependency[Event], slot_id: FromPath[int]) -> None:
         await slots.delete_slot(event, slot_id)
 
 
@@ -78,37 +79,52 @@ class AgendaController(Controller):
             event.slug, f"agenda:{version}", lambda: services.read_agenda(event, version=version)
         )
 
-    @post("/build", status_code=201, summary="Build a draft from the votes with the optimizer (organizers)")
+    @post(
+        "/build",
+        status_code=201,
+        summary="Build a draft from the votes with the optimizer (organizers)",
+        guards=[requires_organizer],
+    )
     async def build_agenda(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         data: JSONBody[BuildRequest | None] = None,
     ) -> AgendaOut:
         return await services.build_agenda(event, data or BuildRequest())
 
-    @get("/draft", summary="The draft with its clash report (organizers)")
-    async def read_draft(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> AgendaOut:
+    @get("/draft", summary="The draft with its clash report (organizers)", guards=[requires_organizer])
+    async def read_draft(self, event: NamedDependency[Event]) -> AgendaOut:
         return await services.read_draft(event)
 
-    @put("/draft/sessions/{proposal_id:int}", summary="Move and pin a session by hand (organizers)")
+    @put(
+        "/draft/sessions/{proposal_id:int}",
+        summary="Move and pin a session by hand (organizers)",
+        guards=[requires_organizer],
+    )
     async def place_session(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         proposal_id: FromPath[int],
         data: JSONBody[PlacementSet],
     ) -> AgendaOut:
         return await services.place_session(event, proposal_id, data)
 
-    @delete("/draft/sessions/{proposal_id:int}", status_code=200, summary="Take a session off the draft (organizers)")
-    async def unschedule_session(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], proposal_id: FromPath[int]
-    ) -> AgendaOut:
+    @delete(
+        "/draft/sessions/{proposal_id:int}",
+        status_code=200,
+        summary="Take a session off the draft (organizers)",
+        guards=[requires_organizer],
+    )
+    async def unschedule_session(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> AgendaOut:
         return await services.unschedule_session(event, proposal_id)
 
-    @post("/publish", status_code=201, summary="Publish the draft as the next version (organizers)")
-    async def publish_agenda(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> AgendaOut:
+    @post(
+        "/publish",
+        status_code=201,
+        summary="Publish the draft as the next version (organizers)",
+        guards=[requires_organizer],
+    )
+    async def publish_agenda(self, event: NamedDependency[Event]) -> AgendaOut:
         return await services.publish_agenda(event)
 
 
@@ -116,21 +132,18 @@ class AutopilotController(Controller):
     path = "/api/v1/events/{slug:str}/autopilot"
     tags = ["agenda"]
     dependencies = EVENT_DEPENDENCIES
+    guards = [requires_organizer]
 
     @get("/", summary="The morning's timeline and what the autopilot does next (organizers)")
-    async def read_autopilot(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
-    ) -> AutopilotOut:
+    async def read_autopilot(self, event: NamedDependency[Event]) -> AutopilotOut:
         return await autopilot.read_autopilot(event)
 
     @put("/", summary="Set the timeline: close proposals, close voting and build, publish (organizers)")
-    async def set_autopilot(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[AutopilotSet]
-    ) -> AutopilotOut:
+    async def set_autopilot(self, event: NamedDependency[Event], data: JSONBody[AutopilotSet]) -> AutopilotOut:
         return await autopilot.set_autopilot(event, data)
 
     @delete("/", status_code=204, summary="Turn the autopilot off (organizers)")
-    async def clear_autopilot(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> None:
+    async def clear_autopilot(self, event: NamedDependency[Event]) -> None:
         await autopilot.clear_autopilot(event)
 
 
@@ -143,24 +156,24 @@ class RoomController(Controller):
     async def list_rooms(self, event: NamedDependency[Event]) -> list[RoomOut]:
         return await read_cache.through(event.slug, "rooms", lambda: room_services.list_rooms(event))
 
-    @post("/", status_code=201, summary="Add a room (organizers)")
-    async def create_room(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[RoomCreate]
-    ) -> RoomOut:
+    @post("/", status_code=201, summary="Add a room (organizers)", guards=[requires_organizer])
+    async def create_room(self, event: NamedDependency[Event], data: JSONBody[RoomCreate]) -> RoomOut:
         return await room_services.create_room(event, data)
 
-    @patch("/{room_id:int}", summary="Change a room (organizers)")
+    @patch("/{room_id:int}", summary="Change a room (organizers)", guards=[requires_organizer])
     async def update_room(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         room_id: FromPath[int],
         data: JSONBody[RoomPatch],
     ) -> RoomOut:
         return await room_services.update_room(event, room_id, data)
 
-    @delete("/{room_id:int}", status_code=204, summary="Remove a room no published agenda uses (organizers)")
-    async def delete_room(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], room_id: FromPath[int]
-    ) -> None:
+    @delete(
+        "/{room_id:int}",
+        status_code=204,
+        summary="Remove a room no published agenda uses (organizers)",
+        guards=[requires_organizer],
+    )
+    async def delete_room(self, event: NamedDependency[Event], room_id: FromPath[int]) -> None:
         await room_services.delete_room(event, room_id)

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from events import services
-from events.dependencies import EVENT_DEPENDENCIES, is_organizer
+from events.dependencies import EVENT_DEPENDENCIES
 from events.schemas import (
     EventCreate,
     EventCreated,
@@ -24,6 +24,7 @@ from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
+from unconf.guards import requires_organizer
 
 
 class EventController(Controller):
@@ -48,16 +49,17 @@ class EventController(Controller):
     async def read_event(self, event: NamedDependency[Event], viewer: NamedDependency[Participant | None]) -> EventOut:
         return services.event_out(event, with_join_code=viewer is not None)
 
-    @patch("/{slug:str}", summary="Change an event's details or dot settings (organizers)")
-    async def update_event(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[EventPatch]
-    ) -> EventOut:
+    @patch("/{slug:str}", guards=[requires_organizer], summary="Change an event's details or dot settings (organizers)")
+    async def update_event(self, event: NamedDependency[Event], data: JSONBody[EventPatch]) -> EventOut:
         return services.event_out(await services.update_event(event, data), with_join_code=True)
 
-    @post("/{slug:str}/phase", status_code=200, summary="Move the event to its next (or previous) phase")
-    async def change_phase(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[PhaseChange]
-    ) -> EventOut:
+    @post(
+        "/{slug:str}/phase",
+        status_code=200,
+        guards=[requires_organizer],
+        summary="Move the event to its next (or previous) phase",
+    )
+    async def change_phase(self, event: NamedDependency[Event], data: JSONBody[PhaseChange]) -> EventOut:
         return services.event_out(await services.change_phase(event, data), with_join_code=True)
 
     @post("/{slug:str}/join", status_code=201, summary="Join with the event's code and a display name")
@@ -68,11 +70,12 @@ class EventController(Controller):
         joined = await services.join_event(event, data)
         return Response(joined, status_code=201, cookies=[token_cookie(event.slug, joined.token)])
 
-    @get("/{slug:str}/participants", summary="Everyone in the event, with emails (organizers)")
-    async def list_participants(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
-    ) -> list[ParticipantPrivate]:
-        assert is_organizer(organizer)
+    @get(
+        "/{slug:str}/participants",
+        guards=[requires_organizer],
+        summary="Everyone in the event, with emails (organizers)",
+    )
+    async def list_participants(self, event: NamedDependency[Event]) -> list[ParticipantPrivate]:
         return await services.list_participants(event)
 
 

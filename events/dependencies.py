@@ -1,7 +1,9 @@
 """Who a request is within an event: the token's participant, as Litestar dependencies.
 
-Controllers declare what they need: ``event`` (public), ``viewer`` (anyone or no one),
-``participant`` (anyone who joined this event), ``organizer`` (an organizer of this event).
+Routes declare who may call them with the guards in ``unconf/guards.py``; the guards ask
+``who_is_asking`` here (plugged into their port in ``unconf.app.wire``). Controllers then declare
+what they need: ``event`` (public), ``viewer`` (anyone or no one), ``participant`` (the one the
+route's guard let in; it decides nothing itself).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from litestar.params import FromPath
 
 from events.services import get_event
 from events.tables import Event, Participant
-from unconf.auth import ORGANIZER, SAFE_METHODS, presented_token, same_origin
+from unconf.auth import SAFE_METHODS, presented_token, same_origin
 from unconf.cache import read_cache
 from unconf.errors import Forbidden, Unauthorized
+from unconf.guards import GuardMissing, admitted_caller, guarded_caller
 from unconf.tokens import hash_token
+
+EVENT_STATE = "unconf.event"
 
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any], event: Event) -> Participant | None:
@@ -41,15 +46,43 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any], event: Ev
     return participant
 
 
+async def event_of(connection: ASGIConnection[Any, Any, Any, Any], slug: str) -> Event:
+    """The route's event, read once per request (the guard and the handler share it).
+
+    Reads use the cached row; writes always read it fresh (their rules depend on the phase).
+    """
+    event: Event | None = connection.state.get(EVENT_STATE)
+    if event is None:
+        if connection.scope.get("method", "GET") in SAFE_METHODS:
+            event = await read_cache.through(slug, "event", lambda: get_event(slug))
+        else:
+            event = await get_event(slug)
+        connection.state[EVENT_STATE] = event
+    return event
+
+
+async def who_is_asking(connection: ASGIConnection[Any, Any, Any, Any]) -> Participant | None:
+    """The guards' question, answered for the event named by the route's ``slug``."""
+    return await authenticate(connection, await event_of(connection, connection.path_params["slug"]))
+
+
+def guarded_participant(connection: ASGIConnection[Any, Any, Any, Any]) -> Participant:
+    """The participant the route's guard let in (for pages, which call this rather than declare it)."""
+    caller = guarded_caller(connection)
+    if not isinstance(caller, Participant):
+        raise GuardMissing(f"{connection.url.path}: the guard let in {caller!r}, not a participant")
+    return caller
+
+
 async def provide_event(request: Request[Any, Any, Any], slug: FromPath[str]) -> Event:
-    """Reads use the cached row; writes always read it fresh (their rules depend on the phase)."""
-    if request.method in SAFE_METHODS:
-        return await read_cache.through(slug, "event", lambda: get_event(slug))
-    return await get_event(slug)
+    return await event_of(request, slug)
 
 
 async def provide_viewer(request: Request[Any, Any, Any], event: NamedDependency[Event]) -> Participant | None:
     """Public reads: a token that is not this event's just makes the reader anonymous."""
+    admitted = admitted_caller(request)
+    if isinstance(admitted, Participant):
+        return admitted
     try:
         return await authenticate(request, event)
     except (Unauthorized, Forbidden):
@@ -57,25 +90,13 @@ async def provide_viewer(request: Request[Any, Any, Any], event: NamedDependency
 
 
 async def provide_participant(request: Request[Any, Any, Any], event: NamedDependency[Event]) -> Participant:
-    participant = await authenticate(request, event)
-    if participant is None:
-        raise Unauthorized("join the event first: send 'Authorization: Bearer <token>'", field="authorization")
-    return participant
-
-
-async def provide_organizer(participant: NamedDependency[Participant]) -> Participant:
-    if participant.role != ORGANIZER:
-        raise Forbidden("only organizers may do this", field="authorization", code="organizers_only")
-    return participant
-
-
-def is_organizer(participant: Participant | None) -> bool:
-    return participant is not None and participant.role == ORGANIZER
+    """Asks for the event (read once, by the guard) so routes that need only the participant keep their
+    ``slug`` in the API schema."""
+    return guarded_participant(request)
 
 
 EVENT_DEPENDENCIES = {
     "event": Provide(provide_event),
     "viewer": Provide(provide_viewer),
     "participant": Provide(provide_participant),
-    "organizer": Provide(provide_organizer),
 }

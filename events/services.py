@@ -25,7 +25,7 @@ from events.schemas import (
 from events.tables import Event, Participant
 from events.tiers import check_participant_limit
 from unconf import live, realtime
-from unconf.auth import ATTENDEE, ORGANIZER
+from unconf.auth import Role
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
 from unconf.ports import Port
@@ -147,7 +147,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
             event=event.id,
             display_name=name,
             email=clean_email(data.organizer_email, "organizer_email"),
-            role=ORGANIZER,
+            role=Role.ORGANIZER,
             token_hash=hash_token(key),
             created_at=now,
         )
@@ -249,7 +249,7 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
         event=event.id,
         display_name=name,
         email=clean_email(data.email, "email"),
-        role=ATTENDEE,
+        role=Role.ATTENDEE,
         token_hash=hash_token(token),
         created_at=utcnow(),
     )

@@ -19,11 +19,13 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, Parameter
 
 from agenda.rooms import get_room
-from events.dependencies import EVENT_DEPENDENCIES, is_organizer
+from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from exports import calendars, qr, services
 from exports.ical import MEDIA_TYPE as ICS
@@ -32,7 +34,9 @@ from exports.printable import check_paper, door_sign
 from exports.registry import REGISTRY, ExportContext, Rendered
 from exports.schedule import load_schedule
 from sessions.services import get_proposal
-from unconf.errors import Forbidden, NotFound, Unauthorized
+from unconf.auth import Role
+from unconf.errors import NotFound
+from unconf.guards import RoleGuard, requires_participant
 from unconf.settings import get_settings
 
 
@@ -86,17 +90,28 @@ def file_response(request: Request[Any, Any, Any], rendered: Rendered) -> Respon
     return Response(content=rendered.body, status_code=200, headers=headers, media_type=media_type)
 
 
+# Organizer-only exports keep their own words, and a token that is not valid here counts as none.
+ORGANIZER_EXPORT = RoleGuard(
+    Role.ORGANIZER,
+    join_first="organizers only: send 'Authorization: Bearer <token>'",
+    not_allowed="only organizers may download this export",
+    unrecognised_is_anonymous=True,
+)
+
+
+async def requires_export_access(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The guard of ``/export/{identifier}``: each export names its access in the registry."""
+    exporter = REGISTRY.get(connection.path_params["identifier"])
+    if exporter is not None and exporter.access == "organizer":
+        await ORGANIZER_EXPORT(connection, handler)
+
+
 async def _run_exporter(
     identifier: str, request: Request[Any, Any, Any], event: Event, viewer: Participant | None
 ) -> Response[bytes]:
     exporter = REGISTRY.get(identifier)
     if exporter is None:
         raise NotFound(f"no export {identifier[:40]!r}; see /api/v1/events/{event.slug}/exports", field="identifier")
-    if exporter.access == "organizer":
-        if viewer is None:
-            raise Unauthorized("organizers only: send 'Authorization: Bearer <token>'", field="authorization")
-        if not is_organizer(viewer):
-            raise Forbidden("only organizers may download this export", field="authorization", code="organizers_only")
     params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
     return file_response(request, await exporter.render(ExportContext(event=event, viewer=viewer, params=params)))
 
@@ -171,6 +186,7 @@ async def session_ics_response(request: Request[Any, Any, Any], event: Event, na
     dependencies=EVENT_DEPENDENCIES,
     tags=["exports"],
     summary="Any registered export by name (organizer-only ones need the organizer's token)",
+    guards=[requires_export_access],
 )
 async def export_file(
     request: Request[Any, Any, Any],
@@ -246,11 +262,11 @@ def _qr_response(request: Request[Any, Any, Any], data: str, fmt: str, filename:
     dependencies=EVENT_DEPENDENCIES,
     tags=["exports"],
     summary="QR of the join link",
+    guards=[requires_participant],
 )
 async def qr_join(
     request: Request[Any, Any, Any],
     event: NamedDependency[Event],
-    participant: NamedDependency[Participant],
     fmt: str = Parameter(query="format", default="svg", max_length=10),
 ) -> Response[bytes]:
     """Only for people in the event: the join link carries the join code."""
@@ -303,6 +319,7 @@ async def qr_room(
     dependencies=EVENT_DEPENDENCIES,
     tags=["exports"],
     summary="My sessions (token/cookie)",
+    guards=[requires_participant],
 )
 async def my_calendar(
     request: Request[Any, Any, Any], event: NamedDependency[Event], participant: NamedDependency[Participant]
@@ -327,7 +344,13 @@ async def feed_calendar(
     return file_response(request, await calendars.personal_calendar(event, owner, feed=True))
 
 
-@get("/api/v1/events/{slug:str}/feed", dependencies=EVENT_DEPENDENCIES, tags=["exports"], summary="My feed's status")
+@get(
+    "/api/v1/events/{slug:str}/feed",
+    dependencies=EVENT_DEPENDENCIES,
+    tags=["exports"],
+    summary="My feed's status",
+    guards=[requires_participant],
+)
 async def read_feed(participant: NamedDependency[Participant]) -> services.FeedStatus:
     return await services.feed_status(participant)
 
@@ -338,23 +361,41 @@ async def read_feed(participant: NamedDependency[Participant]) -> services.FeedS
     dependencies=EVENT_DEPENDENCIES,
     tags=["exports"],
     summary="Create or rotate my subscription feed; the secret URL is shown only in this answer",
+    guards=[requires_participant],
 )
 async def rotate_feed(event: NamedDependency[Event], participant: NamedDependency[Participant]) -> services.FeedCreated:
     return await services.rotate_feed(event, participant)
 
 
-@delete("/api/v1/events/{slug:str}/feed", status_code=204, dependencies=EVENT_DEPENDENCIES, tags=["exports"])
+@delete(
+    "/api/v1/events/{slug:str}/feed",
+    status_code=204,
+    dependencies=EVENT_DEPENDENCIES,
+    tags=["exports"],
+    guards=[requires_participant],
+)
 async def revoke_feed(participant: NamedDependency[Participant]) -> None:
     """Revoke my subscription feed: its URL answers 404 from now on."""
     await services.revoke_feed(participant)
 
 
-@get("/api/v1/events/{slug:str}/stars", dependencies=EVENT_DEPENDENCIES, tags=["exports"], summary="My stars")
+@get(
+    "/api/v1/events/{slug:str}/stars",
+    dependencies=EVENT_DEPENDENCIES,
+    tags=["exports"],
+    summary="My stars",
+    guards=[requires_participant],
+)
 async def list_stars(participant: NamedDependency[Participant]) -> list[int]:
     return await services.my_stars(participant)
 
 
-@put("/api/v1/events/{slug:str}/stars/{proposal_id:int}", dependencies=EVENT_DEPENDENCIES, tags=["exports"])
+@put(
+    "/api/v1/events/{slug:str}/stars/{proposal_id:int}",
+    dependencies=EVENT_DEPENDENCIES,
+    tags=["exports"],
+    guards=[requires_participant],
+)
 async def star(
     event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
 ) -> services.StarOut:
@@ -364,7 +405,7 @@ async def star(
 
 @delete(
     "/api/v1/events/{slug:str}/stars/{proposal_id:int}", status_code=200, dependencies=EVENT_DEPENDENCIES,
-    tags=["exports"],
+    tags=["exports"], guards=[requires_participant],
 )  # fmt: skip
 async def unstar(
     event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]

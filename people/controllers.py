@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, URLEnc
 from events.dependencies import EVENT_DEPENDENCIES
 from events.schemas import Joined
 from events.services import participant_private
-from events.tables import Event, Participant
+from events.tables import Event
 from people import services
 from people.schemas import (
     ExportFormat,
@@ -27,6 +27,7 @@ from people.schemas import (
 )
 from unconf.auth import same_origin, token_cookie
 from unconf.errors import DomainError
+from unconf.guards import requires_organizer
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -40,20 +41,17 @@ class RegistrantController(Controller):
     path = "/api/v1/events/{slug:str}"
     tags = ["people"]
     dependencies = EVENT_DEPENDENCIES
+    guards = [requires_organizer]
 
     @post("/registrants/preview", status_code=200, summary="What importing this CSV would do (organizers)")
-    async def preview(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: MultipartBody[ImportForm]
-    ) -> ImportReport:
+    async def preview(self, event: NamedDependency[Event], data: MultipartBody[ImportForm]) -> ImportReport:
         raw = await _csv_input(data)
         return await services.preview_import(
             event, raw, source=data.source, mapping=services.parse_mapping(data.mapping)
         )
 
     @post("/registrants/import", status_code=201, summary="Import registrants from a CSV, all or nothing (organizers)")
-    async def run_import(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: MultipartBody[ImportForm]
-    ) -> ImportReport:
+    async def run_import(self, event: NamedDependency[Event], data: MultipartBody[ImportForm]) -> ImportReport:
         raw = await _csv_input(data)
         return await services.run_import(event, raw, source=data.source, mapping=services.parse_mapping(data.mapping))
 
@@ -65,7 +63,6 @@ class RegistrantController(Controller):
     async def export(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         format: FromQuery[ExportFormat] = "mailchimp",
     ) -> Response[bytes]:
         body, left_out = await services.export_csv(event, format)
@@ -85,29 +82,37 @@ class InvitationController(Controller):
     tags = ["people"]
     dependencies = EVENT_DEPENDENCIES
 
-    @get("/", summary="Who is invited, who has signed in with their link (organizers)")
-    async def list_invitations(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
-    ) -> list[InvitationStatus]:
+    @get("/", summary="Who is invited, who has signed in with their link (organizers)", guards=[requires_organizer])
+    async def list_invitations(self, event: NamedDependency[Event]) -> list[InvitationStatus]:
         return await services.invitation_statuses(event)
 
-    @post("/links", status_code=201, summary="Fresh personal links, shown once; earlier links stop working")
-    async def make_links(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[InviteRequest]
-    ) -> Response[InviteLinks]:
+    @post(
+        "/links",
+        status_code=201,
+        summary="Fresh personal links, shown once; earlier links stop working",
+        guards=[requires_organizer],
+    )
+    async def make_links(self, event: NamedDependency[Event], data: JSONBody[InviteRequest]) -> Response[InviteLinks]:
         return Response(await services.invitation_links(event, data), status_code=201, headers=PRIVATE_HEADERS)
 
-    @post("/send", status_code=202, summary="Email each person their personal link (queued; organizers)")
-    async def send(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[InviteRequest]
-    ) -> InvitesQueued:
+    @post(
+        "/send",
+        status_code=202,
+        summary="Email each person their personal link (queued; organizers)",
+        guards=[requires_organizer],
+    )
+    async def send(self, event: NamedDependency[Event], data: JSONBody[InviteRequest]) -> InvitesQueued:
         return await services.send_invitations(event, data)
 
-    @post("/{participant_id:int}/revoke", status_code=200, summary="Make a person's link unusable (organizers)")
+    @post(
+        "/{participant_id:int}/revoke",
+        status_code=200,
+        summary="Make a person's link unusable (organizers)",
+        guards=[requires_organizer],
+    )
     async def revoke(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         participant_id: FromPath[int],
         data: JSONBody[RevokeRequest | None] = None,
     ) -> InvitationStatus:

@@ -34,7 +34,7 @@ from people.schemas import (
 )
 from people.tables import Registrant
 from unconf import live, realtime
-from unconf.auth import ATTENDEE, ORGANIZER
+from unconf.auth import Role, is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.http import fetch_csv
@@ -129,7 +129,7 @@ async def run_import(event: Event, raw: bytes, *, source: str, mapping: ColumnMa
                 event=event.id,
                 display_name=person.display_name,
                 email=person.email,
-                role=ATTENDEE,
+                role=Role.ATTENDEE,
                 # Nobody knows this token: the person signs in through their invitation link.
                 token_hash=hash_token(new_token()),
                 created_at=now,
@@ -193,7 +193,7 @@ async def _invitees(event: Event, request: InviteRequest) -> tuple[list[Particip
     }
     chosen: list[Participant] = []
     for p in people:
-        if p.role == ORGANIZER:
+        if is_organizer(p):
             if request.participant_ids is not None:
                 skipped.append(Skipped(participant_id=p.id, reason="organizers sign in with their organizer key"))
             continue
@@ -283,7 +283,7 @@ async def revoke_invitation(event: Event, participant_id: int, *, sign_out: bool
     )
     if participant is None:
         raise NotFound(f"no participant {participant_id} in this event", field="participant_id")
-    if participant.role == ORGANIZER:
+    if is_organizer(participant):
         raise Forbidden("organizers sign in with their organizer key, not an invitation", field="participant_id")
     async with write_transaction():
         registrant = await _registrant_for(event, participant)
@@ -339,7 +339,7 @@ async def redeem(event: Event, code: str) -> tuple[Participant, str]:
 
 
 async def invitation_statuses(event: Event, *, participant_id: int | None = None) -> list[InvitationStatus]:
-    query = Participant.objects().where((Participant.event == event.id) & (Participant.role != ORGANIZER))
+    query = Participant.objects().where((Participant.event == event.id) & (Participant.role != Role.ORGANIZER))
     if participant_id is not None:
         query = query.where(Participant.id == participant_id)
     people = list(await query.order_by(Participant.id))

@@ -17,6 +17,7 @@ from rooms.edcamp import EdcampCreate, EdcampCreated, create_edcamp
 from rooms.schemas import ErrorOut, OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
 from unconf import ratelimit
 from unconf.auth import client_address
+from unconf.guards import requires_organizer, requires_participant
 
 PAID_ONLY = {
     402: ResponseSpec(
@@ -31,16 +32,17 @@ class VideoController(Controller):
     tags = ["video"]
     dependencies = EVENT_DEPENDENCIES
 
-    @get("/", summary="The event's video provider (organizers; secrets are never shown)")
-    async def read_video(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant]
-    ) -> VideoSettingsOut:
+    @get("/", summary="The event's video provider (organizers; secrets are never shown)", guards=[requires_organizer])
+    async def read_video(self, event: NamedDependency[Event]) -> VideoSettingsOut:
         return await links.read_settings(event)
 
-    @put("/", summary="Choose the video provider and its settings (organizers)", responses=PAID_ONLY)
-    async def update_video(
-        self, event: NamedDependency[Event], organizer: NamedDependency[Participant], data: JSONBody[VideoSettingsIn]
-    ) -> VideoSettingsOut:
+    @put(
+        "/",
+        summary="Choose the video provider and its settings (organizers)",
+        responses=PAID_ONLY,
+        guards=[requires_organizer],
+    )
+    async def update_video(self, event: NamedDependency[Event], data: JSONBody[VideoSettingsIn]) -> VideoSettingsOut:
         return await links.update_settings(event, data)
 
     @get("/links", summary="Public join URLs per session (they redirect each person to their own link)")
@@ -57,25 +59,30 @@ class PresenceController(Controller):
     async def read_occupancy(self, event: NamedDependency[Event]) -> OccupancyOut:
         return await presence.occupancy(event)
 
-    @post("/sessions/{proposal_id:int}/checkin", status_code=200, summary="Check into a session (moves you there)")
+    @post(
+        "/sessions/{proposal_id:int}/checkin",
+        status_code=200,
+        summary="Check into a session (moves you there)",
+        guards=[requires_participant],
+    )
     async def check_in_session(
         self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
     ) -> PresenceOut:
         return await presence.check_in(event, participant, proposal_id)
 
-    @post("/main/checkin", status_code=200, summary="Check into the main room")
+    @post("/main/checkin", status_code=200, summary="Check into the main room", guards=[requires_participant])
     async def check_in_main(
         self, event: NamedDependency[Event], participant: NamedDependency[Participant]
     ) -> PresenceOut:
         return await presence.check_in(event, participant, None)
 
-    @get("/presence", summary="Where I am checked in or joined now (null: nowhere)")
+    @get("/presence", summary="Where I am checked in or joined now (null: nowhere)", guards=[requires_participant])
     async def read_presence(
         self, event: NamedDependency[Event], participant: NamedDependency[Participant]
     ) -> PresenceOut | None:
         return await presence.where_am_i(event, participant)
 
-    @delete("/presence", status_code=204, summary="Check out")
+    @delete("/presence", status_code=204, summary="Check out", guards=[requires_participant])
     async def check_out(self, event: NamedDependency[Event], participant: NamedDependency[Participant]) -> None:
         await presence.check_out(event, participant)
 
@@ -84,13 +91,14 @@ class UsageController(Controller):
     path = "/api/v1/events/{slug:str}"
     tags = ["usage"]
     dependencies = EVENT_DEPENDENCIES
+    guards = [requires_organizer]
 
     @get(
         "/usage",
         summary="Video person-minutes per session and their price (organizers, paid tier)",
         responses=PAID_ONLY,
     )
-    async def read_usage(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> UsageOut:
+    async def read_usage(self, event: NamedDependency[Event]) -> UsageOut:
         return await metering.usage(event)
 
     @get(
@@ -99,7 +107,7 @@ class UsageController(Controller):
         media_type="text/csv",
         responses=PAID_ONLY,
     )
-    async def usage_csv(self, event: NamedDependency[Event], organizer: NamedDependency[Participant]) -> Response[str]:
+    async def usage_csv(self, event: NamedDependency[Event]) -> Response[str]:
         report = await metering.usage(event)
         return Response(
             metering.usage_csv(report),

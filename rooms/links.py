@@ -24,6 +24,7 @@ from rooms.tables import VideoLink, VideoSettings
 from rooms.video import REGISTRY, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, realtime
+from unconf.auth import is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
 from unconf.settings import get_settings
@@ -395,7 +396,7 @@ async def session_links(event_id: int) -> dict[int, str]:
 
 async def is_moderator(event: Event, who: Participant, proposal_id: int | None) -> bool:
     """Organizers moderate everywhere; a session's facilitators moderate their session."""
-    if who.role == "organizer":
+    if is_organizer(who):
         return True
     if proposal_id is None:
         return False

@@ -15,6 +15,7 @@ from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address
 from unconf.cache import read_cache
+from unconf.guards import requires_participant
 
 
 class ProposalController(Controller):
@@ -26,7 +27,12 @@ class ProposalController(Controller):
     async def list_proposals(self, event: NamedDependency[Event]) -> list[ProposalOut]:
         return await read_cache.through(event.slug, "proposals", lambda: services.list_proposals(event))
 
-    @post("/", status_code=201, summary="Propose a session (you facilitate it unless you say otherwise)")
+    @post(
+        "/",
+        status_code=201,
+        summary="Propose a session (you facilitate it unless you say otherwise)",
+        guards=[requires_participant],
+    )
     async def create_proposal(
         self,
         request: Request[Any, Any, Any],
@@ -41,7 +47,9 @@ class ProposalController(Controller):
     async def read_proposal(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> ProposalOut:
         return await services.read_proposal(event, proposal_id)
 
-    @patch("/{proposal_id:int}", summary="Edit a proposal (its facilitators or organizers)")
+    @patch(
+        "/{proposal_id:int}", summary="Edit a proposal (its facilitators or organizers)", guards=[requires_participant]
+    )
     async def update_proposal(
         self,
         event: NamedDependency[Event],
@@ -51,7 +59,12 @@ class ProposalController(Controller):
     ) -> ProposalOut:
         return await services.update_proposal(event, proposal_id, participant, data)
 
-    @post("/{proposal_id:int}/withdraw", status_code=200, summary="Withdraw a proposal; its dots go back")
+    @post(
+        "/{proposal_id:int}/withdraw",
+        status_code=200,
+        summary="Withdraw a proposal; its dots go back",
+        guards=[requires_participant],
+    )
     async def withdraw_proposal(
         self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
     ) -> ProposalOut:

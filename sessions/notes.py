@@ -24,6 +24,7 @@ from sessions.tables import SessionNote
 from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, ErrorBody, NotFound
+from unconf.guards import requires_participant
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
 from unconf.validation import clean_text, utcnow
@@ -207,7 +208,11 @@ class NotesController(Controller):
     async def get_notes(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> NoteOut:
         return await read_notes(event, proposal_id)
 
-    @put("/", summary="Save the notes as a new revision; 409 with the current text if someone saved first")
+    @put(
+        "/",
+        summary="Save the notes as a new revision; 409 with the current text if someone saved first",
+        guards=[requires_participant],
+    )
     async def put_notes(
         self,
         event: NamedDependency[Event],

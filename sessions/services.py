@@ -14,7 +14,7 @@ from events.tables import Event, Participant
 from sessions.schemas import FacilitatorOut, ProposalCreate, ProposalOut, ProposalPatch
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, realtime
-from unconf.auth import ORGANIZER
+from unconf.auth import is_organizer
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.ports import Port
@@ -111,7 +111,7 @@ async def is_facilitator(proposal_id: int, participant_id: int) -> bool:
 
 
 async def create_proposal(event: Event, author: Participant, data: ProposalCreate) -> ProposalOut:
-    organizer = author.role == ORGANIZER
+    organizer = is_organizer(author)
     if organizer:
         require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="add a proposal")
     elif event.late_proposals:
@@ -152,13 +152,18 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
     return out
 
 
-async def _require_editor(event: Event, proposal: Proposal, who: Participant) -> None:
-    if who.role == ORGANIZER:
-        require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="edit proposals")
-        return
-    if not await is_facilitator(proposal.id, who.id):
+async def check_may_edit(proposal_id: int, who: Participant) -> None:
+    """Organizers and a proposal's facilitators may change it; the phase decides when (``_require_editor``)."""
+    if not is_organizer(who) and not await is_facilitator(proposal_id, who.id):
         raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
-    require_phase(event, "proposals", "voting", action="edit a proposal")
+
+
+async def _require_editor(event: Event, proposal: Proposal, who: Participant) -> None:
+    await check_may_edit(proposal.id, who)
+    if is_organizer(who):
+        require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="edit proposals")
+    else:
+        require_phase(event, "proposals", "voting", action="edit a proposal")
 
 
 async def update_proposal(event: Event, proposal_id: int, who: Participant, data: ProposalPatch) -> ProposalOut:

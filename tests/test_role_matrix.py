@@ -1,18 +1,33 @@
 """Every API endpoint x every role: who may do what, and no cross-event access.
 
 The endpoints come from the live OpenAPI schema, so a new endpoint without a line in
-ACCESS below fails this test until someone decides who may call it.
+ACCESS below fails this test until someone decides who may call it. Who may call a route is
+declared on the route (its guards), and the app's own routes are walked to check that every
+declaration matches ACCESS and that every guarded route, pages included, refuses as it should.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
+from functools import cache
 from typing import Any
 
 import httpx
 import pytest
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
 
+from exports.registry import REGISTRY
 from tests.helpers import EventHandle, Server, make_event
+from unconf.auth import Role
+from unconf.guards import RoleGuard
+
+with warnings.catch_warnings():
+    # The app still uses a few Litestar names deprecated for 3.0. The server hides those warnings, as Python
+    # does by default; pytest would turn them into errors when the app is built in-process here.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from unconf.app import create_app
 
 PUBLIC, MEMBER, FACILITATOR, ORGANIZER, ANYONE_CREATES = "public", "member", "facilitator", "organizer", "create"
 
@@ -190,3 +205,175 @@ def test_each_role_gets_what_it_may(server: Server, world: dict[str, Any], role:
             if status != expected:
                 refusals.append(f"{method} {path} let {role} through: {status} {response.text[:120]}")
     assert refusals == []
+
+
+# -- authorization is declared on the route: walk the app's routes and their guards -------------------------------
+
+PER_ROUTE = "per-route"  # a guard that decides per request (the export route reads each export's access)
+FRAMEWORK_PATHS = ("/schema", "/static/")
+
+# Pages and files (outside /api/): who their route lets in. Pages that show more to some people (the
+# console's sign-in form, the edit form's redirect) are public routes that decide inside.
+PAGE_ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/e/{slug}"): PUBLIC,
+    ("GET", "/e/{slug}/join"): PUBLIC,
+    ("POST", "/e/{slug}/join"): PUBLIC,
+    ("POST", "/e/{slug}/leave"): MEMBER,
+    ("GET", "/e/{slug}/proposals"): PUBLIC,
+    ("POST", "/e/{slug}/proposals"): MEMBER,
+    ("GET", "/e/{slug}/similar"): PUBLIC,
+    ("GET", "/e/{slug}/proposals/{proposal_id}/edit"): PUBLIC,
+    ("POST", "/e/{slug}/proposals/{proposal_id}/edit"): MEMBER,
+    ("POST", "/e/{slug}/proposals/{proposal_id}/withdraw"): MEMBER,
+    ("GET", "/e/{slug}/vote"): PUBLIC,
+    ("POST", "/e/{slug}/vote"): MEMBER,
+    ("GET", "/e/{slug}/agenda"): PUBLIC,
+    ("GET", "/e/{slug}/board"): PUBLIC,
+    ("GET", "/e/{slug}/board/state"): PUBLIC,
+    ("GET", "/new"): ANYONE_CREATES,
+    ("POST", "/new"): ANYONE_CREATES,
+    ("GET", "/e/{slug}/organize"): PUBLIC,
+    ("POST", "/e/{slug}/organize/signin"): PUBLIC,
+    ("POST", "/e/{slug}/organize/phase"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/rooms"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/rooms/{room_id}"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/rooms/{room_id}/delete"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/slots"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/slots/{slot_id}"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/slots/{slot_id}/delete"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/merge"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/build"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/place"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/unschedule"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/publish"): ORGANIZER,
+    ("GET", "/e/{slug}/s/{session}/join"): PUBLIC,
+    ("GET", "/e/{slug}/main/join"): PUBLIC,
+    ("GET", "/e/{slug}/s/{session}/notes"): PUBLIC,
+    ("POST", "/e/{slug}/s/{session}/notes"): MEMBER,
+    ("GET", "/e/{slug}/s/{session}/checkin"): PUBLIC,
+    ("POST", "/e/{slug}/s/{session}/checkin"): MEMBER,
+    ("POST", "/e/{slug}/main/checkin"): MEMBER,
+    ("GET", "/e/{slug}/checkin"): PUBLIC,
+    ("GET", "/new-edcamp"): ANYONE_CREATES,
+    ("POST", "/new-edcamp"): ANYONE_CREATES,
+    ("GET", "/e/{slug}/invite"): PUBLIC,
+    ("POST", "/e/{slug}/invite"): PUBLIC,
+    ("GET", "/e/{slug}/s/{name}"): PUBLIC,
+    ("GET", "/e/{slug}/agenda.ics"): PUBLIC,
+    ("GET", "/e/{slug}/schedule.xml"): PUBLIC,
+    ("GET", "/e/{slug}/schedule.json"): PUBLIC,
+    ("GET", "/e/{slug}/rooms/{name}"): PUBLIC,
+    ("GET", "/e/{slug}/export/{identifier}"): PER_ROUTE,
+    ("GET", "/e/{slug}/print/agenda"): PUBLIC,
+    ("GET", "/e/{slug}/print/rooms/{room_id}"): PUBLIC,
+    ("GET", "/e/{slug}/qr/join"): MEMBER,
+    ("GET", "/e/{slug}/qr/s/{proposal_id}"): PUBLIC,
+    ("GET", "/e/{slug}/qr/rooms/{room_id}"): PUBLIC,
+    ("GET", "/e/{slug}/me.ics"): MEMBER,
+    ("GET", "/e/{slug}/feed/{name}"): PUBLIC,  # the secret in the URL is the credential
+}
+
+
+@cache
+def app_routes() -> list[tuple[str, str, HTTPRouteHandler]]:
+    """(method, path as in the schema, handler) for every HTTP route the app serves."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        app = create_app()
+    routes = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue  # the live WebSocket is public
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        for handler in route.route_handlers:
+            routes += [(method, path, handler) for method in sorted(handler.http_methods - {"HEAD", "OPTIONS"})]
+    return routes
+
+
+def declared(handler: HTTPRouteHandler) -> str:
+    """Who the route's guards let in, in ACCESS's words."""
+    guards = handler.resolve_guards()
+    roles = {guard.role for guard in guards if isinstance(guard, RoleGuard)}
+    if Role.ORGANIZER in roles:
+        return ORGANIZER
+    if None in roles:
+        return MEMBER
+    return PER_ROUTE if guards else PUBLIC
+
+
+def test_every_route_declares_who_may_call_it() -> None:
+    """A check hangs on the route's guards, never on a parameter's name: renaming one cannot drop it.
+
+    Every route of the app is in ACCESS (API) or PAGE_ACCESS (pages and files), so a new route
+    fails here until someone decides who may call it, and then its guards must say the same.
+    """
+    expected = {
+        ORGANIZER: ORGANIZER,
+        MEMBER: MEMBER,
+        FACILITATOR: MEMBER,  # the proposal service decides who facilitates
+        PUBLIC: PUBLIC,
+        ANYONE_CREATES: PUBLIC,
+        PER_ROUTE: PER_ROUTE,
+    }
+    problems = []
+    for method, path, handler in app_routes():
+        if "participant" in handler.parsed_fn_signature.parameters and declared(handler) not in (ORGANIZER, MEMBER):
+            problems.append(f"{method} {path} reads the participant but declares no guard")
+        if path.startswith(FRAMEWORK_PATHS):
+            continue
+        rule = {**ACCESS, **EXTRA_ACCESS, **PAGE_ACCESS}.get((method, path))
+        if rule is None:
+            problems.append(f"{method} {path}: decide who may call it and add it to ACCESS or PAGE_ACCESS")
+        elif declared(handler) != expected[rule]:
+            problems.append(f"{method} {path} is {rule} in the tables but its guards let in: {declared(handler)}")
+    assert problems == []
+    walked = {(method, path) for method, path, _ in app_routes()}
+    assert set(ACCESS) | set(PAGE_ACCESS) <= walked, "the walk over the app's routes missed classified ones"
+
+
+def guarded_requests(world: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(method, url, who may) for every guarded route, from the app's routes; pages and files included."""
+    ev: EventHandle = world["ev"]
+    requests = []
+    for method, path, handler in app_routes():
+        rule = declared(handler)
+        if rule == PUBLIC:
+            continue
+        if rule == PER_ROUTE:
+            assert path == "/e/{slug}/export/{identifier}", f"{method} {path}: teach this test its guard"
+            filled = [path.replace("{identifier}", e.identifier) for e in REGISTRY.values() if e.access == "organizer"]
+            assert filled, "the organizer-only exports are gone from the registry"
+            rule = ORGANIZER
+        else:
+            filled = [path]
+        for each in filled:
+            url = re.sub(
+                r"\{(\w+)\}",
+                lambda m: ev.slug if m.group(1) == "slug" else str(world["ids"].get(m.group(1), 1)),
+                each,
+            )
+            requests.append((method, url, rule))
+    return requests
+
+
+@pytest.mark.parametrize("role", ["anonymous", "attendee"])
+def test_guarded_routes_refuse_who_they_should(world: dict[str, Any], role: str) -> None:
+    """Organizer routes: an attendee gets 403 and no token 401; routes for people in the event: no token 401."""
+    client: httpx.Client = world["clients"][role]
+    requests = guarded_requests(world)
+    assert sum(rule == ORGANIZER for _, url, rule in requests if "/organize/" in url) >= 10  # the console's actions
+    wrong = []
+    for method, url, rule in requests:
+        if role == "attendee" and rule != ORGANIZER:
+            continue
+        expected, code = (401, "unauthorized") if role == "anonymous" else (403, "organizers_only")
+        # Pages answer our own scripts in JSON (X-Unconf-Fetch), so the code can be read there too.
+        response = client.request(
+            method,
+            url,
+            json={} if method in ("POST", "PUT", "PATCH") else None,
+            headers={"X-Unconf-Fetch": "1", "Accept": "application/json"},
+        )
+        if response.status_code != expected or response.json().get("error") != code:
+            wrong.append(f"{method} {url} for {role}: {response.status_code} {response.text[:120]}")
+    assert wrong == []

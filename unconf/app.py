@@ -19,6 +19,7 @@ from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
 from events import services as event_services
 from events.controllers import EventController, live_updates
+from events.dependencies import who_is_asking
 from exports import digest
 from exports.routes import EXPORT_HANDLERS
 from notify import mail as notify_mail
@@ -32,7 +33,7 @@ from rooms.controllers import ROOM_API_HANDLERS, EdcampController
 from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
-from unconf import __version__, realtime
+from unconf import __version__, guards, realtime
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
 from unconf.openapi import document_errors
@@ -61,6 +62,7 @@ def wire() -> None:
     Dependencies run one way (see ARCHITECTURE.md). Where a lower layer needs an answer or a
     reaction from a higher one, the higher one is plugged in here, in one visible place.
     """
+    guards.WHO_IS_ASKING.plug(who_is_asking)
     event_services.HAS_PUBLISHED_AGENDA.plug(agenda_versions.has_published_agenda)
     session_services.TALLIES.plug(voting_services.tallies)
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)

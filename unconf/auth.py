@@ -2,11 +2,13 @@
 
 This is the transport half of the one auth check (token, cookie, CSRF, roles); who the token
 belongs to is the events domain's to say (``events/dependencies.py``), since it owns participants.
+Who may call a route is declared on the route with the guards in ``unconf/guards.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from litestar.connection import ASGIConnection
@@ -16,8 +18,25 @@ from unconf.settings import get_settings
 
 COOKIE_PREFIX = "unconf_t_"
 TOKEN_MAX_AGE = 60 * 60 * 24 * 90
-ORGANIZER = "organizer"
-ATTENDEE = "attendee"
+
+
+class Role(StrEnum):
+    """A participant's role in one event; the values are what ``Participant.role`` stores."""
+
+    ORGANIZER = "organizer"
+    ATTENDEE = "attendee"
+
+
+class HasRole(Protocol):
+    """Anyone holding a role in an event (the events domain's participant), as the core sees them."""
+
+    @property
+    def role(self) -> str: ...
+
+
+def is_organizer(who: HasRole | None) -> bool:
+    """For the reads and rules that legitimately vary by role; a route declares who may call it with a guard."""
+    return who is not None and who.role == Role.ORGANIZER
 
 
 def cookie_name(slug: str) -> str:

@@ -15,6 +15,7 @@ from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
 from unconf import ratelimit
 from unconf.auth import client_address
+from unconf.guards import requires_organizer, requires_participant
 from voting import services
 from voting.schemas import MyVotes, VoteCast, VoteOut
 
@@ -23,6 +24,7 @@ class VoteController(Controller):
     path = "/api/v1/events/{slug:str}/votes"
     tags = ["voting"]
     dependencies = EVENT_DEPENDENCIES
+    guards = [requires_participant]
 
     @post("/", status_code=201, summary="Put a number of my dots on a proposal (0 takes them back)")
     async def cast_vote(
@@ -46,6 +48,7 @@ class MeController(Controller):
     path = "/api/v1/events/{slug:str}/me"
     tags = ["events"]
     dependencies = EVENT_DEPENDENCIES
+    guards = [requires_participant]
 
     @get("/", summary="Who I am in this event and how many dots I have left")
     async def read_me(self, event: NamedDependency[Event], participant: NamedDependency[Participant]) -> Me:
@@ -63,12 +66,12 @@ class MergeController(Controller):
     path = "/api/v1/events/{slug:str}/proposals"
     tags = ["proposals"]
     dependencies = EVENT_DEPENDENCIES
+    guards = [requires_organizer]
 
     @post("/{proposal_id:int}/merge", status_code=200, summary="Merge a twin into another proposal (organizers)")
     async def merge_proposal(
         self,
         event: NamedDependency[Event],
-        organizer: NamedDependency[Participant],
         proposal_id: FromPath[int],
         data: JSONBody[MergeRequest],
     ) -> ProposalOut:

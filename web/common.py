@@ -25,8 +25,9 @@ from litestar.exceptions import NotFoundException as RouteNotFound
 from events.dependencies import authenticate
 from events.services import links
 from events.tables import Event, Participant
-from unconf.auth import cookie_name, same_origin
+from unconf.auth import Role, cookie_name, same_origin
 from unconf.errors import DomainError, Forbidden, Unauthorized
+from unconf.guards import RoleGuard
 from unconf.validation import check_timezone, utcnow
 
 log = logging.getLogger("web")
@@ -77,19 +78,11 @@ async def viewer_for_write(request: Request[Any, Any, Any], event: Event) -> Par
         return None
 
 
-async def require_participant(request: Request[Any, Any, Any], event: Event) -> Participant:
-    """Form posts go through the one auth check (which also refuses cross-site cookie writes)."""
-    participant = await authenticate(request, event)
-    if participant is None:
-        raise Unauthorized("join the event first to do this", field="authorization")
-    return participant
-
-
-async def require_organizer(request: Request[Any, Any, Any], event: Event) -> Participant:
-    participant = await require_participant(request, event)
-    if participant.role != "organizer":
-        raise Forbidden("only organizers may do this", code="organizers_only")
-    return participant
+# Form posts are guarded like API calls (the one ``authenticate``, which also refuses cross-site
+# cookie writes); pages ask people to join rather than to send a header.
+PAGE_JOIN_FIRST = "join the event first to do this"
+page_requires_participant = RoleGuard(None, join_first=PAGE_JOIN_FIRST)
+page_requires_organizer = RoleGuard(Role.ORGANIZER, join_first=PAGE_JOIN_FIRST)
 
 
 async def participant_for_key(event: Event, key: str) -> Participant | None:

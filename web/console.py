@@ -21,13 +21,14 @@ from agenda import services as agenda_services
 from agenda import slots as slot_services
 from agenda.schemas import AgendaOut, BuildRequest, PlacementSet, RoomCreate, RoomPatch, SlotCreate, SlotPatch
 from events import services as event_services
+from events.dependencies import event_of
 from events.schemas import EventCreate, PhaseChange
 from events.services import links
 from events.tables import Event, Participant
 from sessions import services as proposal_services
 from sessions.schemas import MergeRequest
 from unconf import ratelimit
-from unconf.auth import client_address, token_cookie
+from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound, ValidationFailed
 from unconf.validation import check_timezone
 from voting import services as vote_services
@@ -36,10 +37,10 @@ from web.common import (
     clear_flash,
     flash_cookie,
     form_fields,
+    page_requires_organizer,
     participant_for_key,
     qr_svg,
     read_flash,
-    require_organizer,
     viewer_for_write,
     viewer_or_none,
 )
@@ -259,7 +260,7 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
 async def console_page(request: Request[Any, Any, Any], slug: str) -> Template:
     event = await event_services.get_event(slug)
     me = await viewer_or_none(request, event)
-    if me is None or me.role != "organizer":
+    if me is None or not is_organizer(me):
         flash = read_flash(request)
         context = {
             "event": event,
@@ -280,7 +281,7 @@ async def console_signin(request: Request[Any, Any, Any], slug: str) -> Redirect
     fields = await form_fields(request)
     key = fields.get("key", "").strip()
     who = await participant_for_key(event, key)
-    if who is None or who.role != "organizer":
+    if who is None or not is_organizer(who):
         return Redirect(
             path=f"/e/{slug}/organize",
             status_code=303,
@@ -297,9 +298,8 @@ Action = Callable[[Event, dict[str, str]], Awaitable[str]]
 
 
 async def _run(request: Request[Any, Any, Any], slug: str, anchor: str, action: Action) -> Redirect:
-    """Check the organizer, do one thing, go back to the console with what happened."""
-    event = await event_services.get_event(slug)
-    await require_organizer(request, event)
+    """Do one thing for the organizer the route's guard let in, go back to the console with what happened."""
+    event = await event_of(request, slug)
     fields = await form_fields(request)
     try:
         message = await action(event, fields)
@@ -317,7 +317,7 @@ def _id(fields: dict[str, str], name: str) -> int:
     return int(raw)
 
 
-@post("/e/{slug:str}/organize/phase", name="console_phase", status_code=303)
+@post("/e/{slug:str}/organize/phase", name="console_phase", status_code=303, guards=[page_requires_organizer])
 async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         change = msgspec.convert({"phase": f.get("phase", ""), "ends_at": f.get("ends_at") or None}, PhaseChange)
@@ -328,7 +328,7 @@ async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
     return await _run(request, slug, "phase", act)
 
 
-@post("/e/{slug:str}/organize/rooms", name="console_add_room", status_code=303)
+@post("/e/{slug:str}/organize/rooms", name="console_add_room", status_code=303, guards=[page_requires_organizer])
 async def console_add_room(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         capacity = _id(f, "capacity") if f.get("capacity") else 30
@@ -342,7 +342,12 @@ async def console_add_room(request: Request[Any, Any, Any], slug: str) -> Redire
     return await _run(request, slug, "rooms", act)
 
 
-@post("/e/{slug:str}/organize/rooms/{room_id:int}", name="console_edit_room", status_code=303)
+@post(
+    "/e/{slug:str}/organize/rooms/{room_id:int}",
+    name="console_edit_room",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
 async def console_edit_room(request: Request[Any, Any, Any], slug: str, room_id: int) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         data = msgspec.convert(
@@ -359,7 +364,12 @@ async def console_edit_room(request: Request[Any, Any, Any], slug: str, room_id:
     return await _run(request, slug, "rooms", act)
 
 
-@post("/e/{slug:str}/organize/rooms/{room_id:int}/delete", name="console_delete_room", status_code=303)
+@post(
+    "/e/{slug:str}/organize/rooms/{room_id:int}/delete",
+    name="console_delete_room",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
 async def console_delete_room(request: Request[Any, Any, Any], slug: str, room_id: int) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         await room_services.delete_room(event, room_id)
@@ -381,7 +391,7 @@ def _slot_times(event: Event, f: dict[str, str]) -> tuple[str, str, str, str]:
     return f"{day}T{start}", f"{day}T{end}", kind, label
 
 
-@post("/e/{slug:str}/organize/slots", name="console_add_slot", status_code=303)
+@post("/e/{slug:str}/organize/slots", name="console_add_slot", status_code=303, guards=[page_requires_organizer])
 async def console_add_slot(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         starts, ends, kind, label = _slot_times(event, f)
@@ -392,7 +402,12 @@ async def console_add_slot(request: Request[Any, Any, Any], slug: str) -> Redire
     return await _run(request, slug, "slots", act)
 
 
-@post("/e/{slug:str}/organize/slots/{slot_id:int}", name="console_edit_slot", status_code=303)
+@post(
+    "/e/{slug:str}/organize/slots/{slot_id:int}",
+    name="console_edit_slot",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
 async def console_edit_slot(request: Request[Any, Any, Any], slug: str, slot_id: int) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         starts, ends, kind, label = _slot_times(event, f)
@@ -403,7 +418,12 @@ async def console_edit_slot(request: Request[Any, Any, Any], slug: str, slot_id:
     return await _run(request, slug, "slots", act)
 
 
-@post("/e/{slug:str}/organize/slots/{slot_id:int}/delete", name="console_delete_slot", status_code=303)
+@post(
+    "/e/{slug:str}/organize/slots/{slot_id:int}/delete",
+    name="console_delete_slot",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
 async def console_delete_slot(request: Request[Any, Any, Any], slug: str, slot_id: int) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         await slot_services.delete_slot(event, slot_id)
@@ -412,7 +432,7 @@ async def console_delete_slot(request: Request[Any, Any, Any], slug: str, slot_i
     return await _run(request, slug, "slots", act)
 
 
-@post("/e/{slug:str}/organize/merge", name="console_merge", status_code=303)
+@post("/e/{slug:str}/organize/merge", name="console_merge", status_code=303, guards=[page_requires_organizer])
 async def console_merge(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         source, target = _id(f, "proposal_id"), _id(f, "into")
@@ -422,7 +442,7 @@ async def console_merge(request: Request[Any, Any, Any], slug: str) -> Redirect:
     return await _run(request, slug, "proposals", act)
 
 
-@post("/e/{slug:str}/organize/build", name="console_build", status_code=303)
+@post("/e/{slug:str}/organize/build", name="console_build", status_code=303, guards=[page_requires_organizer])
 async def console_build(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         out = await agenda_services.build_agenda(event, BuildRequest(time_limit=2.0))
@@ -432,7 +452,7 @@ async def console_build(request: Request[Any, Any, Any], slug: str) -> Redirect:
     return await _run(request, slug, "agenda", act)
 
 
-@post("/e/{slug:str}/organize/place", name="console_place", status_code=303)
+@post("/e/{slug:str}/organize/place", name="console_place", status_code=303, guards=[page_requires_organizer])
 async def console_place(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         data = PlacementSet(slot_id=_id(f, "slot_id"), room_id=_id(f, "room_id"), pinned=f.get("pinned") == "on")
@@ -443,7 +463,7 @@ async def console_place(request: Request[Any, Any, Any], slug: str) -> Redirect:
     return await _run(request, slug, "agenda", act)
 
 
-@post("/e/{slug:str}/organize/unschedule", name="console_unschedule", status_code=303)
+@post("/e/{slug:str}/organize/unschedule", name="console_unschedule", status_code=303, guards=[page_requires_organizer])
 async def console_unschedule(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         await agenda_services.unschedule_session(event, _id(f, "proposal_id"))
@@ -452,7 +472,7 @@ async def console_unschedule(request: Request[Any, Any, Any], slug: str) -> Redi
     return await _run(request, slug, "agenda", act)
 
 
-@post("/e/{slug:str}/organize/publish", name="console_publish", status_code=303)
+@post("/e/{slug:str}/organize/publish", name="console_publish", status_code=303, guards=[page_requires_organizer])
 async def console_publish(request: Request[Any, Any, Any], slug: str) -> Redirect:
     """Publishing over a running day moves people mid-morning: it needs an explicit yes."""
 

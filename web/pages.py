@@ -17,14 +17,14 @@ from litestar.response import Redirect, Template
 from agenda import services as agenda_services
 from agenda.schemas import AgendaOut, SessionOut, SlotOut
 from events import services as event_services
-from events.dependencies import EVENT_DEPENDENCIES
+from events.dependencies import EVENT_DEPENDENCIES, event_of, guarded_participant
 from events.schemas import JoinRequest
 from events.tables import Event, Participant
 from exports import routes as export_routes
 from sessions import services as proposal_services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
-from unconf.auth import token_cookie
-from unconf.errors import DomainError, Forbidden, NotFound
+from unconf.auth import is_organizer, token_cookie
+from unconf.errors import DomainError, NotFound
 from unconf.validation import aware
 from voting import services as vote_services
 from voting.schemas import VoteCast
@@ -41,8 +41,8 @@ from web.common import (
     form_fields,
     is_fetch,
     local_now,
+    page_requires_participant,
     read_flash,
-    require_participant,
     viewer_for_write,
     viewer_or_none,
 )
@@ -60,7 +60,7 @@ def base_context(request: Request[Any, Any, Any], event: Event, me: Participant 
         "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "flash": read_flash(request).lstrip("!"),
         "flash_error": read_flash(request).startswith("!"),
-        "is_organizer": me is not None and me.role == "organizer",
+        "is_organizer": is_organizer(me),
         **extra,
     }
 
@@ -159,11 +159,9 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     return page("join.html", context, status=status)
 
 
-@post("/e/{slug:str}/leave", name="leave", status_code=303)
-async def leave(request: Request[Any, Any, Any], slug: str) -> Redirect:
+@post("/e/{slug:str}/leave", name="leave", status_code=303, guards=[page_requires_participant])
+async def leave(slug: str) -> Redirect:
     """Forget the token on this phone (a shared device, or the wrong name)."""
-    event = await event_services.get_event(slug)
-    await require_participant(request, event)
     return Redirect(path=f"/e/{slug}/join", status_code=303, cookies=[clear_token(slug)])
 
 
@@ -184,11 +182,9 @@ async def _proposals_page(
     can_propose = me is not None and (
         event.phase == "proposals"
         or (event.late_proposals and event.phase == "voting")
-        or (me.role == "organizer" and event.phase != "closed")
+        or (is_organizer(me) and event.phase != "closed")
     )
-    can_edit = event.phase in ("proposals", "voting") or (
-        me is not None and me.role == "organizer" and event.phase != "closed"
-    )
+    can_edit = event.phase in ("proposals", "voting") or (is_organizer(me) and event.phase != "closed")
     similar: list[ProposalOut] = []
     if values and values.get("title"):
         similar = await proposal_services.similar_proposals(event, values["title"])
@@ -217,10 +213,9 @@ async def proposals_page(request: Request[Any, Any, Any], slug: str) -> Template
     return await _proposals_page(request, event, me)
 
 
-@post("/e/{slug:str}/proposals", name="propose", status_code=303)
+@post("/e/{slug:str}/proposals", name="propose", status_code=303, guards=[page_requires_participant])
 async def propose(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
-    event = await event_services.get_event(slug)
-    me = await require_participant(request, event)
+    event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     values = {k: fields.get(k, "") for k in ("title", "description", "tags")}
     try:
@@ -250,8 +245,7 @@ async def similar(request: Request[Any, Any, Any], slug: str) -> Response[Any]:
 
 
 async def _own_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> tuple[Event, Participant, Any]:
-    event = await event_services.get_event(slug)
-    me = await require_participant(request, event)
+    event, me = await event_of(request, slug), guarded_participant(request)
     proposal = await proposal_services.read_proposal(event, proposal_id)
     return event, me, proposal
 
@@ -263,14 +257,18 @@ async def edit_proposal_form(request: Request[Any, Any, Any], slug: str, proposa
     if me is None:
         return see_other(f"/e/{slug}/join")
     proposal = await proposal_services.read_proposal(event, proposal_id)
-    if me.role != "organizer" and proposal.id not in await proposal_services.facilitated_by(event, me.id):
-        raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
+    await proposal_services.check_may_edit(proposal.id, me)
     values = {"title": proposal.title, "description": proposal.description, "tags": ", ".join(proposal.tags)}
     context = base_context(request, event, me, proposal=proposal, values=values, error="", nav="proposals")
     return page("edit_proposal.html", context)
 
 
-@post("/e/{slug:str}/proposals/{proposal_id:int}/edit", name="edit_proposal", status_code=303)
+@post(
+    "/e/{slug:str}/proposals/{proposal_id:int}/edit",
+    name="edit_proposal",
+    status_code=303,
+    guards=[page_requires_participant],
+)
 async def edit_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Template | Redirect:
     event, me, proposal = await _own_proposal(request, slug, proposal_id)
     fields = await form_fields(request)
@@ -289,7 +287,12 @@ async def edit_proposal(request: Request[Any, Any, Any], slug: str, proposal_id:
     return see_other(f"/e/{slug}/proposals#p{updated.id}", "Saved your changes.")
 
 
-@post("/e/{slug:str}/proposals/{proposal_id:int}/withdraw", name="withdraw_proposal", status_code=303)
+@post(
+    "/e/{slug:str}/proposals/{proposal_id:int}/withdraw",
+    name="withdraw_proposal",
+    status_code=303,
+    guards=[page_requires_participant],
+)
 async def withdraw_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Redirect:
     event, me, _ = await _own_proposal(request, slug, proposal_id)
     withdrawn = await proposal_services.withdraw_proposal(event, proposal_id, me)
@@ -324,11 +327,10 @@ async def vote_page(request: Request[Any, Any, Any], slug: str) -> Template | Re
     return page("vote.html", context)
 
 
-@post("/e/{slug:str}/vote", name="vote_submit", status_code=303)
+@post("/e/{slug:str}/vote", name="vote_submit", status_code=303, guards=[page_requires_participant])
 async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[Any] | Redirect:
     """Add or take back one dot; a plain form redirects back, our script gets the new numbers as JSON."""
-    event = await event_services.get_event(slug)
-    me = await require_participant(request, event)
+    event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     raw_id, action = fields.get("proposal_id", ""), fields.get("action", "add")
     if not raw_id.isdigit() or len(raw_id) > 10:

@@ -18,6 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from events import services as event_services
+from events.dependencies import event_of, guarded_participant
 from events.tables import Event, Participant
 from rooms import links, presence
 from rooms.edcamp import EdcampCreate, create_edcamp
@@ -32,8 +33,8 @@ from web.common import (
     clear_flash,
     flash_cookie,
     form_fields,
+    page_requires_participant,
     read_flash,
-    require_participant,
     viewer_or_none,
 )
 
@@ -129,12 +130,12 @@ async def notes_page(request: Request[Any, Any, Any], slug: FromPath[str], sessi
     "/e/{slug:str}/s/{session:int}/notes",
     name="session_notes_save",
     status_code=303,
+    guards=[page_requires_participant],
 )
 async def notes_save(
     request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]
 ) -> Response[str] | Redirect:
-    event = await event_services.get_event(slug)
-    me = await require_participant(request, event)
+    event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     try:
         data = msgspec.convert(
@@ -198,18 +199,17 @@ async def _checkin_page(
     "/e/{slug:str}/s/{session:int}/checkin",
     name="session_checkin_submit",
     status_code=303,
+    guards=[page_requires_participant],
 )
 async def checkin_submit(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Redirect:
-    event = await event_services.get_event(slug)
-    me = await require_participant(request, event)
+    event, me = await event_of(request, slug), guarded_participant(request)
     out = await presence.check_in(event, me, session)
     return see_other(f"/e/{slug}/s/{session}/checkin", f"You are checked in: {out.room_name}.")
 
 
-@post("/e/{slug:str}/main/checkin", name="main_checkin", status_code=303)
+@post("/e/{slug:str}/main/checkin", name="main_checkin", status_code=303, guards=[page_requires_participant])
 async def main_checkin(request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-    event = await event_services.get_event(slug)
-    me = await require_participant(request, event)
+    event, me = await event_of(request, slug), guarded_participant(request)
     await presence.check_in(event, me, None)
     return see_other(f"/e/{slug}/checkin", "You are checked in: main room.")
 
