@@ -34,6 +34,7 @@ from exports.schedule import load_schedule
 from sessions.services import get_proposal
 from unconf.errors import Forbidden, NotFound, Unauthorized
 from unconf.settings import get_settings
+from unconf.validation import aware
 
 
 class ExportInfo(msgspec.Struct, kw_only=True):
@@ -60,9 +61,7 @@ def _not_modified(request: Request[Any, Any, Any], etag: str, modified: datetime
             since = parsedate_to_datetime(if_modified_since)
         except (TypeError, ValueError, IndexError):
             return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return modified.replace(microsecond=0) <= since
+        return modified.replace(microsecond=0) <= aware(since)
     return False
 
 

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,7 +47,7 @@ from unconf.http import client, guard_url
 from unconf.ports import Port
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
-from unconf.validation import check_timezone, clean_text, utcnow
+from unconf.validation import check_timezone, clean_text, in_timezone, utcnow
 
 log = logging.getLogger("notify")
 
@@ -420,8 +420,7 @@ def _local_iso(value: Any, event: Event) -> str | None:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(check_timezone(event.timezone)).isoformat()
+    return in_timezone(moment, check_timezone(event.timezone)).isoformat()
 
 
 async def notice_data(event: Event, kind: str, payload: dict[str, Any]) -> dict[str, Any]:

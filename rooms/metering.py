@@ -17,12 +17,12 @@ from datetime import datetime
 
 from events import tiers
 from events.tables import Event
-from rooms.links import aware, placed_sessions
+from rooms.links import placed_sessions
 from rooms.schemas import UsageLine, UsageOut
 from rooms.tables import RoomVisit
 from unconf.csvsafe import defuse_formula
 from unconf.settings import get_settings
-from unconf.validation import utcnow
+from unconf.validation import aware, utcnow
 
 
 @dataclass(frozen=True)

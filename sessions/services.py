@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC
 from typing import Any, cast
 
 from events.services import require_phase
@@ -16,7 +15,7 @@ from unconf.auth import ORGANIZER
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.ports import Port
-from unconf.validation import check_id, clean_tags, clean_text, utcnow
+from unconf.validation import aware, check_id, clean_tags, clean_text, utcnow
 
 LIVE_STATUSES = ("proposed", "scheduled")
 
@@ -49,7 +48,6 @@ async def facilitators_by_proposal(event_id: int) -> dict[int, list[FacilitatorO
 
 
 def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[int, int] = (0, 0)) -> ProposalOut:
-    created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=UTC)
     return ProposalOut(
         id=p.id,
         title=p.title,
@@ -61,7 +59,7 @@ def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[i
         votes=tally[0],
         voters=tally[1],
         merged_into=p.merged_into,
-        created_at=created,
+        created_at=aware(p.created_at),
     )
 
 

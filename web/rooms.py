@@ -26,7 +26,7 @@ from sessions.services import get_proposal
 from unconf import ratelimit
 from unconf.auth import client_address, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden
-from unconf.validation import check_timezone
+from unconf.validation import check_timezone, in_timezone
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
     clear_flash,
@@ -60,8 +60,7 @@ def see_other(path: str, message: str = "") -> Redirect:
 def local(value: datetime | None, event: Event) -> str:
     if value is None:
         return ""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(check_timezone(event.timezone)).strftime("%H:%M")
+    return in_timezone(value, check_timezone(event.timezone)).strftime("%H:%M")
 
 
 # --- join video ----------------------------------------------------------------------------------
