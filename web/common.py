@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
@@ -25,6 +24,7 @@ from litestar.exceptions import NotFoundException as RouteNotFound
 from events.dependencies import authenticate
 from events.services import links
 from events.tables import Event, Participant
+from exports.qr import inline_svg
 from unconf.auth import cookie_name, same_origin
 from unconf.errors import DomainError, Forbidden, Unauthorized
 from unconf.validation import check_timezone, utcnow
@@ -143,18 +143,10 @@ def short_url(url: str) -> str:
     return re.sub(r"^https?://", "", url)
 
 
-@lru_cache(maxsize=256)
-def qr_svg(data: str) -> str:
-    """The join link as an inline, scalable SVG (black on white, with a quiet zone)."""
-    import qrcode
-    import qrcode.image.svg
-
-    img = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    svg: str = img.to_string(encoding="unicode")
-    svg = re.sub(r'\swidth="[^"]*"\sheight="[^"]*"', "", svg, count=1)
-    svg = svg.replace("<svg ", '<svg role="img" aria-label="QR code to join" focusable="false" ', 1)
-    svg = svg.replace("<path ", '<rect width="100%" height="100%" fill="#fff"/><path fill="#000" ', 1)
-    return re.sub(r"<\?xml[^>]*>", "", svg)
+def join_qr(link: str) -> str:
+    """The join link as an inline SVG for the board and the "event created" page (the board's own
+    padding adds to the two-module quiet zone)."""
+    return inline_svg(link, label="QR code to join", border=2)
 
 
 def local_now(event: Event) -> datetime:

@@ -36,8 +36,8 @@ from web.common import (
     clear_flash,
     flash_cookie,
     form_fields,
+    join_qr,
     participant_for_key,
-    qr_svg,
     read_flash,
     require_organizer,
     viewer_for_write,
@@ -189,7 +189,7 @@ async def new_event(request: Request[Any, Any, Any]) -> Template:
         "key": key,
         "join_link": join_link,
         "board_url": board_url,
-        "qr": qr_svg(join_link),
+        "qr": join_qr(join_link),
         "problems": problems,
     }
     return Template(template_name="created.html", context=context, cookies=[token_cookie(event.slug, key)])
