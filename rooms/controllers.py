@@ -14,13 +14,14 @@ from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from rooms import links, metering, presence
 from rooms.edcamp import EdcampCreate, EdcampCreated, create_edcamp
-from rooms.schemas import ErrorOut, OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
+from rooms.schemas import OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
 from unconf import ratelimit
 from unconf.auth import client_address
+from unconf.errors import ErrorBody
 
 PAID_ONLY = {
     402: ResponseSpec(
-        data_container=ErrorOut,
+        data_container=ErrorBody,
         description="The event's tier does not include this (`field` names the feature or provider)",
     )
 }

@@ -26,7 +26,15 @@ from events.services import links
 from events.tables import Event, Participant
 from exports.qr import inline_svg
 from unconf.auth import cookie_name, same_origin
-from unconf.errors import DomainError, Forbidden, Unauthorized
+from unconf.errors import (
+    DomainError,
+    ErrorBody,
+    Forbidden,
+    Unauthorized,
+    domain_error_response,
+    error_response,
+    field_at_fault,
+)
 from unconf.validation import check_timezone, utcnow
 
 log = logging.getLogger("web")
@@ -172,9 +180,13 @@ _TITLES = {
 }
 
 
-def _render_error(request: Request[Any, Any, Any], status: int, detail: str, code: str) -> Response[Any]:
+def _render_error(
+    request: Request[Any, Any, Any], exc: Exception, status: int, detail: str, code: str
+) -> Response[Any]:
     if is_fetch(request):
-        return Response({"error": code, "detail": detail}, status_code=status, media_type=MediaType.JSON)
+        if isinstance(exc, DomainError):
+            return domain_error_response(exc)
+        return error_response(status, ErrorBody(error=code, detail=detail, field=field_at_fault(exc)))
     slug = request.path_params.get("slug") if request.scope.get("path_params") else None
     try:
         template = request.app.template_engine.get_template("error.html")  # type: ignore[union-attr]
@@ -194,17 +206,18 @@ def _render_error(request: Request[Any, Any, Any], status: int, detail: str, cod
 def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """HTML pages answer every failure with a friendly page in the same words the API uses."""
     if isinstance(exc, DomainError):
-        return _render_error(request, exc.status_code, exc.detail, exc.code)
+        return _render_error(request, exc, exc.status_code, exc.detail, exc.code)
     if isinstance(exc, ValidationException):
-        return _render_error(request, 400, "some of the form fields are missing or not valid", "validation_failed")
+        detail = "some of the form fields are missing or not valid"
+        return _render_error(request, exc, 400, detail, "validation_failed")
     if isinstance(exc, HTTPException):
         status = exc.status_code
         detail = exc.detail if status != 404 else "there is no such page"
-        return _render_error(request, status, detail or "request refused", "http_error")
+        return _render_error(request, exc, status, detail or "request refused", "http_error")
     if isinstance(exc, msgspec.ValidationError):
-        return _render_error(request, 400, str(exc), "validation_failed")
+        return _render_error(request, exc, 400, str(exc), "validation_failed")
     log.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=exc)
-    return _render_error(request, 500, "an unexpected error happened; it has been logged", "internal_error")
+    return _render_error(request, exc, 500, "an unexpected error happened; it has been logged", "internal_error")
 
 
 PAGE_EXCEPTION_HANDLERS: dict[Any, Any] = {
