@@ -36,6 +36,7 @@ from unconf.errors import (
     field_at_fault,
 )
 from unconf.validation import check_timezone, utcnow
+from web import web_templates
 
 log = logging.getLogger("web")
 
@@ -189,7 +190,7 @@ def _render_error(
         return error_response(status, ErrorBody(error=code, detail=detail, field=field_at_fault(exc)))
     slug = request.path_params.get("slug") if request.scope.get("path_params") else None
     try:
-        template = request.app.template_engine.get_template("error.html")  # type: ignore[union-attr]
+        template = web_templates().get_template("error.html")
         html = template.render(
             status=status,
             title=_TITLES.get(status, "Something went wrong"),
