@@ -166,10 +166,6 @@ def event_tz(event: Event) -> ZoneInfo:
     return check_timezone(event.timezone)
 
 
-def fmt_time(value: datetime | None) -> str:
-    return value.strftime("%H:%M") if value else ""
-
-
 _TITLES = {
     400: "That did not work",
     401: "Please join first",
