@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
@@ -114,8 +115,6 @@ class UsageController(Controller):
 
 @get("/api/v1/tiers", tags=["tiers"], summary="What each tier includes (tiers are data)", media_type=MediaType.JSON)
 async def list_tiers() -> list[dict[str, Any]]:
-    import msgspec
-
     return [msgspec.to_builtins(t) for t in tiers.tiers_out()]
 
 

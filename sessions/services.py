@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from difflib import SequenceMatcher
 from typing import Any, cast
 
 from events.services import require_phase
@@ -198,15 +200,11 @@ async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) ->
 
 
 def _title_words(text: str) -> set[str]:
-    import re
-
     return {w for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
 
 
 def title_similarity(a: str, b: str) -> float:
     """0..1: how much two titles look like the same topic (word overlap, or near-identical spelling)."""
-    from difflib import SequenceMatcher
-
     wa, wb = _title_words(a), _title_words(b)
     overlap = len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
     spelling = SequenceMatcher(None, a.lower().strip(), b.lower().strip()).ratio()
