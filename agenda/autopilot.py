@@ -25,8 +25,7 @@ from events.services import announce_phase
 from events.tables import Event
 from unconf import live, realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
-from unconf.validation import aware as _aware
-from unconf.validation import check_timezone, parse_datetime, utcnow
+from unconf.validation import aware, check_timezone, in_timezone, parse_datetime, utcnow
 
 log = logging.getLogger("unconf.autopilot")
 TICK_SECONDS = 1.0
@@ -46,20 +45,15 @@ def _next_step(row: Autopilot, phase: str) -> str | None:
 
 def autopilot_out(row: Autopilot, event: Event) -> AutopilotOut:
     tz = check_timezone(event.timezone)
-
-    def local(value: datetime | None) -> datetime | None:
-        aware = _aware(value)
-        return aware.astimezone(tz) if aware else None
-
     return AutopilotOut(
-        proposals_until=local(row.proposals_until),
-        voting_until=local(row.voting_until),
-        publish_at=local(row.publish_at),
+        proposals_until=in_timezone(row.proposals_until, tz),
+        voting_until=in_timezone(row.voting_until, tz),
+        publish_at=in_timezone(row.publish_at, tz),
         hold_for_review=row.hold_for_review,
         time_limit=row.time_limit,
-        voting_closed_at=local(row.voting_closed_at),
-        built_at=local(row.built_at),
-        published_at=local(row.published_at),
+        voting_closed_at=in_timezone(row.voting_closed_at, tz),
+        built_at=in_timezone(row.built_at, tz),
+        published_at=in_timezone(row.published_at, tz),
         last_error=row.last_error,
         next_step=_next_step(row, event.phase),
     )
@@ -121,12 +115,6 @@ async def clear_autopilot(event: Event) -> None:
     await realtime.publish(event.slug, live.AutopilotChanged(data=None))
 
 
-async def voting_closed(event_id: int) -> datetime | None:
-    """When the autopilot closed voting (votes after that are refused), or None."""
-    row = await Autopilot.select(Autopilot.voting_closed_at).where(Autopilot.event == event_id).first()
-    return _aware(row["voting_closed_at"]) if row else None
-
-
 async def _event(event_id: int) -> Event:
     event = await Event.objects().where(Event.id == event_id).first()
     if event is None:
@@ -152,8 +140,8 @@ async def run_due_steps(now: datetime | None = None) -> int:
         event = await Event.objects().where(Event.id == row.event).first()
         if event is None:
             continue
-        proposals_until, voting_until = _aware(row.proposals_until), _aware(row.voting_until)
-        publish_at = _aware(row.publish_at)
+        proposals_until, voting_until = aware(row.proposals_until), aware(row.voting_until)
+        publish_at = aware(row.publish_at)
         try:
             if event.phase == "proposals" and proposals_until and proposals_until <= now:
                 # Conditional on the phase, so one worker moves it and a restart does not move it twice.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import UTC
 
 import anyio.to_thread
 import msgspec
@@ -12,7 +11,7 @@ import msgspec
 from agenda import optimizer
 from agenda.rooms import get_room, room_out
 from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut, SlotOut
-from agenda.slots import get_slot, local, slot_out, slot_rows
+from agenda.slots import get_slot, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
 from agenda.versions import SESSION_VIDEO_LINKS, latest_published
 from events.services import announce_phase, get_event, require_phase
@@ -22,8 +21,7 @@ from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound
-from unconf.validation import aware as _aware
-from unconf.validation import check_timezone, utcnow
+from unconf.validation import aware, check_timezone, in_timezone, utcnow
 from voting.services import dots_of, tallies, voters_by_proposal
 
 BUILD_PHASES = ("voting", "scheduled", "running")
@@ -64,8 +62,7 @@ async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None
     now = utcnow()
 
     def started(slot: TimeSlot) -> bool:
-        start = slot.starts_at if slot.starts_at.tzinfo else slot.starts_at.replace(tzinfo=UTC)
-        return published is not None and start <= now
+        return published is not None and aware(slot.starts_at) <= now
 
     locked = {s.id for s in slots if started(s)}
     draft = await _draft(event) if locked else None
@@ -343,7 +340,7 @@ async def list_versions(event: Event) -> list[AgendaVersionOut]:
         counts[row["agenda"]] += 1
     return [
         AgendaVersionOut(
-            version=v.version or 0, published_at=_aware(v.published_at), sessions=counts[v.id], score=v.score
+            version=v.version or 0, published_at=aware(v.published_at), sessions=counts[v.id], score=v.score
         )
         for v in versions
     ]
@@ -373,8 +370,8 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
                 facilitators=facs.get(p.proposal, []),
                 slot_id=slot.id,
                 room_id=room.id,
-                starts_at=local(slot.starts_at, tz),
-                ends_at=local(slot.ends_at, tz),
+                starts_at=in_timezone(slot.starts_at, tz),
+                ends_at=in_timezone(slot.ends_at, tz),
                 room_name=room.name,
                 video_link=video_links.get(p.proposal, room.video_link),
                 votes=counts.get(p.proposal, (0, 0))[0],
@@ -391,7 +388,7 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
         assignment = {p.proposal: (p.slot, p.room) for p in placements}
         for clash in optimizer.clash_report(problem, assignment)[:50]:
             slot = slots.get(clash.slot_id)
-            when = local(slot.starts_at, tz).strftime("%H:%M") if slot else "?"
+            when = in_timezone(slot.starts_at, tz).strftime("%H:%M") if slot else "?"
             a, b = titles.get(clash.proposal_a, "?"), titles.get(clash.proposal_b, "?")
             people = "1 person" if clash.people == 1 else f"{clash.people} people"
             clashes.append(
@@ -405,8 +402,8 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
     return AgendaOut(
         status="published" if agenda.status == "published" else "draft",
         version=agenda.version,
-        created_at=_aware(agenda.created_at) or utcnow(),
-        published_at=_aware(agenda.published_at),
+        created_at=aware(agenda.created_at) or utcnow(),
+        published_at=aware(agenda.published_at),
         score=agenda.score,
         slots=[slot_out(s, tz) for s in slots.values()],
         rooms=[room_out(r) for r in rooms.values()],
@@ -465,5 +462,5 @@ async def started_slots(event: Event) -> int:
     if await latest_published(event) is None:
         return 0
     now = utcnow()
-    starts = [_aware(s.starts_at) for s in await slot_rows(event)]
+    starts = [aware(s.starts_at) for s in await slot_rows(event)]
     return sum(1 for start in starts if start is not None and start <= now)

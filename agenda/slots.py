@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -14,21 +14,16 @@ from events.tables import Event
 from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
-from unconf.validation import check_id, check_timezone, clean_text, parse_datetime
+from unconf.validation import aware, check_id, check_timezone, clean_text, in_timezone, parse_datetime
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
-
-
-def local(value: datetime, tz: tzinfo) -> datetime:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(tz)
 
 
 def slot_out(slot: TimeSlot, tz: ZoneInfo) -> SlotOut:
     return SlotOut(
         id=slot.id,
-        starts_at=local(slot.starts_at, tz),
-        ends_at=local(slot.ends_at, tz),
+        starts_at=in_timezone(slot.starts_at, tz),
+        ends_at=in_timezone(slot.ends_at, tz),
         kind=cast(Any, slot.kind),
         label=slot.label,
     )
@@ -60,8 +55,7 @@ async def _check_overlap(event: Event, starts: datetime, ends: datetime, except_
     for other in await slot_rows(event):
         if other.id == except_id:
             continue
-        o_start = other.starts_at if other.starts_at.tzinfo else other.starts_at.replace(tzinfo=UTC)
-        o_end = other.ends_at if other.ends_at.tzinfo else other.ends_at.replace(tzinfo=UTC)
+        o_start, o_end = aware(other.starts_at), aware(other.ends_at)
         if starts < o_end and o_start < ends:
             raise Conflict(
                 f"overlaps the slot {other.label or other.id} ({o_start:%H:%M}-{o_end:%H:%M} UTC)",
@@ -75,7 +69,7 @@ def _check_span(event: Event, starts: datetime, ends: datetime) -> None:
         raise ValidationFailed("ends_at must be after starts_at", field="ends_at")
     if (ends - starts).total_seconds() > 24 * 3600:
         raise ValidationFailed("a slot lasts at most 24 hours", field="ends_at")
-    day = local(starts, check_timezone(event.timezone)).date()
+    day = in_timezone(starts, check_timezone(event.timezone)).date()
     if not event.start_date <= day <= event.end_date:
         span = f"{event.start_date}" + (f" to {event.end_date}" if event.end_date != event.start_date else "")
         raise ValidationFailed(f"starts_at falls on {day}, outside the event's dates ({span})", field="starts_at")
@@ -87,7 +81,7 @@ async def create_slot(event: Event, data: SlotCreate) -> SlotOut:
     starts = parse_datetime(data.starts_at, tz, "starts_at")
     ends = parse_datetime(data.ends_at, tz, "ends_at")
     _check_span(event, starts, ends)
-    label = clean_text(data.label, "label", max_length=80, required=False) or local(starts, tz).strftime("%H:%M")
+    label = clean_text(data.label, "label", max_length=80, required=False) or in_timezone(starts, tz).strftime("%H:%M")
     async with write_transaction():
         await _check_overlap(event, starts, ends, None)
         slot = TimeSlot(event=event.id, starts_at=starts, ends_at=ends, kind=data.kind, label=label)
@@ -101,8 +95,8 @@ async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
     require_phase(event, *EDITABLE_PHASES, action="change time slots")
     tz = check_timezone(event.timezone)
     slot = await get_slot(event, slot_id)
-    starts = parse_datetime(data.starts_at, tz, "starts_at") if data.starts_at else local(slot.starts_at, UTC)
-    ends = parse_datetime(data.ends_at, tz, "ends_at") if data.ends_at else local(slot.ends_at, UTC)
+    starts = parse_datetime(data.starts_at, tz, "starts_at") if data.starts_at else in_timezone(slot.starts_at, UTC)
+    ends = parse_datetime(data.ends_at, tz, "ends_at") if data.ends_at else in_timezone(slot.ends_at, UTC)
     _check_span(event, starts, ends)
     changes: dict[Any, Any] = {TimeSlot.starts_at: starts, TimeSlot.ends_at: ends}
     if data.kind is not None and data.kind != slot.kind:

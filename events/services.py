@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, cast
 
 import msgspec
@@ -37,11 +36,11 @@ from unconf.validation import (
     check_timezone,
     clean_email,
     clean_text,
+    in_timezone,
     parse_datetime,
     slugify,
     utcnow,
 )
-from unconf.validation import aware as _aware
 
 HAS_PUBLISHED_AGENDA: Port[Callable[[int], Awaitable[bool]]] = Port("events' published-agenda check")
 """Whether an event id has a published agenda (the day cannot be scheduled or run without one); agenda answers."""
@@ -58,7 +57,7 @@ def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
         venue=event.venue,
         tier=cast(Any, event.tier),
         phase=cast(Phase, event.phase),
-        phase_ends_at=_local(event.phase_ends_at, event.timezone),
+        phase_ends_at=in_timezone(event.phase_ends_at, check_timezone(event.timezone)),
         settings=EventSettings(
             dots_per_participant=event.dots_per_participant,
             allow_stacking=event.allow_stacking,
@@ -66,12 +65,6 @@ def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
         ),
         join_code=event.join_code if with_join_code else None,
     )
-
-
-def _local(value: datetime | None, timezone: str) -> datetime | None:
-    """Times go out in the event's timezone, with their offset, like the slots."""
-    aware = _aware(value)
-    return aware.astimezone(check_timezone(timezone)) if aware else None
 
 
 def participant_public(p: Participant) -> ParticipantOut:
@@ -227,7 +220,9 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
 
 async def announce_phase(event: Event) -> None:
     """The one way live pages hear of a phase: organizers, publishing and the autopilot all call it (fresh row)."""
-    phase = live.PhaseData(phase=event.phase, phase_ends_at=_local(event.phase_ends_at, event.timezone))
+    phase = live.PhaseData(
+        phase=event.phase, phase_ends_at=in_timezone(event.phase_ends_at, check_timezone(event.timezone))
+    )
     await realtime.publish(event.slug, live.PhaseChanged(data=phase))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from litestar.openapi.spec import OpenAPIHeader, OpenAPIMediaType, OpenAPIResponse, Operation, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 
-from unconf.openapi import ERROR_SCHEMA, ERRORS
+from unconf.openapi import ERROR_CONTENT, ERRORS
 
 _TEXT = Schema(type=OpenAPIType.STRING)
 _HEADERS: dict[str, OpenAPIHeader | Reference] = {
@@ -43,9 +43,8 @@ def file_operation(*media_types: str, description: str = "The file") -> type[Ope
                 content={m: OpenAPIMediaType(schema=_body_schema(m)) for m in types},
             )
             responses["304"] = OpenAPIResponse(description="Not modified: the ETag or Last-Modified still holds")
-            error = {"application/json": OpenAPIMediaType(schema=ERROR_SCHEMA)}
             for status, text in ERRORS.items():
-                responses[status] = OpenAPIResponse(description=text, content=error)
+                responses[status] = OpenAPIResponse(description=text, content=ERROR_CONTENT)
             self.responses = responses
 
     return FileOperation

@@ -24,7 +24,11 @@ def check_paper(value: str) -> Paper:
 
 def door_sign(schedule: Schedule, room_id: int, paper: Paper) -> bytes:
     room = schedule.room(room_id)
-    sessions = [(i, inline_svg(schedule.session_url(i.proposal_id))) for i in schedule.live if i.room.id == room.id]
+    sessions = [
+        (i, inline_svg(schedule.session_url(i.proposal_id), label="QR code to the session page"))
+        for i in schedule.live
+        if i.room.id == room.id
+    ]
     return render_template(
         "door_sign.html", schedule=schedule, room=room, sessions=sessions, paper=paper, orientation="portrait"
     )

@@ -38,6 +38,7 @@ from unconf.auth import Role
 from unconf.errors import NotFound
 from unconf.guards import RoleGuard, requires_participant
 from unconf.settings import get_settings
+from unconf.validation import aware
 
 
 class ExportInfo(msgspec.Struct, kw_only=True):
@@ -64,9 +65,7 @@ def _not_modified(request: Request[Any, Any, Any], etag: str, modified: datetime
             since = parsedate_to_datetime(if_modified_since)
         except (TypeError, ValueError, IndexError):
             return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return modified.replace(microsecond=0) <= since
+        return modified.replace(microsecond=0) <= aware(since)
     return False
 
 

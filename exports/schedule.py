@@ -124,9 +124,6 @@ class Schedule:
     def notes_url(self, proposal_id: int) -> str:
         return f"{self.base_url}/e/{self.slug}/s/{proposal_id}/notes"
 
-    def room_url(self, room_id: int) -> str:
-        return f"{self.base_url}/e/{self.slug}/print/rooms/{room_id}"
-
     def room(self, room_id: int) -> RoomInfo:
         for room in self.rooms:
             if room.id == room_id:

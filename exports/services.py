@@ -8,13 +8,13 @@ from datetime import datetime
 import msgspec
 
 from events.tables import Event, Participant
-from exports.schedule import EPOCH, aware, base_url
+from exports.schedule import EPOCH, base_url
 from exports.tables import CalendarFeed
 from sessions.services import get_proposal
 from sessions.tables import Proposal, ProposalFacilitator, Star
 from unconf.errors import NotFound, Unauthorized
 from unconf.tokens import hash_token
-from unconf.validation import utcnow
+from unconf.validation import aware, utcnow
 from voting.services import votes_changed
 
 FEED_SECRET_BYTES = 32  # 256 bits, well above the 128 the feed URL needs to stay unguessable

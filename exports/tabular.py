@@ -17,6 +17,7 @@ from events.tables import Event, Participant
 from exports.schedule import Schedule
 from sessions.services import list_proposals
 from sessions.tables import ProposalFacilitator
+from unconf.csvsafe import defuse_formula
 from voting.services import dots_by_participant
 
 Row = dict[str, Any]
@@ -89,19 +90,12 @@ async def participant_rows(event: Event) -> list[Row]:
     ]
 
 
-def _cell(value: Any) -> Any:
-    """Defuse spreadsheet formulas: a cell starting with = + - @ would run in Excel or LibreOffice."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: list[Row], columns: list[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: defuse_formula(v) if isinstance(v, str) else v for k, v in row.items()})
     # A BOM so that Excel reads UTF-8 names correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -8,7 +8,7 @@ agenda published or changed becomes one outbox row (once, whatever repeats). The
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import msgspec
@@ -22,7 +22,7 @@ from notify.webhooks import listening, page_url
 from unconf import live
 from unconf.errors import NotFound
 from unconf.validation import aware as _aware
-from unconf.validation import check_timezone, utcnow
+from unconf.validation import check_timezone, in_timezone, utcnow
 
 log = logging.getLogger("notify")
 
@@ -94,8 +94,7 @@ def local_iso(value: Any, event: Event) -> str | None:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(check_timezone(event.timezone)).isoformat()
+    return in_timezone(moment, check_timezone(event.timezone)).isoformat()
 
 
 async def notice_data(event: Event, kind: str, payload: dict[str, Any]) -> dict[str, Any]:

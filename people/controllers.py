@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+from pathlib import Path
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -28,7 +28,9 @@ from people.schemas import (
 from unconf.auth import same_origin, token_cookie
 from unconf.errors import DomainError
 from unconf.guards import requires_organizer
+from unconf.templates import template_environment
 
+TEMPLATES = Path(__file__).parent / "templates"
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -125,15 +127,12 @@ class InvitationController(Controller):
         return Response(joined, status_code=201, cookies=[token_cookie(event.slug, token)], headers=PRIVATE_HEADERS)
 
 
-def _page(title: str, body: str, status: int = 200) -> Response[str]:
-    document = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}"
-        "button{font-size:1.1rem;padding:.6rem 1.2rem}</style></head>"
-        f"<body>{body}</body></html>"
-    )
+def _page(
+    title: str, *, event: Event | None = None, code: str | None = None, message: str = "", status: int = 200
+) -> Response[str]:
+    """The invitation page: the sign-in button when ``code`` is given, else ``message``."""
+    template = template_environment(TEMPLATES).get_template("invitation.html")
+    document = template.render(title=title, event=event, code=code, message=message)
     return Response(document, status_code=status, media_type=MediaType.HTML, headers=PRIVATE_HEADERS)
 
 
@@ -141,15 +140,7 @@ def _page(title: str, body: str, status: int = 200) -> Response[str]:
 @get("/e/{slug:str}/invite", dependencies=EVENT_DEPENDENCIES, media_type=MediaType.HTML, include_in_schema=False)
 async def invite_page(event: NamedDependency[Event], code: FromQuery[str] = "") -> Response[str]:
     """A button, not an automatic sign-in: mail scanners that open links must not use up the code."""
-    title = html.escape(event.title)
-    form = (
-        f"<h1>{title}</h1><p>You are invited. Sign in as yourself on this device:</p>"
-        f"<form method='post' action='/e/{html.escape(event.slug)}/invite'>"
-        f"<input type='hidden' name='code' value='{html.escape(code[:200], quote=True)}'>"
-        "<button type='submit'>Sign in</button></form>"
-        "<p><small>The link works once. Ask the organizers for a new one to sign in on another device.</small></p>"
-    )
-    return _page(f"Invitation: {event.title}", form)
+    return _page(f"Invitation: {event.title}", event=event, code=code[:200])
 
 
 @post(
@@ -163,11 +154,11 @@ async def invite_submit(
     request: Request[Any, Any, Any], event: NamedDependency[Event], data: URLEncodedBody[RedeemRequest]
 ) -> Response[str]:
     if not same_origin(request):
-        return _page("Invitation", "<p>Open the invitation link itself to sign in.</p>", status=403)
+        return _page("Invitation", message="Open the invitation link itself to sign in.", status=403)
     try:
         _, token = await services.redeem(event, data.code)
     except DomainError as exc:
-        return _page("Invitation", f"<p>{html.escape(exc.detail)}</p>", status=exc.status_code)
+        return _page("Invitation", message=exc.detail, status=exc.status_code)
     response: Response[str] = Response(
         "",
         status_code=303,

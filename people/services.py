@@ -35,6 +35,7 @@ from people.schemas import (
 from people.tables import Registrant
 from unconf import live, realtime
 from unconf.auth import Role, is_organizer
+from unconf.csvsafe import defuse_formula
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.http import fetch_csv
@@ -374,11 +375,6 @@ EXPORT_HEADERS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def _safe(cell: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; a leading apostrophe keeps them text."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 def _split(name: str) -> tuple[str, str]:
     first, _, last = name.strip().rpartition(" ")
     return (first, last) if first else (last, "")
@@ -403,7 +399,7 @@ async def export_csv(event: Event, fmt: ExportFormat) -> tuple[bytes, int]:
         r = registrants.get(p.id)
         first, last = (r.first_name, r.last_name) if r and (r.first_name or r.last_name) else _split(p.display_name)
         tags = [tag, p.role]
-        writer.writerow([email, _safe(first), _safe(last), ",".join(tags)])
+        writer.writerow([email, defuse_formula(first), defuse_formula(last), ",".join(tags)])
     return out.getvalue().encode("utf-8"), left_out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
@@ -14,14 +15,15 @@ from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from rooms import links, metering, presence
 from rooms.edcamp import EdcampCreate, EdcampCreated, create_edcamp
-from rooms.schemas import ErrorOut, OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
+from rooms.schemas import OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
 from unconf import ratelimit
 from unconf.auth import client_address
+from unconf.errors import ErrorBody
 from unconf.guards import requires_organizer, requires_participant
 
 PAID_ONLY = {
     402: ResponseSpec(
-        data_container=ErrorOut,
+        data_container=ErrorBody,
         description="The event's tier does not include this (`field` names the feature or provider)",
     )
 }
@@ -121,8 +123,6 @@ class UsageController(Controller):
 
 @get("/api/v1/tiers", tags=["tiers"], summary="What each tier includes (tiers are data)", media_type=MediaType.JSON)
 async def list_tiers() -> list[dict[str, Any]]:
-    import msgspec
-
     return [msgspec.to_builtins(t) for t in tiers.tiers_out()]
 
 

@@ -17,11 +17,12 @@ from datetime import datetime
 
 from events import tiers
 from events.tables import Event
-from rooms.links import aware, placed_sessions
+from rooms.links import placed_sessions
 from rooms.schemas import UsageLine, UsageOut
 from rooms.tables import RoomVisit
+from unconf.csvsafe import defuse_formula
 from unconf.settings import get_settings
-from unconf.validation import utcnow
+from unconf.validation import aware, utcnow
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,6 @@ async def usage(event: Event, now: datetime | None = None) -> UsageOut:
     )
 
 
-def _cell(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @: quote them so a title cannot become a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def usage_csv(report: UsageOut) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -141,8 +136,8 @@ def usage_csv(report: UsageOut) -> str:
         writer.writerow(
             [
                 "" if line.proposal_id is None else line.proposal_id,
-                _cell(line.title),
-                _cell(line.room_name),
+                defuse_formula(line.title),
+                defuse_formula(line.room_name),
                 line.video_joins,
                 line.checkins,
                 line.video_person_minutes,

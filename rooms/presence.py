@@ -14,13 +14,13 @@ import msgspec
 from agenda.tables import Room
 from events.services import require_phase
 from events.tables import Event, Participant
-from rooms.links import MAIN_KEY, aware, day_end, join_path, notes_path, placed_sessions, public, settings_row
+from rooms.links import MAIN_KEY, day_end, join_path, notes_path, placed_sessions, public, settings_row
 from rooms.schemas import OccupancyOut, PresenceOut, RoomOccupancy, SessionAttendance, SessionRef
 from rooms.tables import RoomVisit
 from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
-from unconf.validation import check_id, utcnow
+from unconf.validation import aware, check_id, utcnow
 
 PRESENCE_PHASES = ("scheduled", "running")
 HOW = ("video", "checkin")

@@ -27,14 +27,6 @@ class ProviderInfo(msgspec.Struct, kw_only=True):
     notes: list[str]
 
 
-class ErrorOut(msgspec.Struct, kw_only=True):
-    """The API's one error shape, for documenting statuses beyond the common ones (402)."""
-
-    error: str
-    detail: str
-    field: str | None
-
-
 class VideoSettingsOut(msgspec.Struct, kw_only=True):
     """Never carries a secret: only the names of the secrets that are set."""
 

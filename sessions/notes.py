@@ -12,9 +12,10 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, MediaType, Response, get, put
+from litestar import Controller, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from markdown_it import MarkdownIt
 from msgspec import Meta
 
 from events.dependencies import EVENT_DEPENDENCIES
@@ -23,7 +24,7 @@ from sessions.services import get_proposal
 from sessions.tables import SessionNote
 from unconf import live, realtime
 from unconf.database import write_transaction
-from unconf.errors import Conflict, ErrorBody, NotFound
+from unconf.errors import Conflict, NotFound
 from unconf.guards import requires_participant
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
@@ -55,7 +56,7 @@ class RevisionOut(msgspec.Struct, kw_only=True):
 
 
 class NoteConflict(Conflict):
-    """Someone saved since ``base_revision``; carries the current notes for the editor to merge."""
+    """Someone saved since ``base_revision``; the 409 carries the current notes (``current``) to merge with."""
 
     code = "edit_conflict"
 
@@ -67,11 +68,12 @@ class NoteConflict(Conflict):
         )
         self.current = current
 
+    def extra(self) -> dict[str, Any]:
+        return {"current": self.current}
+
 
 @lru_cache(maxsize=1)
-def _markdown() -> Any:
-    from markdown_it import MarkdownIt
-
+def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )
@@ -192,13 +194,6 @@ async def read_revision(event: Event, proposal_id: int, revision: int) -> NoteOu
     return await _note_out(event, proposal.id, note)
 
 
-def conflict_response(exc: NoteConflict) -> Response[Any]:
-    """The one error shape, plus ``current``: the notes as they are now."""
-    body = msgspec.to_builtins(ErrorBody(error=exc.code, detail=exc.detail, field=exc.field))
-    body["current"] = msgspec.to_builtins(exc.current)
-    return Response(body, status_code=409, media_type=MediaType.JSON)
-
-
 class NotesController(Controller):
     path = "/api/v1/events/{slug:str}/sessions/{proposal_id:int}/notes"
     tags = ["notes"]
@@ -219,12 +214,8 @@ class NotesController(Controller):
         participant: NamedDependency[Participant],
         proposal_id: FromPath[int],
         data: JSONBody[NoteSave],
-    ) -> Response[Any]:
-        try:
-            out = await save_notes(event, participant, proposal_id, data)
-        except NoteConflict as exc:
-            return conflict_response(exc)
-        return Response(out, status_code=200)
+    ) -> NoteOut:
+        return await save_notes(event, participant, proposal_id, data)
 
     @get("/revisions", summary="Every saved revision, oldest first")
     async def get_revisions(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> list[RevisionOut]:

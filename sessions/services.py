@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from difflib import SequenceMatcher
 from typing import Any, cast
 
 import msgspec
@@ -18,7 +19,7 @@ from unconf.auth import is_organizer
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.ports import Port
-from unconf.validation import check_id, clean_tags, clean_text, utcnow
+from unconf.validation import aware, check_id, clean_tags, clean_text, utcnow
 
 LIVE_STATUSES = ("proposed", "scheduled")
 
@@ -51,7 +52,6 @@ async def facilitators_by_proposal(event_id: int) -> dict[int, list[FacilitatorO
 
 
 def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[int, int] = (0, 0)) -> ProposalOut:
-    created = p.created_at if p.created_at.tzinfo else p.created_at.replace(tzinfo=UTC)
     return ProposalOut(
         id=p.id,
         title=p.title,
@@ -63,7 +63,7 @@ def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[i
         votes=tally[0],
         voters=tally[1],
         merged_into=p.merged_into,
-        created_at=created,
+        created_at=aware(p.created_at),
     )
 
 
@@ -212,15 +212,11 @@ async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) ->
 
 
 def _title_words(text: str) -> set[str]:
-    import re
-
     return {w for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
 
 
 def title_similarity(a: str, b: str) -> float:
     """0..1: how much two titles look like the same topic (word overlap, or near-identical spelling)."""
-    from difflib import SequenceMatcher
-
     wa, wb = _title_words(a), _title_words(b)
     overlap = len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
     spelling = SequenceMatcher(None, a.lower().strip(), b.lower().strip()).ratio()

@@ -41,7 +41,7 @@ from unconf.security import add_security_headers
 from unconf.settings import Settings, get_settings
 from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
-from web import WEB_DIR
+from web import WEB_DIR, web_templates
 from web.common import page_error
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[channels],
         exception_handlers=exception_handlers(render_page=page_error),
         lifespan=[database_pool, realtime.cache_invalidation, autopilot_lifespan, notify_lifespan],
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(web_templates())),
         openapi_config=OpenAPIConfig(
             title="unconf",
             version=__version__,

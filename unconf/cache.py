@@ -23,16 +23,12 @@ class ReadCache:
     def __init__(self, max_events: int = 2000) -> None:
         self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.max_events = max_events
-        self.hits = 0
-        self.misses = 0
 
     def get(self, slug: str, key: str) -> Any | None:
         entries = self._entries.get(slug)
         if entries is None or key not in entries:
-            self.misses += 1
             return None
         self._entries.move_to_end(slug)
-        self.hits += 1
         return entries[key]
 
     def put(self, slug: str, key: str, value: Any) -> None:

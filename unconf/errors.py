@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -21,6 +21,7 @@ from litestar.exceptions import (
 )
 from litestar.exceptions import NotFoundException as RouteNotFound
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from msgspec import Meta
 
 log = logging.getLogger("unconf")
 
@@ -37,6 +38,14 @@ class DomainError(Exception):
         self.field = field
         if code is not None:
             self.code = code
+
+    def extra(self) -> dict[str, Any]:
+        """Members this error adds to the one body (such as ``phase``); none by default."""
+        return {}
+
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries (such as ``Retry-After``); none by default."""
+        return {}
 
 
 class ValidationFailed(DomainError):
@@ -73,6 +82,9 @@ class PhaseConflict(Conflict):
         super().__init__(detail, field="phase")
         self.phase = phase
 
+    def extra(self) -> dict[str, Any]:
+        return {"phase": self.phase}
+
 
 class DotsExhausted(Conflict):
     code = "dots_exhausted"
@@ -98,19 +110,31 @@ class RateLimited(DomainError):
         super().__init__(detail)
         self.retry_after = retry_after
 
-
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    """The error shape of every 4xx/5xx answer; ``field`` is null when no one field is to blame."""
-
-    error: str
-    detail: str
-    field: str | None = msgspec.field(default=None)
-    phase: str | msgspec.UnsetType = msgspec.UNSET
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
-def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> Response[Any]:
+class ErrorBody(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """The one error shape of the unconf API: every 4xx/5xx answer has it."""
+
+    # An error adds members after these through ``DomainError.extra``: ``phase`` (a field here so
+    # the OpenAPI schema, generated from this struct, documents it) or an edit conflict's ``current``.
+
+    error: Annotated[str, Meta(description="a stable code such as validation_failed")]
+    detail: Annotated[str, Meta(description="what went wrong, for people")]
+    field: Annotated[str | None, Meta(description="the field or parameter at fault; null when no one field is")]
+    phase: Annotated[str, Meta(description="the event's current phase, on phase conflicts")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+
+
+def error_response(
+    status: int, body: ErrorBody, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+) -> Response[Any]:
+    """``extra``: members an error adds after the shape's own (``phase``, a conflict's current state)."""
     content = msgspec.to_builtins(body)
-    content.setdefault("field", None)
+    if extra:
+        content.update({key: value for key, value in msgspec.to_builtins(extra).items() if key not in content})
     return Response(
         content=content,
         status_code=status,
@@ -119,18 +143,18 @@ def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None 
     )
 
 
-def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    retry_after = getattr(exc, "retry_after", None)
+def domain_error_response(exc: DomainError) -> Response[Any]:
+    """The answer to a domain error, wherever it is raised: the API and our pages' scripts alike."""
     return error_response(
         exc.status_code,
-        ErrorBody(
-            error=exc.code,
-            detail=exc.detail,
-            field=exc.field,
-            phase=getattr(exc, "phase", msgspec.UNSET),
-        ),
-        headers={"Retry-After": str(retry_after)} if retry_after else None,
+        ErrorBody(error=exc.code, detail=exc.detail, field=exc.field),
+        headers=exc.headers() or None,
+        extra=exc.extra(),
     )
+
+
+def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return domain_error_response(exc)
 
 
 _PATH_FIELD = re.compile(r"at `\$\.([A-Za-z_][\w]*)")
@@ -145,8 +169,8 @@ def _field_from(message: str) -> str | None:
     return None
 
 
-def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Litestar/msgspec validation: name the first offending field."""
+def _validation_problem(exc: ValidationException) -> tuple[str, str | None]:
+    """Litestar/msgspec validation: what is wrong, and the first offending field."""
     field: str | None = None
     detail = exc.detail or "invalid request"
     extra = exc.extra
@@ -168,6 +192,11 @@ def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Re
         field, detail = "body", "a JSON body is required"
     if "decod" in detail.lower() and field is None:
         field = "body"
+    return detail, field
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    detail, field = _validation_problem(exc)
     return error_response(400, ErrorBody(error="validation_failed", detail=detail, field=field))
 
 
@@ -207,20 +236,31 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     status = exc.status_code
     detail = exc.detail or _HTTP_CODES.get(status, "error").replace("_", " ")
     headers = dict(exc.headers or {})
-    code, field = _HTTP_CODES.get(status, "error"), None
-    if status == 400:
-        # Litestar's own 400s are about a body it could not read (malformed JSON, bad encoding).
-        code, field = "invalid_body", "body"
-    elif status == 413:
-        field = "body"
-    return error_response(status, ErrorBody(error=code, detail=detail, field=field), headers)
+    # Litestar's own 400s are about a body it could not read (malformed JSON, bad encoding).
+    code = "invalid_body" if status == 400 else _HTTP_CODES.get(status, "error")
+    return error_response(status, ErrorBody(error=code, detail=detail, field=field_at_fault(exc)), headers)
+
+
+def field_at_fault(exc: Exception) -> str | None:
+    """The ``field`` of the error body for any exception, named the same way for the API and the pages."""
+    if isinstance(exc, DomainError):
+        return exc.field
+    if isinstance(exc, ValidationException):
+        return _validation_problem(exc)[1]
+    if isinstance(exc, HTTPException):
+        return "body" if exc.status_code in (400, 413) else None
+    if isinstance(exc, UnicodeDecodeError):
+        return "body"
+    if isinstance(exc, msgspec.ValidationError):
+        return _field_from(str(exc))
+    return None
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR,
-        ErrorBody(error="internal_error", detail="unexpected server error; it has been logged"),
+        ErrorBody(error="internal_error", detail="unexpected server error; it has been logged", field=None),
     )
 
 

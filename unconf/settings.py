@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +18,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = ""
-    secret_key: str = ""
     redis_url: str = ""
     max_body_bytes: int = 1_048_576
     price_per_person_minute_cents: int = 1
@@ -91,8 +89,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             host=env.get("UNCONF_HOST", "127.0.0.1"),
             port=port,
             base_url=env.get("UNCONF_BASE_URL", ""),
-            # Without a configured key each process makes its own; nothing stored depends on it.
-            secret_key=env.get("UNCONF_SECRET_KEY", "") or secrets.token_urlsafe(32),
             redis_url=env.get("UNCONF_REDIS_URL", ""),
             price_per_person_minute_cents=price,
             rate_limit_scale=scale,

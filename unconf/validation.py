@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,15 @@ def aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@overload
+def in_timezone(value: datetime, tz: tzinfo) -> datetime: ...
+@overload
+def in_timezone(value: None, tz: tzinfo) -> None: ...
+def in_timezone(value: datetime | None, tz: tzinfo) -> datetime | None:
+    """A stored time as the event's wall clock, with its offset (naive values are UTC, see ``aware``)."""
+    return None if value is None else aware(value).astimezone(tz)
 
 
 def clean_text(value: str, field: str, *, max_length: int, multiline: bool = False, required: bool = True) -> str:

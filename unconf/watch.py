@@ -16,6 +16,11 @@ from datetime import datetime
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from unconf.settings import SettingsError, get_settings
+
 NOT_FOUND = 4404
 MAX_BACKOFF = 5.0
 
@@ -98,9 +103,6 @@ async def follow(
     stop: asyncio.Event | None = None,
 ) -> int:
     """Print messages until stopped; reconnect with a capped backoff; 1 when the event does not exist."""
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-
     delay = 0.5
     was_live = False
     while stop is None or not stop.is_set():
@@ -146,8 +148,6 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     base = args.url
     if not base:
-        from unconf.settings import SettingsError, get_settings
-
         try:
             base = get_settings().public_url
         except SettingsError as exc:

@@ -2,4 +2,13 @@
 
 from pathlib import Path
 
+from jinja2 import Environment
+
+from unconf.templates import template_environment
+
 WEB_DIR = Path(__file__).parent
+
+
+def web_templates() -> Environment:
+    """The environment behind Litestar's ``Template`` responses and the pages that render directly."""
+    return template_environment(WEB_DIR / "templates")

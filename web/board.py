@@ -15,7 +15,7 @@ from sessions import services as proposal_services
 from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.validation import aware
-from web.common import PHASE_LABELS, event_tz, join_url, local_now, qr_svg, short_url
+from web.common import PHASE_LABELS, event_tz, join_qr, join_url, local_now, short_url
 
 PROPOSALS_PER_PAGE = 12
 ROOMS_PER_PAGE = 6
@@ -37,7 +37,7 @@ async def board_state(event: Event) -> dict[str, Any]:
         "ends_at_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "join_url": join_url(event),
         "join_short": short_url(f"{get_settings().public_url}/e/{event.slug}"),
-        "qr": qr_svg(join_url(event)),
+        "qr": join_qr(join_url(event)),
         "mode": "waiting",
     }
     agenda: AgendaOut | None = None

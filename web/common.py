@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
@@ -25,10 +24,20 @@ from litestar.exceptions import NotFoundException as RouteNotFound
 from events.dependencies import authenticate
 from events.services import links
 from events.tables import Event, Participant
+from exports.qr import inline_svg
 from unconf.auth import Role, cookie_name, same_origin
-from unconf.errors import DomainError, Forbidden, Unauthorized
+from unconf.errors import (
+    DomainError,
+    ErrorBody,
+    Forbidden,
+    Unauthorized,
+    domain_error_response,
+    error_response,
+    field_at_fault,
+)
 from unconf.guards import RoleGuard
 from unconf.validation import check_timezone, utcnow
+from web import web_templates
 
 log = logging.getLogger("web")
 
@@ -136,18 +145,10 @@ def short_url(url: str) -> str:
     return re.sub(r"^https?://", "", url)
 
 
-@lru_cache(maxsize=256)
-def qr_svg(data: str) -> str:
-    """The join link as an inline, scalable SVG (black on white, with a quiet zone)."""
-    import qrcode
-    import qrcode.image.svg
-
-    img = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    svg: str = img.to_string(encoding="unicode")
-    svg = re.sub(r'\swidth="[^"]*"\sheight="[^"]*"', "", svg, count=1)
-    svg = svg.replace("<svg ", '<svg role="img" aria-label="QR code to join" focusable="false" ', 1)
-    svg = svg.replace("<path ", '<rect width="100%" height="100%" fill="#fff"/><path fill="#000" ', 1)
-    return re.sub(r"<\?xml[^>]*>", "", svg)
+def join_qr(link: str) -> str:
+    """The join link as an inline SVG for the board and the "event created" page (the board's own
+    padding adds to the two-module quiet zone)."""
+    return inline_svg(link, label="QR code to join", border=2)
 
 
 def local_now(event: Event) -> datetime:
@@ -156,10 +157,6 @@ def local_now(event: Event) -> datetime:
 
 def event_tz(event: Event) -> ZoneInfo:
     return check_timezone(event.timezone)
-
-
-def fmt_time(value: datetime | None) -> str:
-    return value.strftime("%H:%M") if value else ""
 
 
 _TITLES = {
@@ -173,12 +170,16 @@ _TITLES = {
 }
 
 
-def _render_error(request: Request[Any, Any, Any], status: int, detail: str, code: str) -> Response[Any]:
+def _render_error(
+    request: Request[Any, Any, Any], exc: Exception, status: int, detail: str, code: str
+) -> Response[Any]:
     if is_fetch(request):
-        return Response({"error": code, "detail": detail}, status_code=status, media_type=MediaType.JSON)
+        if isinstance(exc, DomainError):
+            return domain_error_response(exc)
+        return error_response(status, ErrorBody(error=code, detail=detail, field=field_at_fault(exc)))
     slug = request.path_params.get("slug") if request.scope.get("path_params") else None
     try:
-        template = request.app.template_engine.get_template("error.html")  # type: ignore[union-attr]
+        template = web_templates().get_template("error.html")
         html = template.render(
             status=status,
             title=_TITLES.get(status, "Something went wrong"),
@@ -195,17 +196,18 @@ def _render_error(request: Request[Any, Any, Any], status: int, detail: str, cod
 def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """HTML pages answer every failure with a friendly page in the same words the API uses."""
     if isinstance(exc, DomainError):
-        return _render_error(request, exc.status_code, exc.detail, exc.code)
+        return _render_error(request, exc, exc.status_code, exc.detail, exc.code)
     if isinstance(exc, ValidationException):
-        return _render_error(request, 400, "some of the form fields are missing or not valid", "validation_failed")
+        detail = "some of the form fields are missing or not valid"
+        return _render_error(request, exc, 400, detail, "validation_failed")
     if isinstance(exc, HTTPException):
         status = exc.status_code
         detail = exc.detail if status != 404 else "there is no such page"
-        return _render_error(request, status, detail or "request refused", "http_error")
+        return _render_error(request, exc, status, detail or "request refused", "http_error")
     if isinstance(exc, msgspec.ValidationError):
-        return _render_error(request, 400, str(exc), "validation_failed")
+        return _render_error(request, exc, 400, str(exc), "validation_failed")
     log.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=exc)
-    return _render_error(request, 500, "an unexpected error happened; it has been logged", "internal_error")
+    return _render_error(request, exc, 500, "an unexpected error happened; it has been logged", "internal_error")
 
 
 PAGE_EXCEPTION_HANDLERS: dict[Any, Any] = {

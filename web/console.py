@@ -37,9 +37,9 @@ from web.common import (
     clear_flash,
     flash_cookie,
     form_fields,
+    join_qr,
     page_requires_organizer,
     participant_for_key,
-    qr_svg,
     read_flash,
     viewer_for_write,
     viewer_or_none,
@@ -190,7 +190,7 @@ async def new_event(request: Request[Any, Any, Any]) -> Template:
         "key": key,
         "join_link": join_link,
         "board_url": board_url,
-        "qr": qr_svg(join_link),
+        "qr": join_qr(join_link),
         "problems": problems,
     }
     return Template(template_name="created.html", context=context, cookies=[token_cookie(event.slug, key)])

@@ -371,10 +371,6 @@ def now_and_next(slots: list[SlotOut], event: Event) -> tuple[int | None, int | 
     return current, upcoming
 
 
-def grid(agenda: AgendaOut) -> dict[tuple[int, int], SessionOut]:
-    return {(s.slot_id, s.room_id): s for s in agenda.sessions}
-
-
 @get("/e/{slug:str}/agenda", name="agenda_page")
 async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Template:
     """My agenda first (with a pick where two of mine clash), then everyone's, by time."""

@@ -1,18 +1,15 @@
 """Pages for the day itself: join video (a redirect), session notes, phone check-in, one-step Edcamp.
 
-Server-rendered with this package's own Jinja2 templates (``rooms/templates``, autoescaped), so
-they need no change to the app's template configuration. Forms work without JavaScript.
+Server-rendered from ``web/templates`` with the same Jinja environment as every other page.
+Forms work without JavaScript.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import msgspec
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -27,7 +24,8 @@ from sessions.services import get_proposal
 from unconf import ratelimit
 from unconf.auth import client_address, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden
-from unconf.validation import check_timezone
+from unconf.validation import check_timezone, in_timezone
+from web import web_templates
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
     clear_flash,
@@ -38,18 +36,13 @@ from web.common import (
     viewer_or_none,
 )
 
-TEMPLATES = Path(__file__).parent / "templates"
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
 
 
 def render(request: Request[Any, Any, Any], template: str, status: int = 200, **context: Any) -> Response[str]:
     flash = read_flash(request)
-    html = _env().get_template(template).render(flash=flash.lstrip("!"), flash_error=flash.startswith("!"), **context)
+    page = web_templates().get_template(template)
+    html = page.render(flash=flash.lstrip("!"), flash_error=flash.startswith("!"), **context)
     cookies = [clear_flash()] if flash else []
     return Response(html, status_code=status, media_type=MediaType.HTML, cookies=cookies, headers=NO_STORE)
 
@@ -61,8 +54,7 @@ def see_other(path: str, message: str = "") -> Redirect:
 def local(value: datetime | None, event: Event) -> str:
     if value is None:
         return ""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(check_timezone(event.timezone)).strftime("%H:%M")
+    return in_timezone(value, check_timezone(event.timezone)).strftime("%H:%M")
 
 
 # --- join video ----------------------------------------------------------------------------------

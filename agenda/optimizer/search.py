@@ -536,7 +536,6 @@ class _Search:
         self.cx = np.zeros(c.T, dtype=np.int64)
         self.n_of = np.zeros(c.T, dtype=np.int64)
         self.any_complex = self.any_prev or bool(self.needy[self.movable].any())
-        self.ar = np.arange(c.T)
 
     def refresh(self, t: int) -> None:
         """Rebuild slot t's overflow table after its sessions changed."""
