@@ -275,7 +275,7 @@ class FileWebhook(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class FileAttempt(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    number: Annotated[int, Meta(ge=1, le=1000)]
+    number: Annotated[int, Meta(ge=0, le=1000)]
     at: datetime
     ok: bool = False
     code: Annotated[int, Meta(ge=0, le=999)] | None = None
@@ -884,7 +884,10 @@ def _check_rooms_day(data: EventFile, refs: _Refs) -> None:
             )
         _ref_or_none(refs.rooms, video.main_room, "video.main_room")
         if video.secrets is not None:
-            get_provider(video.provider, video.config, video.secrets)
+            try:
+                get_provider(video.provider, video.config, video.secrets)
+            except ValidationFailed as exc:
+                raise ValidationFailed(exc.detail, field=f"video.{exc.field or 'config'}") from exc
         else:
             try:
                 msgspec.convert(video.config, REGISTRY[video.provider].Config)

@@ -557,6 +557,14 @@ NEW_BAD_FILES = [
     ("unknown provider", ("video", {"provider": "zoom"}), "video.provider"),
     ("bad provider config", ("video", {"provider": "jitsi", "config": {"token_minutes": 1}}), "video.config"),
     (
+        "short provider secret",
+        (
+            "video",
+            {"provider": "jitsi", "config": {"token_auth": True, "app_id": "x"}, "secrets": {"app_secret": "short"}},
+        ),
+        "video.secrets.app_secret",
+    ),
+    (
         "visit ends before it starts",
         ("room_visits", [{"started_at": "2026-03-14T10:00:00Z", "ended_at": "2026-03-14T09:00:00Z"}]),
         "room_visits[0].ended_at",
