@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from agenda import optimizer
 from exports.transfer import (
     FORMAT,
+    FORMAT_VERSION,
     EventFile,
     FileAgenda,
     FileEvent,
@@ -33,6 +34,7 @@ from exports.transfer import (
     FileVote,
     encode_event_file,
 )
+from exports.transfer_scope import left_out
 
 OUT = Path(__file__).resolve().parent / "edcamp-riverside.json"
 TZ = ZoneInfo("America/Chicago")
@@ -477,6 +479,7 @@ def main() -> None:
             p.status = "scheduled"
     published_at = at("09:05").astimezone(UTC)
     agenda = FileAgenda(
+        ref="a1",
         status="published",
         version=1,
         score=float(solution.score),
@@ -488,6 +491,8 @@ def main() -> None:
     )
     data = EventFile(
         format=FORMAT,
+        format_version=FORMAT_VERSION,
+        left_out=left_out(with_secrets=False),
         event=FileEvent(
             slug="edcamp-riverside",
             title="Edcamp Riverside",

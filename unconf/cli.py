@@ -105,10 +105,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from unconf.errors import DomainError
 
     try:
-        data = run(export_event(args.slug))
+        data = run(export_event(args.slug, with_secrets=args.with_secrets))
     except DomainError as exc:
         return _fail(exc.detail)
     sys.stdout.buffer.write(encode_event_file(data))
+    if args.with_secrets:
+        print(
+            "unconf: the file holds video provider secrets, meeting links and webhook keys: keep it safe",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -214,14 +219,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_demo)
 
-    p = with_db(sub.add_parser("export", help="write a whole event as JSON to stdout"))
+    from exports.transfer_scope import describe
+
+    p = with_db(
+        sub.add_parser(
+            "export",
+            help="write a whole event as JSON to stdout",
+            description="Write a whole event as JSON to stdout, to import with 'unconf import'.",
+            epilog=describe(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     p.add_argument("slug")
+    p.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="also write video provider secrets, meeting links and webhooks (URLs and signing keys)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = with_db(sub.add_parser("import", help="create an event from an export file ('-' reads stdin)"))
     p.add_argument("file")
     p.add_argument("--slug", help="import under another slug")
-    p.add_argument("--shift-to", type=date.fromisoformat, help="move the event's dates to start on this day")
+    p.add_argument(
+        "--shift-to",
+        type=date.fromisoformat,
+        help="start the event on this day: every date and timestamp moves by the same number of days",
+    )
     p.set_defaults(func=cmd_import)
 
     from unconf import watch

@@ -1,0 +1,82 @@
+"""What an event file carries and what it leaves out, told once: in the file, the module and ``--help``.
+
+Kept apart from ``exports.transfer`` (and free of database imports) so the command line can print
+it in ``unconf export --help`` without loading the domains first.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import msgspec
+
+
+class LeftOut(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Something the file does not carry: ``table`` is the database table, ``what`` names the part."""
+
+    table: str
+    what: str
+    why: str
+
+
+ALWAYS_LEFT_OUT: tuple[LeftOut, ...] = (
+    LeftOut(
+        table="outbox",
+        what="outbox rows still pending",
+        why="the server that queued them delivers them; importing them would send them a second time",
+    ),
+    LeftOut(
+        table="outbox",
+        what="outbox.dedupe_key",
+        why="it names database ids of the server that wrote it; an imported copy may announce a phase again "
+        "if an organizer moves the phase back and forth",
+    ),
+)
+
+SECRETS_LEFT_OUT: tuple[LeftOut, ...] = (
+    LeftOut(
+        table="video_settings",
+        what="video_settings.secrets",
+        why="provider keys (BigBlueButton shared secret, Whereby API key, Jitsi app secret) travel only with "
+        "--with-secrets; enter them again after importing",
+    ),
+    LeftOut(
+        table="video_link",
+        what="video_link rows",
+        why="a meeting URL lets anyone in, and host URLs and provider data hold moderator keys; they travel "
+        "only with --with-secrets; without them the imported event makes new meetings at the first join",
+    ),
+    LeftOut(
+        table="webhook_endpoint",
+        what="webhook_endpoint rows",
+        why="a Slack-style URL is itself a credential and generic endpoints sign with a secret; they travel "
+        "only with --with-secrets; their delivery history stays, without the link to the endpoint",
+    ),
+)
+
+
+def left_out(*, with_secrets: bool) -> list[LeftOut]:
+    """What an export with or without ``--with-secrets`` leaves out."""
+    return list(ALWAYS_LEFT_OUT if with_secrets else ALWAYS_LEFT_OUT + SECRETS_LEFT_OUT)
+
+
+def describe() -> str:
+    """The plain-language summary ``unconf export --help`` prints."""
+    lines = [
+        "The file carries every table of the event: the event, participants, rooms, time slots, proposals",
+        "and facilitators, session notes (every revision), stars, votes, agenda versions and placements,",
+        "the autopilot, video settings, room visits, registrants and invitation state, calendar feeds,",
+        "session revisions and the delivery history. Keys, invitation codes and calendar feed URLs travel",
+        "only as SHA-256 hashes of long random secrets: the file lets nobody sign in, and the same keys",
+        "keep working where the file is imported. The file is still personal data: keep it safe.",
+        "",
+        "Left out (the file lists these under 'left_out'):",
+    ]
+    lines += [_item(item) for item in ALWAYS_LEFT_OUT]
+    lines.append("Left out unless --with-secrets is given:")
+    lines += [_item(item) for item in SECRETS_LEFT_OUT]
+    return "\n".join(lines)
+
+
+def _item(item: LeftOut) -> str:
+    return textwrap.fill(f"{item.what}: {item.why}", width=98, initial_indent="  - ", subsequent_indent="    ")
