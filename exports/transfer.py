@@ -42,7 +42,7 @@ from events.tables import Event, Participant
 from exports.tables import CalendarFeed, SessionRevision
 from exports.transfer_scope import LeftOut, left_out
 from notify.schemas import NOTICE_TYPES
-from notify.services import MAX_ENDPOINTS
+from notify.webhooks import MAX_ENDPOINTS
 from notify.tables import Outbox, OutboxAttempt, WebhookEndpoint
 from people.tables import Registrant
 from rooms.links import MAIN_KEY, session_key
