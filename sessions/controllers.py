@@ -14,7 +14,6 @@ from sessions import services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address
-from unconf.cache import read_cache
 
 
 class ProposalController(Controller):
@@ -24,7 +23,7 @@ class ProposalController(Controller):
 
     @get("/", summary="All proposals with their live dot tallies")
     async def list_proposals(self, event: NamedDependency[Event]) -> list[ProposalOut]:
-        return await read_cache.through(event.slug, "proposals", lambda: services.list_proposals(event))
+        return await services.cached_proposals(event)
 
     @post("/", status_code=201, summary="Propose a session (you facilitate it unless you say otherwise)")
     async def create_proposal(
