@@ -20,6 +20,7 @@ from agenda.controllers import AgendaController, AutopilotController, RoomContro
 from events import services as event_services
 from events.controllers import EventController, live_updates
 from exports import digest
+from exports import schedule as export_schedule
 from exports.routes import EXPORT_HANDLERS
 from notify import services as notify_services
 from notify.controllers import NOTIFY_HANDLERS
@@ -67,6 +68,8 @@ def wire() -> None:
     notify_services.DIGEST.plug(digest.digest_for_mail)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
+    # Calendars notice slot times edited after publishing when the slot changes, not when they read.
+    realtime.subscribe(export_schedule.on_agenda_changed)
     realtime.subscribe(notify_services.dispatch)
 
 
