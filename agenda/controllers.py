@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from agenda import autopilot, services, slots
 from agenda import rooms as room_services
@@ -67,7 +69,7 @@ class AgendaController(Controller):
 
     @get("/", summary="The latest published agenda")
     async def read_agenda(self, event: NamedDependency[Event]) -> AgendaOut:
-        return await read_cache.through(event.slug, "agenda", lambda: services.read_agenda(event))
+        return await services.cached_agenda(event)
 
     @get("/versions", summary="Every published version")
     async def list_versions(self, event: NamedDependency[Event]) -> list[AgendaVersionOut]:
@@ -75,9 +77,7 @@ class AgendaController(Controller):
 
     @get("/versions/{version:int}", summary="One published version, as it was")
     async def read_version(self, event: NamedDependency[Event], version: FromPath[int]) -> AgendaOut:
-        return await read_cache.through(
-            event.slug, f"agenda:{version}", lambda: services.read_agenda(event, version=version)
-        )
+        return await services.cached_agenda(event, version=version)
 
     @post(
         "/build",
@@ -123,9 +123,19 @@ class AgendaController(Controller):
         status_code=201,
         summary="Publish the draft as the next version (organizers)",
         guards=[requires_organizer],
+        description=(
+            "Over a running day (phase `running`, or a slot of the published agenda has begun) publishing "
+            "moves people who are already in sessions. Send `?confirm=false` to be refused in that case "
+            "(409 `day_running`), and `?confirm=true` to publish anyway. Without `confirm` the agenda is "
+            "published as before, without the check, so existing clients keep working."
+        ),
     )
-    async def publish_agenda(self, event: NamedDependency[Event]) -> AgendaOut:
-        return await services.publish_agenda(event)
+    async def publish_agenda(
+        self,
+        event: NamedDependency[Event],
+        confirm: Annotated[bool | None, Parameter(query="confirm", required=False)] = None,
+    ) -> AgendaOut:
+        return await services.publish_agenda(event, confirm_running=confirm)
 
 
 class AutopilotController(Controller):

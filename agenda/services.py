@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from datetime import datetime
 
 import anyio.to_thread
 import msgspec
@@ -16,13 +17,22 @@ from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
 from agenda.versions import SESSION_VIDEO_LINKS, latest_published
 from events.services import announce_phase, get_event, require_phase
 from events.tables import Event
-from sessions.services import LIVE_STATUSES, facilitators_by_proposal, get_proposal
+from sessions.services import (
+    LIVE_STATUSES,
+    facilitating,
+    facilitators_by_proposal,
+    get_proposal,
+    proposed_by,
+    stars_changed,
+)
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, realtime
+from unconf.cache import read_cache
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.validation import aware, check_timezone, in_timezone, utcnow
-from voting.services import dots_of, tallies, voters_by_proposal
+from unconf.validation import aware as _aware
+from voting.services import dots_of, tallies, voters_by_proposal, votes_changed
 
 BUILD_PHASES = ("voting", "scheduled", "running")
 _build_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -262,12 +272,34 @@ async def unschedule_session(event: Event, proposal_id: int) -> AgendaOut:
     return await _rescore(event, draft)
 
 
-async def publish_agenda(event: Event) -> AgendaOut:
-    """The draft becomes the next numbered version in one transaction; older versions stay."""
+class DayRunning(Conflict):
+    """Publishing now would move people who are already in sessions; the organizer must say yes."""
+
+    code = "day_running"
+
+
+async def day_is_running(event: Event) -> bool:
+    """The day is running once the phase says so or a slot of the published agenda has begun."""
+    return event.phase == "running" or await started_slots(event) > 0
+
+
+async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -> AgendaOut:
+    """The draft becomes the next numbered version in one transaction; older versions stay.
+
+    Publishing over a running day rewrites the agenda people are following, so it needs an explicit
+    yes: ``confirm_running=False`` refuses it (409 ``day_running``) and ``True`` is that yes.
+    ``None`` does not ask, as the API did before the check existed, so existing clients keep working.
+    """
     require_phase(event, *BUILD_PHASES, action="publish the agenda")
     draft = await _draft(event)
     if draft is None:
         raise NotFound("there is no draft agenda to publish: build one first", field="agenda")
+    if confirm_running is False and await day_is_running(event):
+        raise DayRunning(
+            "not published: the day is running, and publishing replaces the agenda people are following; "
+            "confirm to publish anyway",
+            field="confirm",
+        )
     placements = await _placements(draft.id)
     now = utcnow()
     async with write_transaction():
@@ -320,6 +352,30 @@ async def read_agenda(event: Event, *, version: int | None = None) -> AgendaOut:
         if agenda is None:
             raise NotFound(f"no published agenda version {version}", field="version")
     return await agenda_out(event, agenda)
+
+
+async def cached_agenda(event: Event, *, version: int | None = None) -> AgendaOut:
+    """``read_agenda`` through the read cache: the API and the pages share these entries, and every
+    ``realtime.publish`` for the event drops them."""
+    key = "agenda" if version is None else f"agenda:{version}"
+    return await read_cache.through(event.slug, key, lambda: read_agenda(event, version=version))
+
+
+async def read_published(event: Event, agenda_id: int | None = None) -> AgendaOut | None:
+    """A published agenda by its row id (default: the day's, through the read cache); None if there is none."""
+    if agenda_id is None:
+        try:
+            return await cached_agenda(event)
+        except NotFound:
+            return None
+    row = (
+        await AgendaVersion.objects()
+        .where(
+            (AgendaVersion.id == agenda_id) & (AgendaVersion.event == event.id) & (AgendaVersion.status == "published")
+        )
+        .first()
+    )
+    return await agenda_out(event, row) if row is not None else None
 
 
 async def read_draft(event: Event) -> AgendaOut:
@@ -422,37 +478,79 @@ class MySlot(msgspec.Struct, kw_only=True):
     reasons: dict[int, str] = msgspec.field(default_factory=dict)
 
 
+class MySessions(msgspec.Struct, kw_only=True):
+    """A person's own sessions: what they proposed, facilitate, put dots on or starred.
+
+    The one definition behind "my agenda" (pages, the published-agenda email) and the personal calendar.
+    """
+
+    proposed: set[int]
+    facilitating: set[int]
+    dots: dict[int, int]
+    starred: set[int]
+    changed_at: datetime | None
+    """When their dots or stars last changed (taking back counts); None if they never voted or starred."""
+
+    @property
+    def ids(self) -> set[int]:
+        return self.proposed | self.facilitating | set(self.dots) | self.starred
+
+    def reason(self, proposal_id: int) -> str:
+        if proposal_id in self.facilitating:
+            return "you facilitate it"
+        if proposal_id in self.dots:
+            return f"your dots: {self.dots[proposal_id]}"
+        if proposal_id in self.proposed:
+            return "you proposed it"
+        return "you starred it"
+
+
+async def my_sessions(participant_id: int) -> MySessions:
+    dots = await dots_of(participant_id)
+    _, vote_times = await votes_changed(participant_id)
+    starred, star_times = await stars_changed(participant_id)
+    times = [t for t in (_aware(at) for at in [*vote_times, *star_times]) if t is not None]
+    return MySessions(
+        proposed=await proposed_by(participant_id),
+        facilitating=await facilitating(participant_id),
+        dots=dots,
+        starred=starred,
+        changed_at=max(times, default=None),
+    )
+
+
 async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
-    """The published sessions someone proposed or put dots on, per slot; where two share a slot, pick one.
+    """The published sessions that are someone's own (``my_sessions``), per slot; where two share a slot, pick one.
 
     The pick goes to a session they facilitate (they have to be there), then to the one with more of
-    their dots, then to the more popular one.
+    their dots, then to one they proposed or starred, then to the more popular one.
     """
     agenda = await latest_published(event)
     if agenda is None:
         return []
     out = await agenda_out(event, agenda)
-    mine = {
-        r["proposal"]
-        for r in await ProposalFacilitator.select(ProposalFacilitator.proposal).where(
-            (ProposalFacilitator.participant == participant_id) & (ProposalFacilitator.proposal.event == event.id)
-        )
-    }
-    dots = await dots_of(participant_id)
+    mine = await my_sessions(participant_id)
+    ids = mine.ids
     by_slot: dict[int, list[SessionOut]] = defaultdict(list)
     for s in out.sessions:
-        if s.proposal_id in mine or s.proposal_id in dots:
+        if s.proposal_id in ids:
             by_slot[s.slot_id].append(s)
     result: list[MySlot] = []
     for slot in out.slots:
         sessions = by_slot.get(slot.id, [])
         if not sessions:
             continue
-        ranked = sorted(sessions, key=lambda s: (s.proposal_id not in mine, -dots.get(s.proposal_id, 0), -s.votes))
-        reasons = {
-            s.proposal_id: "you facilitate it" if s.proposal_id in mine else f"your dots: {dots.get(s.proposal_id, 0)}"
-            for s in sessions
-        }
+        ranked = sorted(
+            sessions,
+            key=lambda s: (
+                s.proposal_id not in mine.facilitating,
+                -mine.dots.get(s.proposal_id, 0),
+                s.proposal_id not in mine.proposed,
+                s.proposal_id not in mine.starred,
+                -s.votes,
+            ),
+        )
+        reasons = {s.proposal_id: mine.reason(s.proposal_id) for s in sessions}
         result.append(MySlot(slot=slot, sessions=ranked, pick=ranked[0].proposal_id, reasons=reasons))
     return result
 

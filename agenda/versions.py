@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from agenda.tables import AgendaVersion, Placement
 from events.tables import Event
 from unconf.ports import Port
+from unconf.validation import aware
 
 SESSION_VIDEO_LINKS: Port[Callable[[int], Awaitable[dict[int, str]]]] = Port("agenda's session video links")
 """Proposal id → the public "Join video" URL, for an event id; the rooms domain answers it."""
@@ -43,3 +47,35 @@ async def latest_published_id(event_id: int) -> int | None:
         .first()
     )
     return int(row["id"]) if row else None
+
+
+@dataclass(frozen=True)
+class PublishedPlaces:
+    """Where each session sat in one published version: the history calendars derive moves from."""
+
+    version: int
+    published_at: datetime
+    places: dict[int, tuple[int, int]]
+    """Proposal id → (slot id, room id)."""
+
+
+async def published_history(event_id: int) -> list[PublishedPlaces]:
+    """Every published version of an event, oldest first, with its placements."""
+    versions = list(
+        await AgendaVersion.objects()
+        .where((AgendaVersion.event == event_id) & (AgendaVersion.status == "published"))
+        .order_by(AgendaVersion.version)
+    )
+    if not versions:
+        return []
+    places: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for row in await Placement.select(Placement.agenda, Placement.proposal, Placement.slot, Placement.room).where(
+        Placement.agenda.is_in([v.id for v in versions])
+    ):
+        places[row["agenda"]][row["proposal"]] = (row["slot"], row["room"])
+    history = []
+    for number, v in enumerate(versions, start=1):
+        published_at = aware(v.published_at or v.created_at)
+        assert published_at is not None
+        history.append(PublishedPlaces(version=v.version or number, published_at=published_at, places=places[v.id]))
+    return history

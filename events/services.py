@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import msgspec
 
@@ -41,6 +41,8 @@ from unconf.validation import (
     slugify,
     utcnow,
 )
+
+T = TypeVar("T")
 
 HAS_PUBLISHED_AGENDA: Port[Callable[[int], Awaitable[bool]]] = Port("events' published-agenda check")
 """Whether an event id has a published agenda (the day cannot be scheduled or run without one); agenda answers."""
@@ -146,6 +148,23 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
         )
         await organizer.save()
     return event, organizer, key
+
+
+async def create_event_with(
+    data: EventCreate, setup: Callable[[Event], Awaitable[T]]
+) -> tuple[Event, Participant, str, T]:
+    """Create the event, then let ``setup`` add what it needs (rooms, slots, a phase).
+
+    If ``setup`` fails, the event is deleted with everything it cascades to, so no half-made event
+    stays behind whichever page, route or command started it.
+    """
+    event, organizer, key = await create_event(data)
+    try:
+        made = await setup(event)
+    except BaseException:
+        await Event.delete().where(Event.id == event.id)
+        raise
+    return event, organizer, key, made
 
 
 async def update_event(event: Event, data: EventPatch) -> Event:

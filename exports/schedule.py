@@ -1,30 +1,30 @@
-"""One read model of a published agenda that every exporter renders. No HTTP here.
+"""The exporters' view of a published agenda, built from agenda's read model. No HTTP here.
 
 Calendar clients need more than the latest agenda: a session keeps one UID for ever, its
 ``SEQUENCE`` grows whenever it moves, and sessions that disappear must be sent as cancelled.
-Moves between slots and rooms are derived from the history of published ``AgendaVersion``
-rows, so they are correct after any number of re-publications without a hook in the publishing
-code; slot times edited after publishing are caught by ``SessionRevision``.
+Moves between slots and rooms are derived from the history of published versions
+(``agenda.versions.published_history``), so they are correct after any number of
+re-publications; slot times edited after publishing are noted in ``SessionRevision`` when the
+slot changes (``on_agenda_changed`` on the realtime bus), never when a calendar reads.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
+from agenda.services import read_published
+from agenda.slots import list_slots
+from agenda.versions import PublishedPlaces, published_history
 from events.tables import Event
 from exports.tables import SessionRevision
-from rooms.links import session_links
-from sessions.services import LIVE_STATUSES, facilitators_by_proposal
-from sessions.tables import Proposal
+from sessions.services import LIVE_STATUSES, cached_proposals, edited_at
+from unconf import live
 from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.validation import aware, check_timezone, utcnow
-from voting.services import tallies
 
 # Fixed for ever: changing it would change every guid that apps have stored.
 GUID_NAMESPACE = uuid.UUID("6f1e4c1a-5d0b-5e8a-9a57-2f6f0c3d9b41")
@@ -149,157 +149,76 @@ def base_url() -> str:
     return get_settings().public_url
 
 
-async def _with_slot_edits(event_id: int, items: list[Item]) -> list[Item]:
-    """Add a revision for each slot whose times were edited since an export last saw it.
-
-    Moves to another slot are already counted from the published versions, so a different
-    slot id only refreshes the stored times. Values written are absolute, so two readers
-    noticing the same edit at once write the same row.
-    """
-    rows = {r.proposal: r for r in await SessionRevision.objects().where(SessionRevision.event == event_id)}
-    now = utcnow().replace(microsecond=0)
-    out: list[Item] = []
-    for item in items:
-        start, end = item.starts_at.astimezone(UTC), item.ends_at.astimezone(UTC)
-        row = rows.get(item.proposal_id)
-        extra, changed = (row.extra, aware(row.changed_at)) if row is not None else (0, item.last_modified)
-        if row is None or (row.slot, aware(row.starts_at), aware(row.ends_at)) != (item.slot_id, start, end):
-            if row is not None and row.slot == item.slot_id:
-                extra, changed = extra + 1, now
-            fresh = SessionRevision(
-                event=event_id,
-                proposal=item.proposal_id,
-                slot=item.slot_id,
-                starts_at=start,
-                ends_at=end,
-                extra=extra,
-                changed_at=changed,
-            )
-            await SessionRevision.insert(fresh).on_conflict(
-                target=SessionRevision.proposal,
-                action="DO UPDATE",
-                values=[
-                    SessionRevision.slot,
-                    SessionRevision.starts_at,
-                    SessionRevision.ends_at,
-                    SessionRevision.extra,
-                    SessionRevision.changed_at,
-                ],
-            )
-        if extra:
-            item = replace(item, sequence=item.sequence + extra, last_modified=max(item.last_modified, changed))
-        out.append(item)
-    return out
+History = dict[int, tuple[tuple[int, int] | None, tuple[int, int], int, datetime]]
+"""Proposal id → (place now or None if dropped, last place, moves counted, when it last moved)."""
 
 
-async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
-    """The latest published agenda plus each session's revision history.
-
-    404 when nothing is published, unless ``allow_empty`` (subscription feeds made early should
-    stay valid, empty calendars rather than errors that make clients drop them).
-    """
-    versions = list(
-        await AgendaVersion.objects()
-        .where((AgendaVersion.event == event.id) & (AgendaVersion.status == "published"))
-        .order_by(AgendaVersion.version)
-    )
-    tz = check_timezone(event.timezone)
-    if not versions:
-        if not allow_empty:
-            raise NotFound("the agenda is not published yet: there is nothing to export", field="agenda")
-        return Schedule(
-            event_id=event.id,
-            slug=event.slug,
-            title=event.title,
-            description=event.description,
-            venue=event.venue,
-            timezone=event.timezone,
-            tz=tz,
-            start_date=event.start_date,
-            end_date=event.end_date,
-            version=0,
-            published_at=aware(event.created_at).replace(microsecond=0),
-            base_url=base_url(),
-            rooms=[],
-        )
-    by_version: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
-    for row in await Placement.select(Placement.agenda, Placement.proposal, Placement.slot, Placement.room).where(
-        Placement.agenda.is_in([v.id for v in versions])
-    ):
-        by_version[row["agenda"]][row["proposal"]] = (row["slot"], row["room"])
-    slots = {s.id: s for s in await TimeSlot.objects().where(TimeSlot.event == event.id)}
-    rooms = {
-        r.id: RoomInfo(
-            id=r.id,
-            name=r.name,
-            kind=r.kind,
-            capacity=r.capacity,
-            position=r.position,
-            video_link=r.video_link,
-            accessibility_notes=r.accessibility_notes,
-        )
-        for r in await Room.objects().where(Room.event == event.id).order_by(Room.position, Room.id)
-    }
-    proposals = {p.id: p for p in await Proposal.objects().where(Proposal.event == event.id)}
-    facs = await facilitators_by_proposal(event.id)
-    counts = await tallies(event.id)
-    video_links = await session_links(event.id)
-
-    # Walk the published versions in order: every change of place is one more revision.
-    history: dict[int, tuple[tuple[int, int] | None, tuple[int, int], int, datetime]] = {}
-    for version in versions:
-        published_at = aware(version.published_at or version.created_at)
-        placed = by_version.get(version.id, {})
-        for pid, (state, last_place, seq, _modified) in list(history.items()):
+def walk_history(history: list[PublishedPlaces]) -> History:
+    """Walk the published versions in order: every change of place is one more revision."""
+    walked: History = {}
+    for version in history:
+        placed = version.places
+        for pid, (state, last_place, seq, _modified) in list(walked.items()):
             now_state = placed.get(pid)
             if now_state != state:
-                history[pid] = (now_state, now_state or last_place, seq + 1, published_at)
+                walked[pid] = (now_state, now_state or last_place, seq + 1, version.published_at)
         for pid, place in placed.items():
-            if pid not in history:
-                history[pid] = (place, place, 0, published_at)
+            if pid not in walked:
+                walked[pid] = (place, place, 0, version.published_at)
+    return walked
 
-    items: list[Item] = []
-    touched = aware(event.updated_at)
-    for pid, (state, place, seq, modified) in history.items():
-        proposal = proposals.get(pid)
-        slot, room = slots.get(place[0]), rooms.get(place[1])
-        if proposal is None or slot is None or room is None:
+
+async def record_slot_edits(event: Event) -> None:
+    """Note in ``SessionRevision`` each session whose slot times changed since it was last noted.
+
+    Runs when a slot changes or an agenda is published (``on_agenda_changed``), never on a read.
+    Moves to another slot are already counted from the published versions, so a different slot id
+    only refreshes the stored times. Values written are absolute, so two writers noticing the same
+    edit at once write the same row.
+    """
+    history = await published_history(event.id)
+    if not history:
+        return
+    slots = {s.id: s for s in await list_slots(event)}
+    rows = {r.proposal: r for r in await SessionRevision.objects().where(SessionRevision.event == event.id)}
+    now = utcnow().replace(microsecond=0)
+    for pid, (_state, place, _seq, modified) in walk_history(history).items():
+        slot = slots.get(place[0])
+        if slot is None:
             continue
-        cancelled = state is None
-        if proposal.status not in LIVE_STATUSES:
-            # Withdrawn or merged after publishing: cancelled now, even before the next publication.
-            if not cancelled:
-                seq += 1
-            cancelled = True
-            modified = max(modified, aware(proposal.updated_at))
-        # Live sessions: LAST-MODIFIED follows their place only, since publishing rewrites
-        # every proposal's updated_at; title edits still move the response's Last-Modified.
-        touched = max(touched, aware(proposal.updated_at))
-        dots, voters = counts.get(pid, (0, 0))
-        items.append(
-            Item(
-                proposal_id=pid,
-                guid=session_guid(event.slug, pid),
-                title=proposal.title,
-                description=proposal.description,
-                tags=tuple(proposal.tags or ()),
-                facilitators=tuple(Person(id=f.id, name=f.display_name) for f in facs.get(pid, [])),
-                starts_at=aware(slot.starts_at).astimezone(tz),
-                ends_at=aware(slot.ends_at).astimezone(tz),
-                slot_id=slot.id,
-                slot_label=slot.label,
-                room=room,
-                cancelled=cancelled,
-                sequence=seq,
-                last_modified=modified.replace(microsecond=0),
-                votes=dots,
-                voters=voters,
-                session_video_link="" if cancelled else video_links.get(pid, ""),
-            )
+        start, end = slot.starts_at.astimezone(UTC), slot.ends_at.astimezone(UTC)
+        row = rows.get(pid)
+        if row is not None and (row.slot, aware(row.starts_at), aware(row.ends_at)) == (slot.id, start, end):
+            continue
+        extra, changed = (row.extra, aware(row.changed_at)) if row is not None else (0, modified.replace(microsecond=0))
+        if row is not None and row.slot == slot.id:
+            extra, changed = extra + 1, now
+        fresh = SessionRevision(
+            event=event.id, proposal=pid, slot=slot.id, starts_at=start, ends_at=end, extra=extra, changed_at=changed
         )
-    items = await _with_slot_edits(event.id, items)
-    items.sort(key=lambda i: (i.starts_at, i.room.position, i.room.id, i.proposal_id))
-    latest = versions[-1]
+        await SessionRevision.insert(fresh).on_conflict(
+            target=SessionRevision.proposal,
+            action="DO UPDATE",
+            values=[
+                SessionRevision.slot,
+                SessionRevision.starts_at,
+                SessionRevision.ends_at,
+                SessionRevision.extra,
+                SessionRevision.changed_at,
+            ],
+        )
+
+
+async def on_agenda_changed(message: live.LiveMessage) -> None:
+    """Slot edits and publications reach calendars as new revisions (the app wires this to the bus)."""
+    if not isinstance(message, live.SlotChanged | live.AgendaPublished):
+        return
+    event = await Event.objects().where(Event.slug == message.event).first()
+    if event is not None:
+        await record_slot_edits(event)
+
+
+def _empty(event: Event, tz: ZoneInfo) -> Schedule:
     return Schedule(
         event_id=event.id,
         slug=event.slug,
@@ -310,8 +229,103 @@ async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
         tz=tz,
         start_date=event.start_date,
         end_date=event.end_date,
-        version=latest.version or len(versions),
-        published_at=aware(latest.published_at or latest.created_at).replace(microsecond=0),
+        version=0,
+        published_at=aware(event.created_at).replace(microsecond=0),
+        base_url=base_url(),
+        rooms=[],
+    )
+
+
+async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
+    """The latest published agenda (agenda's read model) plus each session's revision history. Reads only.
+
+    404 when nothing is published, unless ``allow_empty`` (subscription feeds made early should
+    stay valid, empty calendars rather than errors that make clients drop them).
+    """
+    tz = check_timezone(event.timezone)
+    history = await published_history(event.id)
+    agenda = await read_published(event) if history else None
+    if agenda is None:
+        if not allow_empty:
+            raise NotFound("the agenda is not published yet: there is nothing to export", field="agenda")
+        return _empty(event, tz)
+    slots = {s.id: s for s in agenda.slots}
+    rooms = {
+        r.id: RoomInfo(
+            id=r.id,
+            name=r.name,
+            kind=r.kind,
+            capacity=r.capacity,
+            position=r.position,
+            video_link=r.video_link,
+            accessibility_notes=r.accessibility_notes,
+        )
+        for r in sorted(agenda.rooms, key=lambda r: (r.position, r.id))
+    }
+    on_agenda = {s.proposal_id: s for s in agenda.sessions}
+    proposals = {p.id: p for p in await cached_proposals(event)}
+    edited = await edited_at(event)
+    revisions = {r.proposal: r for r in await SessionRevision.objects().where(SessionRevision.event == event.id)}
+
+    items: list[Item] = []
+    touched = aware(event.updated_at)
+    for pid, (state, place, seq, modified) in walk_history(history).items():
+        proposal = proposals.get(pid)
+        slot, room = slots.get(place[0]), rooms.get(place[1])
+        if proposal is None or slot is None or room is None:
+            continue
+        cancelled = state is None
+        proposal_edited = aware(edited.get(pid)) or modified
+        if proposal.status not in LIVE_STATUSES:
+            # Withdrawn or merged after publishing: cancelled now, even before the next publication.
+            if not cancelled:
+                seq += 1
+            cancelled = True
+            modified = max(modified, proposal_edited)
+        # Live sessions: LAST-MODIFIED follows their place only, since publishing rewrites
+        # every proposal's updated_at; title edits still move the response's Last-Modified.
+        touched = max(touched, proposal_edited)
+        revision = revisions.get(pid)
+        if revision is not None and revision.extra:
+            # Slot times edited after publishing, as noted when the slot changed (record_slot_edits).
+            seq += revision.extra
+            modified = max(modified, aware(revision.changed_at))
+        session = on_agenda.get(pid)
+        items.append(
+            Item(
+                proposal_id=pid,
+                guid=session_guid(event.slug, pid),
+                title=proposal.title,
+                description=proposal.description,
+                tags=tuple(proposal.tags),
+                facilitators=tuple(Person(id=f.id, name=f.display_name) for f in proposal.facilitators),
+                starts_at=slot.starts_at.astimezone(tz),
+                ends_at=slot.ends_at.astimezone(tz),
+                slot_id=slot.id,
+                slot_label=slot.label,
+                room=room,
+                cancelled=cancelled,
+                sequence=seq,
+                last_modified=modified.replace(microsecond=0),
+                votes=proposal.votes,
+                voters=proposal.voters,
+                session_video_link=session.video_link if session is not None and not cancelled else "",
+            )
+        )
+    items.sort(key=lambda i: (i.starts_at, i.room.position, i.room.id, i.proposal_id))
+    latest = history[-1]
+    return Schedule(
+        event_id=event.id,
+        slug=event.slug,
+        title=event.title,
+        description=event.description,
+        venue=event.venue,
+        timezone=event.timezone,
+        tz=tz,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        version=latest.version,
+        published_at=latest.published_at.replace(microsecond=0),
         base_url=base_url(),
         rooms=list(rooms.values()),
         items=items,

@@ -7,15 +7,15 @@ from datetime import datetime
 
 import msgspec
 
+from agenda.services import my_sessions
 from events.tables import Event, Participant
 from exports.schedule import EPOCH, base_url
 from exports.tables import CalendarFeed
 from sessions.services import get_proposal
-from sessions.tables import Proposal, ProposalFacilitator, Star
+from sessions.tables import Star
 from unconf.errors import NotFound, Unauthorized
 from unconf.tokens import hash_token
 from unconf.validation import aware, utcnow
-from voting.services import votes_changed
 
 FEED_SECRET_BYTES = 32  # 256 bits, well above the 128 the feed URL needs to stay unguessable
 
@@ -56,26 +56,10 @@ async def my_stars(participant: Participant) -> list[int]:
 
 
 async def followed(participant: Participant) -> tuple[set[int], datetime]:
-    """Sessions the person proposed, facilitates, voted for or starred, and when that set last changed."""
-    ids: set[int] = set()
-    changed = EPOCH
-    for row in await Proposal.select(Proposal.id).where(Proposal.created_by == participant.id):
-        ids.add(row["id"])
-    for row in await ProposalFacilitator.select(ProposalFacilitator.proposal).where(
-        ProposalFacilitator.participant == participant.id
-    ):
-        ids.add(row["proposal"])
-    voted, vote_times = await votes_changed(participant.id)
-    ids |= voted
-    for at in vote_times:
-        changed = max(changed, aware(at))
-    for row in await Star.select(Star.proposal, Star.starred, Star.updated_at).where(
-        Star.participant == participant.id
-    ):
-        if row["starred"]:
-            ids.add(row["proposal"])
-        changed = max(changed, aware(row["updated_at"]))
-    return ids, changed.replace(microsecond=0)
+    """The person's own sessions (agenda's ``my_sessions``), and when that set last changed (for feeds)."""
+    mine = await my_sessions(participant.id)
+    changed = mine.changed_at or EPOCH
+    return mine.ids, changed.replace(microsecond=0)
 
 
 def feed_urls(slug: str, secret: str) -> tuple[str, str]:

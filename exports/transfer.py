@@ -42,8 +42,8 @@ from events.tables import Event, Participant
 from exports.tables import CalendarFeed, SessionRevision
 from exports.transfer_scope import LeftOut, left_out
 from notify.schemas import NOTICE_TYPES
-from notify.webhooks import MAX_ENDPOINTS
 from notify.tables import Outbox, OutboxAttempt, WebhookEndpoint
+from notify.webhooks import MAX_ENDPOINTS
 from people.tables import Registrant
 from rooms.links import MAIN_KEY, session_key
 from rooms.tables import RoomVisit, VideoLink, VideoSettings

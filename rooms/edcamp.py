@@ -1,7 +1,9 @@
 """One-step Edcamp: a free event with a main room, breakout rooms, a morning of slots and dots, open for proposals.
 
 The same service backs ``unconf new-edcamp``, ``POST /api/v1/edcamps`` and the ``/new-edcamp`` page,
-so an organizer is live in five minutes whichever way they start.
+so an organizer is live in five minutes whichever way they start; the organizer's own form (``/new``)
+uses ``create_event_with_day``. Both go through ``events.create_event_with``, which removes the event
+again if a step fails.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import msgspec
 from msgspec import Meta
 
 from agenda.rooms import create_room
-from agenda.schemas import RoomCreate, SlotCreate
+from agenda.schemas import RoomCreate, RoomOut, SlotCreate, SlotOut
 from agenda.slots import create_slot
 from events import services as events
 from events import tiers
 from events.schemas import EventCreate, EventSettings, PhaseChange
-from events.tables import Event
+from events.tables import Event, Participant
 from rooms.links import ensure_settings, read_settings
 from unconf.errors import ValidationFailed
 from unconf.settings import get_settings
@@ -100,21 +102,8 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
                 field="video_template",
             )
         config = {"template": data.video_template}
-    event, organizer, key = await events.create_event(
-        EventCreate(
-            title=data.title,
-            start_date=data.start_date,
-            organizer_name=data.organizer_name,
-            organizer_email=data.organizer_email,
-            slug=data.slug,
-            timezone=data.timezone,
-            venue=data.venue,
-            tier="free",
-            description="An Edcamp: the agenda is made on the day by the people who come.",
-            settings=EventSettings(dots_per_participant=data.dots_per_participant),
-        )
-    )
-    try:
+
+    async def setup(event: Event) -> tuple[Event, list[RoomOut], list[SlotOut]]:
         main = await create_room(
             event,
             RoomCreate(name="Main room", capacity=data.main_room_capacity, kind="hybrid", position=0),
@@ -131,10 +120,23 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
             for s, e, kind, label in plan
         ]
         await ensure_settings(event, data.video_provider, config, main.id)
-        event = await events.change_phase(event, PhaseChange(phase="proposals"))
-    except BaseException:
-        await Event.delete().where(Event.id == event.id)
-        raise
+        return await events.change_phase(event, PhaseChange(phase="proposals")), rooms, slots
+
+    _, organizer, key, (event, rooms, slots) = await events.create_event_with(
+        EventCreate(
+            title=data.title,
+            start_date=data.start_date,
+            organizer_name=data.organizer_name,
+            organizer_email=data.organizer_email,
+            slug=data.slug,
+            timezone=data.timezone,
+            venue=data.venue,
+            tier="free",
+            description="An Edcamp: the agenda is made on the day by the people who come.",
+            settings=EventSettings(dots_per_participant=data.dots_per_participant),
+        ),
+        setup,
+    )
     join_link, board_url = events.links(event.slug, event.join_code)
     video = await read_settings(event)
     base = get_settings().public_url
@@ -156,3 +158,20 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
             *video.notes,
         ],
     )
+
+
+async def create_event_with_day(
+    data: EventCreate, *, rooms: int, slots: list[SlotCreate], open_now: bool
+) -> tuple[Event, Participant, str]:
+    """The organizer's one form (``/new``): the event, numbered rooms, the day's slots, and proposals
+    opened if asked; if any step fails, nothing stays behind (``events.create_event_with``)."""
+
+    async def setup(event: Event) -> Event:
+        for number in range(1, rooms + 1):
+            await create_room(event, RoomCreate(name=f"Room {number}", capacity=30))
+        for slot in slots:
+            await create_slot(event, slot)
+        return await events.change_phase(event, PhaseChange(phase="proposals")) if open_now else event
+
+    _, organizer, key, event = await events.create_event_with(data, setup)
+    return event, organizer, key

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from agenda.schemas import RoomOut
+from agenda.services import read_published
 from agenda.tables import Placement, Room, TimeSlot
 from agenda.versions import latest_published_id
 from events import tiers
@@ -22,7 +24,7 @@ from events.tables import Event, Participant
 from rooms.schemas import ProviderInfo, VideoSettingsIn, VideoSettingsOut
 from rooms.tables import VideoLink, VideoSettings
 from rooms.video import REGISTRY, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
-from sessions.tables import Proposal, ProposalFacilitator
+from sessions.tables import ProposalFacilitator
 from unconf import live, realtime
 from unconf.auth import is_organizer
 from unconf.database import lock_row, write_transaction
@@ -175,37 +177,26 @@ async def ensure_settings(event: Event, provider: str, config: dict[str, Any], m
 class Placed:
     proposal_id: int
     title: str
-    room: Room
+    room: RoomOut
     starts_at: datetime
     ends_at: datetime
 
 
-async def placed_sessions(event_id: int, agenda_id: int | None = None) -> dict[int, Placed]:
-    """Proposal id → where and when it runs in that (default: the latest published) agenda."""
-    if agenda_id is None:
-        agenda_id = await latest_published_id(event_id)
-        if agenda_id is None:
-            return {}
-    placements = await Placement.objects().where(Placement.agenda == agenda_id)
-    if not placements:
+async def placed_sessions(event: Event, agenda_id: int | None = None) -> dict[int, Placed]:
+    """Proposal id → where and when (UTC) it runs in that (default: the latest published) agenda.
+
+    Read through agenda's one read model of a published agenda (``read_published``).
+    """
+    agenda = await read_published(event, agenda_id)
+    if agenda is None:
         return {}
-    rooms = {r.id: r for r in await Room.objects().where(Room.event == event_id)}
-    slots = {s.id: s for s in await TimeSlot.objects().where(TimeSlot.event == event_id)}
-    titles = {
-        r["id"]: r["title"]
-        for r in await Proposal.select(Proposal.id, Proposal.title).where(
-            Proposal.id.is_in([p.proposal for p in placements])
+    rooms = {r.id: r for r in agenda.rooms}
+    return {
+        s.proposal_id: Placed(
+            s.proposal_id, s.title, rooms[s.room_id], s.starts_at.astimezone(UTC), s.ends_at.astimezone(UTC)
         )
+        for s in agenda.sessions
     }
-    out: dict[int, Placed] = {}
-    for p in placements:
-        room, slot = rooms.get(p.room), slots.get(p.slot)
-        if room is None or slot is None:
-            continue
-        starts, ends = aware(slot.starts_at), aware(slot.ends_at)
-        assert starts is not None and ends is not None
-        out[p.proposal] = Placed(p.proposal, titles.get(p.proposal, ""), room, starts, ends)
-    return out
 
 
 async def day_end(event_id: int) -> datetime | None:
@@ -217,7 +208,7 @@ async def day_end(event_id: int) -> datetime | None:
 # --- links ---------------------------------------------------------------------------------------
 
 
-def _spec(event: Event, key: str, title: str, room: Room | None, ends_at: datetime | None) -> MeetingSpec:
+def _spec(event: Event, key: str, title: str, room: Room | RoomOut | None, ends_at: datetime | None) -> MeetingSpec:
     return MeetingSpec(
         event_slug=event.slug,
         event_title=event.title,
@@ -276,7 +267,7 @@ async def _ensure(
     key: str,
     proposal_id: int | None,
     title: str,
-    room: Room | None,
+    room: Room | RoomOut | None,
     ends_at: datetime | None,
     agenda_id: int | None,
     existing: VideoLink | None,
@@ -325,7 +316,7 @@ async def assign_video_links(event: Event, agenda_version_id: int) -> None:
         log.warning("no video links for %s: %s", event.slug, exc.detail)
         await _record_error(event, exc.detail)
         return
-    placed = await placed_sessions(event.id, agenda_version_id)
+    placed = await placed_sessions(event, agenda_version_id)
     existing = {link.key: link for link in await VideoLink.objects().where(VideoLink.event == event.id)}
     errors: list[str] = []
     made = 0
@@ -418,6 +409,7 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
     """The personal URL for this person (moderator or attendee); creates the meeting if publishing could not."""
     row = await settings_row(event)
     provider = await current_provider(event, row)
+    room: Room | RoomOut | None
     if proposal_id is None:
         key, title = MAIN_KEY, "Main room"
         room = await _main_room(event, row)
@@ -427,7 +419,7 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
             ends_by = now + timedelta(hours=1)
     else:
         check_id(proposal_id, "session")
-        spot = (await placed_sessions(event.id)).get(proposal_id)
+        spot = (await placed_sessions(event)).get(proposal_id)
         if spot is None:
             raise NotFound(f"session {proposal_id} is not on the published agenda", field="session")
         key, title, room, ends_by = session_key(proposal_id), spot.title, spot.room, spot.ends_at

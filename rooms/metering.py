@@ -84,7 +84,7 @@ async def usage(event: Event, now: datetime | None = None) -> UsageOut:
         assert started is not None
         visits.append(Visit(r.participant, r.proposal, r.how, started, aware(r.ended_at), aware(r.ends_by)))
     tallies = meter(visits, now)
-    placed = await placed_sessions(event.id)
+    placed = await placed_sessions(event)
     order = sorted(placed, key=lambda pid: (placed[pid].starts_at, placed[pid].room.position, pid))
     order += sorted(pid for pid in tallies if pid is not None and pid not in placed)
     ids: list[int | None] = [None, *order]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from agenda.schemas import RoomOut
 from agenda.tables import Room
 from events.services import require_phase
 from events.tables import Event, Participant
@@ -73,7 +74,7 @@ async def check_in(event: Event, who: Participant, proposal_id: int | None) -> P
     """Check into a session (or the main room) from a phone; moving on is just checking in elsewhere."""
     require_phase(event, *PRESENCE_PHASES, action="check in")
     now = utcnow()
-    room: Room | None
+    room: Room | RoomOut | None
     if proposal_id is None:
         row = await settings_row(event)
         room = None
@@ -84,7 +85,7 @@ async def check_in(event: Event, who: Participant, proposal_id: int | None) -> P
             ends_by = now + timedelta(hours=1)
     else:
         check_id(proposal_id, "session")
-        spot = (await placed_sessions(event.id)).get(proposal_id)
+        spot = (await placed_sessions(event)).get(proposal_id)
         if spot is None:
             raise NotFound(f"session {proposal_id} is not on the published agenda", field="session")
         if spot.ends_at <= now:
@@ -104,7 +105,7 @@ async def check_in(event: Event, who: Participant, proposal_id: int | None) -> P
     return presence_out(visit, room)
 
 
-def presence_out(visit: RoomVisit, room: Room | None) -> PresenceOut:
+def presence_out(visit: RoomVisit, room: Room | RoomOut | None) -> PresenceOut:
     since = aware(visit.started_at)
     assert since is not None
     return PresenceOut(
@@ -142,7 +143,7 @@ async def occupancy(event: Event, now: datetime | None = None) -> OccupancyOut:
     rooms = list(await Room.objects().where(Room.event == event.id).order_by(Room.position).order_by(Room.id))
     row = await settings_row(event)
     main_id = row.main_room if row is not None else None
-    placed = await placed_sessions(event.id)
+    placed = await placed_sessions(event)
     visits = await RoomVisit.objects().where(RoomVisit.event == event.id)
     present: dict[int | None, set[int]] = defaultdict(set)
     in_video: dict[int | None, set[int]] = defaultdict(set)

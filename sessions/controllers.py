@@ -14,7 +14,6 @@ from sessions import services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address
-from unconf.cache import read_cache
 from unconf.guards import requires_participant
 
 
@@ -25,7 +24,7 @@ class ProposalController(Controller):
 
     @get("/", summary="All proposals with their live dot tallies")
     async def list_proposals(self, event: NamedDependency[Event]) -> list[ProposalOut]:
-        return await read_cache.through(event.slug, "proposals", lambda: services.list_proposals(event))
+        return await services.cached_proposals(event)
 
     @post(
         "/",

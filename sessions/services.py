@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any, cast
 
@@ -13,9 +14,10 @@ import msgspec
 from events.services import require_phase
 from events.tables import Event, Participant
 from sessions.schemas import FacilitatorOut, ProposalCreate, ProposalOut, ProposalPatch
-from sessions.tables import Proposal, ProposalFacilitator
+from sessions.tables import Proposal, ProposalFacilitator, Star
 from unconf import live, realtime
 from unconf.auth import is_organizer
+from unconf.cache import read_cache
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.ports import Port
@@ -73,9 +75,18 @@ async def list_proposals(event: Event, *, include_inactive: bool = True) -> list
     facs = await facilitators_by_proposal(event.id)
     counts = await TALLIES.call(event.id)
     out = [proposal_out(p, facs.get(p.id, []), counts.get(p.id, (0, 0))) for p in proposals]
-    if not include_inactive:
-        out = [p for p in out if p.status in LIVE_STATUSES]
-    return out
+    return out if include_inactive else live_only(out)
+
+
+async def cached_proposals(event: Event) -> list[ProposalOut]:
+    """Every proposal (``list_proposals``) through the read cache: the API and the pages share the entry,
+    and every ``realtime.publish`` for the event drops it. Callers must not change what it returns."""
+    return await read_cache.through(event.slug, "proposals", lambda: list_proposals(event))
+
+
+def live_only(proposals: list[ProposalOut]) -> list[ProposalOut]:
+    """The proposals still in play (not withdrawn or merged), as ``include_inactive=False`` gives them."""
+    return [p for p in proposals if p.status in LIVE_STATUSES]
 
 
 def proposal_data(out: ProposalOut) -> live.ProposalData:
@@ -110,14 +121,37 @@ async def is_facilitator(proposal_id: int, participant_id: int) -> bool:
     )
 
 
+ORGANIZER_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
+"""Organizers may add and edit proposals until the event closes (a session added on the day)."""
+
+
+def proposing_phases(event: Event, who: Participant) -> tuple[str, ...]:
+    """When this person may propose: attendees while proposals are open (and during voting if late
+    proposals are allowed), organizers until the event closes."""
+    if is_organizer(who):
+        return ORGANIZER_PHASES
+    return ("proposals", "voting") if event.late_proposals else ("proposals",)
+
+
+def editing_phases(who: Participant) -> tuple[str, ...]:
+    """When this person may edit or withdraw proposals (their own, unless they organize)."""
+    return ORGANIZER_PHASES if is_organizer(who) else ("proposals", "voting")
+
+
+def can_propose(event: Event, who: Participant | None) -> bool:
+    """Whether ``create_proposal`` would let this person propose now (pages show the form only then)."""
+    return who is not None and event.phase in proposing_phases(event, who)
+
+
+def can_edit(event: Event, who: Participant | None) -> bool:
+    """Whether this person may edit proposals they may change (``require_editor``) in the current phase."""
+    return who is not None and event.phase in editing_phases(who)
+
+
 async def create_proposal(event: Event, author: Participant, data: ProposalCreate) -> ProposalOut:
     organizer = is_organizer(author)
-    if organizer:
-        require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="add a proposal")
-    elif event.late_proposals:
-        require_phase(event, "proposals", "voting", action="propose a session")
-    else:
-        require_phase(event, "proposals", action="propose a session")
+    action = "add a proposal" if organizer else "propose a session"
+    require_phase(event, *proposing_phases(event, author), action=action)
     title = clean_text(data.title, "title", max_length=120)
     description = clean_text(data.description, "description", max_length=2000, multiline=True, required=False)
     tags = clean_tags(data.tags)
@@ -152,23 +186,25 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
     return out
 
 
-async def check_may_edit(proposal_id: int, who: Participant) -> None:
-    """Organizers and a proposal's facilitators may change it; the phase decides when (``_require_editor``)."""
-    if not is_organizer(who) and not await is_facilitator(proposal_id, who.id):
-        raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
-
-
-async def _require_editor(event: Event, proposal: Proposal, who: Participant) -> None:
-    await check_may_edit(proposal.id, who)
+async def require_editor(event: Event, proposal: Proposal, who: Participant) -> None:
+    """Organizers edit any proposal until the day closes; facilitators their own while proposing and voting."""
     if is_organizer(who):
-        require_phase(event, "draft", "proposals", "voting", "scheduled", "running", action="edit proposals")
-    else:
-        require_phase(event, "proposals", "voting", action="edit a proposal")
+        require_phase(event, *editing_phases(who), action="edit proposals")
+        return
+    if not await is_facilitator(proposal.id, who.id):
+        raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
+    require_phase(event, *editing_phases(who), action="edit a proposal")
+
+
+async def proposal_for_editing(event: Event, proposal_id: int, who: Participant) -> ProposalOut:
+    """The proposal, if this person may change it now (the edit form asks before showing itself)."""
+    await require_editor(event, await get_proposal(event, proposal_id), who)
+    return await read_proposal(event, proposal_id)
 
 
 async def update_proposal(event: Event, proposal_id: int, who: Participant, data: ProposalPatch) -> ProposalOut:
     proposal = await get_proposal(event, proposal_id)
-    await _require_editor(event, proposal, who)
+    await require_editor(event, proposal, who)
     if proposal.status in ("withdrawn", "merged"):
         raise Conflict(f"proposal {proposal.id} is {proposal.status} and can no longer change", field="status")
     changes: dict[Any, Any] = {Proposal.updated_at: utcnow()}
@@ -200,7 +236,7 @@ async def update_proposal(event: Event, proposal_id: int, who: Participant, data
 async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) -> ProposalOut:
     """Withdrawn proposals keep their votes on record, but those dots go back to the voters."""
     proposal = await get_proposal(event, proposal_id)
-    await _require_editor(event, proposal, who)
+    await require_editor(event, proposal, who)
     if proposal.status in ("withdrawn", "merged"):
         raise Conflict(f"proposal {proposal.id} is already {proposal.status}", field="status")
     await Proposal.update({Proposal.status: "withdrawn", Proposal.updated_at: utcnow()}).where(
@@ -243,3 +279,36 @@ async def facilitated_by(event: Event, participant_id: int) -> set[int]:
         (ProposalFacilitator.participant == participant_id) & (ProposalFacilitator.proposal.event == event.id)
     )
     return {row["proposal"] for row in rows}
+
+
+async def edited_at(event: Event) -> dict[int, datetime]:
+    """Proposal id → when it last changed (text, status or facilitators), for Last-Modified headers."""
+    rows = await Proposal.select(Proposal.id, Proposal.updated_at).where(Proposal.event == event.id)
+    return {row["id"]: row["updated_at"] for row in rows}
+
+
+async def proposed_by(participant_id: int) -> set[int]:
+    """Ids of the proposals this person proposed (whoever facilitates them now)."""
+    rows = await Proposal.select(Proposal.id).where(Proposal.created_by == participant_id)
+    return {row["id"] for row in rows}
+
+
+async def facilitating(participant_id: int) -> set[int]:
+    """Ids of the proposals this person facilitates, in their one event."""
+    rows = await ProposalFacilitator.select(ProposalFacilitator.proposal).where(
+        ProposalFacilitator.participant == participant_id
+    )
+    return {row["proposal"] for row in rows}
+
+
+async def stars_changed(participant_id: int) -> tuple[set[int], list[datetime]]:
+    """Proposals this person has starred, and when each of their stars last changed (unstarring counts)."""
+    ids: set[int] = set()
+    times: list[datetime] = []
+    for row in await Star.select(Star.proposal, Star.starred, Star.updated_at).where(
+        Star.participant == participant_id
+    ):
+        if row["starred"]:
+            ids.add(row["proposal"])
+        times.append(row["updated_at"])
+    return ids, times

@@ -21,6 +21,7 @@ from events import services as event_services
 from events.controllers import EventController, live_updates
 from events.dependencies import who_is_asking
 from exports import digest
+from exports import schedule as export_schedule
 from exports.routes import EXPORT_HANDLERS
 from notify import mail as notify_mail
 from notify import notices as notify_notices
@@ -70,6 +71,8 @@ def wire() -> None:
     notify_mail.DIGEST.plug(digest.digest_for_mail)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
+    # Calendars notice slot times edited after publishing when the slot changes, not when they read.
+    realtime.subscribe(export_schedule.on_agenda_changed)
     realtime.subscribe(notify_notices.dispatch)
 
 

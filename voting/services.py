@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
+import msgspec
 from piccolo.query.functions.aggregate import Count, Sum
 
 from events.services import require_phase
@@ -139,10 +142,41 @@ async def dots_spent(participant_id: int) -> int:
 
 
 async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut:
+    """Put exactly ``data.dots`` of this person's dots on a proposal (0 takes them back)."""
     require_phase(event, "voting", action="vote")
     if not event.allow_stacking and data.dots > 1:
         raise ValidationFailed("this event allows one dot per proposal", field="dots")
-    proposal = await get_proposal(event, data.proposal_id)
+    _, out = await _set_dots(event, voter, data.proposal_id, lambda current: data.dots)
+    return out
+
+
+class DotStep(msgspec.Struct, kw_only=True):
+    """One dot added or taken back: how many were there before, and the vote as it stands now."""
+
+    before: int
+    vote: VoteOut
+
+
+async def step_dots(event: Event, voter: Participant, proposal_id: int, step: Literal[1, -1]) -> DotStep:
+    """Add one dot (+1) or take one back (-1), read and written under the voter's lock.
+
+    Never below zero; without stacking a proposal holds at most one dot, so a second +1 changes nothing.
+    """
+
+    def target(current: int) -> int:
+        dots = max(0, current + step)
+        return dots if event.allow_stacking else min(dots, 1)
+
+    before, out = await _set_dots(event, voter, proposal_id, target)
+    return DotStep(before=before, vote=out)
+
+
+async def _set_dots(
+    event: Event, voter: Participant, proposal_id: int, target: Callable[[int], int]
+) -> tuple[int, VoteOut]:
+    """The one write path for dots: ``target`` turns this person's current dots on the proposal into the new count."""
+    require_phase(event, "voting", action="vote")
+    proposal = await get_proposal(event, proposal_id)
     if proposal.status not in LIVE_STATUSES:
         raise Conflict(f"proposal {proposal.id} is {proposal.status}; its votes are closed", field="proposal_id")
     budget = event.dots_per_participant
@@ -156,24 +190,25 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
             raise PhaseConflict("voting has closed; the agenda is being made", phase=state["phase"])
         mine = await live_dots(voter.id)
         current = mine.get(proposal.id, 0)
+        dots = target(current)
         spent = sum(mine.values())
-        after = spent - current + data.dots
+        after = spent - current + dots
         if after > budget:
             left_here = budget - spent + current
             raise DotsExhausted(
                 f"not enough dots: you have {budget - spent} of {budget} left, so at most {left_here} on this proposal",
                 field="dots",
             )
-        if data.dots > 0:
-            await Vote.raw(_UPSERT, event.id, proposal.id, voter.id, data.dots, utcnow())
+        if dots > 0:
+            await Vote.raw(_UPSERT, event.id, proposal.id, voter.id, dots, utcnow())
         elif current:
             await Vote.delete().where((Vote.proposal == proposal.id) & (Vote.participant == voter.id))
         votes, voters = await proposal_tally(proposal.id)
     await realtime.publish(
         event.slug, live.VoteCast(data=live.TallyData(proposal_id=proposal.id, votes=votes, voters=voters))
     )
-    return VoteOut(
-        proposal_id=proposal.id, dots=data.dots, dots_left=budget - after, proposal_votes=votes, proposal_voters=voters
+    return current, VoteOut(
+        proposal_id=proposal.id, dots=dots, dots_left=budget - after, proposal_votes=votes, proposal_voters=voters
     )
 
 

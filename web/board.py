@@ -43,7 +43,7 @@ async def board_state(event: Event) -> dict[str, Any]:
     agenda: AgendaOut | None = None
     if event.phase in ("scheduled", "running", "closed"):
         try:
-            agenda = await agenda_services.read_agenda(event)
+            agenda = await agenda_services.cached_agenda(event)
         except NotFound:
             agenda = None
     if agenda is not None:
@@ -65,7 +65,7 @@ async def board_state(event: Event) -> dict[str, Any]:
             version=agenda.version,
         )
     elif event.phase in ("proposals", "voting"):
-        proposals = await proposal_services.list_proposals(event, include_inactive=False)
+        proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
         if event.phase == "voting":
             proposals.sort(key=lambda p: (-p.votes, p.id))
         else:

@@ -25,6 +25,7 @@ from events.dependencies import event_of
 from events.schemas import EventCreate, PhaseChange
 from events.services import links
 from events.tables import Event, Participant
+from rooms.edcamp import create_event_with_day
 from sessions import services as proposal_services
 from sessions.schemas import MergeRequest
 from unconf import ratelimit
@@ -161,28 +162,20 @@ async def new_event(request: Request[Any, Any, Any]) -> Template:
             field = next((f for f in ("title", "organizer_name", "start_date") if f"$.{f}" in message), "")
             words = {"title": "the event name", "organizer_name": "your name", "start_date": "the date"}
             raise ValidationFailed(f"please check {words.get(field, 'the form')}: {message}", field=field) from exc
-        event, organizer, key = await event_services.create_event(data)
+        day = data.start_date.isoformat()
+        slots = [
+            SlotCreate(starts_at=f"{day}T{start}", ends_at=f"{day}T{end}", kind=kind, label=label)  # type: ignore[arg-type]
+            for start, end, kind, label in slot_lines
+        ]
+        event, organizer, key = await create_event_with_day(
+            data, rooms=rooms, slots=slots, open_now=bool(values["open_now"])
+        )
     except DomainError as exc:
         return Template(
             template_name="new_event.html",
             context=_new_context(values, exc.detail, exc.field or ""),
             status_code=400,
         )
-    problems: list[str] = []
-    for number in range(1, rooms + 1):
-        try:
-            await room_services.create_room(event, RoomCreate(name=f"Room {number}", capacity=30))
-        except DomainError as exc:
-            problems.append(exc.detail)
-    day = event.start_date.isoformat()
-    for start, end, kind, label in slot_lines:
-        try:
-            slot = SlotCreate(starts_at=f"{day}T{start}", ends_at=f"{day}T{end}", kind=kind, label=label)  # type: ignore[arg-type]
-            await slot_services.create_slot(event, slot)
-        except DomainError as exc:
-            problems.append(exc.detail)
-    if values["open_now"]:
-        event = await event_services.change_phase(event, PhaseChange(phase="proposals"))
     join_link, board_url = links(event.slug, event.join_code)
     context = {
         "event": event,
@@ -191,7 +184,6 @@ async def new_event(request: Request[Any, Any, Any]) -> Template:
         "join_link": join_link,
         "board_url": board_url,
         "qr": join_qr(join_link),
-        "problems": problems,
     }
     return Template(template_name="created.html", context=context, cookies=[token_cookie(event.slug, key)])
 
@@ -225,6 +217,7 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
     except NotFound:
         published = None
     started = await agenda_services.started_slots(event)
+    running = await agenda_services.day_is_running(event)
     join_link, board_url = links(event.slug, event.join_code)
     shown = draft or published
     titles = {p.id: p.title for p in proposals}
@@ -245,7 +238,7 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
         "shown": shown,
         "cells": {(s.slot_id, s.room_id): s for s in shown.sessions} if shown else {},
         "titles": titles,
-        "running_warning": event.phase == "running" or started > 0,
+        "running_warning": running,
         "started": started,
         "join_link": join_link,
         "board_url": board_url,
@@ -477,13 +470,13 @@ async def console_publish(request: Request[Any, Any, Any], slug: str) -> Redirec
     """Publishing over a running day moves people mid-morning: it needs an explicit yes."""
 
     async def act(event: Event, f: dict[str, str]) -> str:
-        started = await agenda_services.started_slots(event)
-        if (event.phase == "running" or started > 0) and f.get("confirm_running") != "yes":
+        try:
+            out = await agenda_services.publish_agenda(event, confirm_running=f.get("confirm_running") == "yes")
+        except agenda_services.DayRunning:
             return (
                 "!Not published: the day is running. Tick 'Yes, publish over the running day' to replace "
                 "the agenda people are following."
             )
-        out = await agenda_services.publish_agenda(event)
         return f"Published version {out.version}. Phones and the board show it now."
 
     return await _run(request, slug, "agenda", act)

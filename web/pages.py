@@ -23,11 +23,11 @@ from events.tables import Event, Participant
 from exports import routes as export_routes
 from sessions import services as proposal_services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
-from unconf.auth import is_organizer, token_cookie
+from unconf import ratelimit
+from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound
 from unconf.validation import aware
 from voting import services as vote_services
-from voting.schemas import VoteCast
 from web import board as board_pages
 from web import console
 from web.common import (
@@ -141,6 +141,7 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     elif not code:
         error = "Please type the join code shown on the board."
     else:
+        await ratelimit.check("join", address=client_address(request))
         try:
             joined = await event_services.join_event(event, JoinRequest(display_name=name, join_code=code[:16]))
         except DomainError as exc:
@@ -177,14 +178,8 @@ async def _proposals_page(
     error: str = "",
     status: int = 200,
 ) -> Template:
-    proposals = await proposal_services.list_proposals(event, include_inactive=False)
+    proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
     mine = await proposal_services.facilitated_by(event, me.id) if me else set()
-    can_propose = me is not None and (
-        event.phase == "proposals"
-        or (event.late_proposals and event.phase == "voting")
-        or (is_organizer(me) and event.phase != "closed")
-    )
-    can_edit = event.phase in ("proposals", "voting") or (is_organizer(me) and event.phase != "closed")
     similar: list[ProposalOut] = []
     if values and values.get("title"):
         similar = await proposal_services.similar_proposals(event, values["title"])
@@ -194,8 +189,8 @@ async def _proposals_page(
         me,
         proposals=sorted(proposals, key=lambda p: (p.id not in mine, p.id)),
         mine=mine,
-        can_propose=can_propose,
-        can_edit=can_edit,
+        can_propose=proposal_services.can_propose(event, me),
+        can_edit=proposal_services.can_edit(event, me),
         values=values or {"title": "", "description": "", "tags": ""},
         error=error,
         similar=similar,
@@ -216,6 +211,7 @@ async def proposals_page(request: Request[Any, Any, Any], slug: str) -> Template
 @post("/e/{slug:str}/proposals", name="propose", status_code=303, guards=[page_requires_participant])
 async def propose(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
     event, me = await event_of(request, slug), guarded_participant(request)
+    await ratelimit.check("propose", address=client_address(request), participant=me.id)
     fields = await form_fields(request)
     values = {k: fields.get(k, "") for k in ("title", "description", "tags")}
     try:
@@ -256,8 +252,7 @@ async def edit_proposal_form(request: Request[Any, Any, Any], slug: str, proposa
     me = await viewer_or_none(request, event)
     if me is None:
         return see_other(f"/e/{slug}/join")
-    proposal = await proposal_services.read_proposal(event, proposal_id)
-    await proposal_services.check_may_edit(proposal.id, me)
+    proposal = await proposal_services.proposal_for_editing(event, proposal_id, me)
     values = {"title": proposal.title, "description": proposal.description, "tags": ", ".join(proposal.tags)}
     context = base_context(request, event, me, proposal=proposal, values=values, error="", nav="proposals")
     return page("edit_proposal.html", context)
@@ -308,7 +303,7 @@ async def vote_page(request: Request[Any, Any, Any], slug: str) -> Template | Re
     me = await viewer_or_none(request, event)
     if me is None:
         return see_other(f"/e/{slug}/join")
-    proposals = await proposal_services.list_proposals(event, include_inactive=False)
+    proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
     mine = await vote_services.my_votes(event, me)
     my_dots = {v.proposal_id: v.dots for v in mine.votes}
     # While voting keep a stable order (no anchoring on early leaders); afterwards rank by dots.
@@ -336,16 +331,14 @@ async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[An
     if not raw_id.isdigit() or len(raw_id) > 10:
         raise NotFound("no such proposal", field="proposal_id")
     proposal_id = int(raw_id)
-    current = {v.proposal_id: v.dots for v in (await vote_services.my_votes(event, me)).votes}.get(proposal_id, 0)
-    dots = max(0, current - 1) if action == "remove" else current + 1
-    if not event.allow_stacking:
-        dots = min(dots, 1)
+    await ratelimit.check("vote", address=client_address(request), participant=me.id)
     try:
-        result = await vote_services.cast_vote(event, me, VoteCast(proposal_id=proposal_id, dots=dots))
+        step = await vote_services.step_dots(event, me, proposal_id, -1 if action == "remove" else 1)
     except DomainError as exc:
         if is_fetch(request):
             raise
         return see_other(f"/e/{slug}/vote#p{proposal_id}", "!" + exc.detail[0].upper() + exc.detail[1:] + ".")
+    result = step.vote
     if is_fetch(request):
         body = {
             "proposal_id": result.proposal_id,
@@ -355,7 +348,8 @@ async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[An
             "votes": result.proposal_votes,
         }
         return Response(body, media_type=MediaType.JSON, status_code=200)
-    verb = "Added a dot" if dots > current else "Took back a dot" if dots < current else "No change"
+    before = step.before
+    verb = "Added a dot" if result.dots > before else "Took back a dot" if result.dots < before else "No change"
     left = f"{result.dots_left} of {event.dots_per_participant} dots left"
     return see_other(f"/e/{slug}/vote#p{proposal_id}", f"{verb}. {left}.")
 
@@ -378,7 +372,7 @@ async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Template:
     me = await viewer_or_none(request, event)
     agenda: AgendaOut | None
     try:
-        agenda = await agenda_services.read_agenda(event)
+        agenda = await agenda_services.cached_agenda(event)
     except NotFound:
         agenda = None
     my_slots = await agenda_services.my_agenda(event, me.id) if me and agenda else []
@@ -407,7 +401,7 @@ async def session_page(request: Request[Any, Any, Any], event: Event, proposal_i
     proposal = await proposal_services.read_proposal(event, proposal_id)
     session: SessionOut | None = None
     try:
-        agenda = await agenda_services.read_agenda(event)
+        agenda = await agenda_services.cached_agenda(event)
         session = next((s for s in agenda.sessions if s.proposal_id == proposal_id), None)
     except NotFound:
         pass

@@ -155,7 +155,7 @@ async def checkin_page(request: Request[Any, Any, Any], slug: FromPath[str], ses
 async def _checkin_page(
     request: Request[Any, Any, Any], event: Event, me: Participant | None, session: int | None
 ) -> Response[str]:
-    placed = await links.placed_sessions(event.id)
+    placed = await links.placed_sessions(event)
     here = placed.get(session) if session is not None else None
     if session is not None and here is None:
         await get_proposal(event, session)  # 404 for an unknown id; otherwise: not on the agenda
