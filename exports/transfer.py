@@ -50,10 +50,11 @@ from rooms.tables import RoomVisit, VideoLink, VideoSettings
 from rooms.video import REGISTRY, get_provider
 from sessions.notes import MAX_NOTES
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote, Star
+from unconf.auth import Role
 from unconf.database import write_transaction
 from unconf.errors import Conflict, ValidationFailed
 from unconf.tokens import hash_token, new_join_code, new_token
-from unconf.validation import check_slug, check_timezone, clean_email, clean_tags, clean_text, utcnow
+from unconf.validation import aware, check_slug, check_timezone, clean_email, clean_tags, clean_text, utcnow
 from voting.tables import Vote
 
 FORMAT: Final = "unconf-event/v1"
@@ -372,9 +373,7 @@ CARRIED: dict[type[Table], Carried] = {
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    return None if value is None else aware(value).astimezone(UTC)
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -970,8 +969,8 @@ async def import_event(
 
     def at(value: datetime | None) -> datetime | None:
         """Every timestamp moves by the same whole days as the event's dates."""
-        aware = _utc(value)
-        return aware + shift if aware is not None else None
+        moment = _utc(value)
+        return moment + shift if moment is not None else None
 
     def at_or_now(value: datetime | None) -> datetime:
         return at(value) or now
@@ -1011,7 +1010,7 @@ async def import_event(
             if not await _free(Participant.token_hash, token_hash):
                 token = new_token()
                 token_hash = hash_token(token)
-                if person.role == "organizer":
+                if person.role == Role.ORGANIZER:
                     new_keys.append((person.display_name, token))
             person_row = Participant(
                 event=event.id,

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import IN_CI, Server, fresh_postgres_database, run_cli, start_server
+
+from tests.helpers import IN_CI, Server, fresh_postgres_database, run_cli, start_server
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
 

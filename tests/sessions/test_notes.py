@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from rooms_support import published
 
 from sessions.notes import render_markdown
 from tests.conftest import Server
+from tests.rooms.rooms_support import published
 
 
 def test_markdown_is_rendered_without_raw_html_or_script_links() -> None:
