@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests import test_role_matrix as matrix
+from tests.unconf import test_role_matrix as matrix
 
 E = "/api/v1/events/{slug}"
 ROOMS_ACCESS: dict[tuple[str, str], str] = {

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import test_concurrency, test_morning
 from tests.helpers import Server, fresh_postgres_database, make_event, run_cli, start_server
+from tests.journeys import test_morning
+from tests.voting import test_concurrency
 
 
 @pytest.fixture(scope="module")
