@@ -19,7 +19,7 @@ from notify.outbox import MAX_ATTEMPTS, Outcome, delivery_log
 from notify.schemas import DeliveryOut, WebhookCreate, WebhookCreated, WebhookOut, WebhookPatch
 from notify.tables import Outbox, WebhookEndpoint
 from unconf.errors import Conflict, DomainError, NotFound, ValidationFailed
-from unconf.http import client, guard_url
+from unconf.http import AddressNotAllowed, client, guard_url, log_remote_answer
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
 from unconf.validation import clean_text, utcnow
@@ -193,8 +193,11 @@ async def post_webhook(row: Outbox) -> Outcome:
             response = await http.post(endpoint.url, content=body, headers=headers)
     except TimeoutError:
         return Outcome(False, note=f"no answer within {WEBHOOK_TIMEOUT:.0f} seconds")
+    except AddressNotAllowed:  # the host's address changed since it was checked (DNS rebinding)
+        return Outcome(False, note="the URL now points at a private, loopback or reserved address", permanent=True)
     except Exception as exc:  # a receiver that drops the connection can trip the HTTP client itself: a failed try
         return Outcome(False, note=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:
         return Outcome(True, code=response.status_code)
-    return Outcome(False, code=response.status_code, note=f"HTTP {response.status_code}: {response.text[:300]}")
+    log_remote_answer(f"webhook {endpoint.id}", endpoint.url, response)  # the body is for the operator's log only
+    return Outcome(False, code=response.status_code, note=f"HTTP {response.status_code}")

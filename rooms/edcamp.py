@@ -22,6 +22,7 @@ from events import tiers
 from events.schemas import EventCreate, EventSettings, PhaseChange
 from events.tables import Event, Participant
 from rooms.links import ensure_settings, read_settings
+from rooms.video.static import parse_template
 from unconf.errors import ValidationFailed
 from unconf.settings import get_settings
 
@@ -101,6 +102,7 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
                 "static video links need video_template, e.g. https://meet.example.org/{event}-{room}",
                 field="video_template",
             )
+        parse_template(data.video_template, "video_template")  # plain placeholders only, before anything is made
         config = {"template": data.video_template}
 
     async def setup(event: Event) -> tuple[Event, list[RoomOut], list[SlotOut]]:

@@ -122,6 +122,7 @@ async def update_settings(event: Event, data: VideoSettingsIn) -> VideoSettingsO
     if secrets_in is None:
         secrets_in = _decode(row.secrets) if row is not None and row.provider == data.provider else {}
     provider = get_provider(data.provider, data.config, secrets_in)
+    await provider.check_calls()
     config = msgspec.to_builtins(provider.config)
     secrets_ = msgspec.to_builtins(provider.secrets)
     if data.main_room_id is not None:
@@ -158,6 +159,7 @@ async def ensure_settings(event: Event, provider: str, config: dict[str, Any], m
     """For one-step setup: store settings without the reassign pass (there is no agenda yet)."""
     tiers.check_provider(event, provider)
     parsed = get_provider(provider, config, {})
+    await parsed.check_calls()
     await VideoSettings.insert(
         VideoSettings(
             event=event.id,

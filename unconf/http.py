@@ -1,22 +1,35 @@
-"""Outbound HTTP on an organizer's behalf (CSV fetch here, webhooks in notify), guarded against SSRF.
+"""Every outbound HTTP request the service makes, guarded against SSRF: CSV fetches here, webhooks in
+notify, video providers (BigBlueButton, Whereby) in rooms.
 
 Only ``http``/``https`` URLs; the host must resolve to public addresses unless
-``UNCONF_FETCH_ALLOW_PRIVATE`` is true (tests on loopback, or an intranet install). Every
-redirect hop is checked again. Proxy variables are ignored so the checked address is the one
-we connect to; a DNS answer that changes between the check and the connection is the residual risk.
+``UNCONF_FETCH_ALLOW_PRIVATE`` is true (tests on loopback, or an intranet install). A URL is
+checked when it is saved (``guard_url``) and again when we connect: the client's transport
+resolves the host itself, checks every address and connects to the address it checked, so a DNS
+answer that changes between the check and the connection (DNS rebinding) cannot reach a private
+address. Redirects are never followed for us; a caller that follows one checks the next hop the
+same way. Proxy variables are ignored so the checked address is the one we connect to.
+
+What a remote server answers is never shown to users: callers report the status code and log
+the rest for the operator (``log_remote_answer``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
+import ssl
+import typing
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from unconf.errors import ValidationFailed
 from unconf.settings import get_settings
+
+log = logging.getLogger("unconf.http")
 
 FETCH_MAX_BYTES = 5 * 1024 * 1024
 FETCH_TIMEOUT = 20.0
@@ -51,8 +64,12 @@ def address_allowed(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def guard_url(url: str, field: str) -> None:
-    """Refuse URLs that are not http(s) or that point into our own network (unless allowed)."""
+async def guard_url(url: str, field: str, *, unresolved_ok: bool = False) -> None:
+    """Refuse URLs that are not http(s) or that point into our own network (unless allowed).
+
+    ``unresolved_ok`` accepts a host name that does not resolve yet (a video server being set up):
+    there is no address to reach, and the connection is checked again when it is made.
+    """
     host, port = check_url_shape(url, field)
     if get_settings().fetch_allow_private:
         return
@@ -61,24 +78,113 @@ async def guard_url(url: str, field: str) -> None:
             asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=5
         )
     except (OSError, TimeoutError) as exc:
+        if unresolved_ok:
+            return
         raise _fail(f"{field}: the host {host!r} could not be resolved", field) from exc
     addresses = {str(info[4][0]) for info in infos}
     if not addresses or not all(address_allowed(a) for a in addresses):
-        raise _fail(
-            f"{field} points at a private, loopback or reserved address; "
-            "only public addresses are allowed (UNCONF_FETCH_ALLOW_PRIVATE=true lifts this)",
-            field,
-            "address_not_allowed",
-        )
+        raise refused(field)
+
+
+class AddressNotAllowed(Exception):
+    """Raised by the client's transport when a host resolves to an address we may not connect to."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"{host} resolves to a private, loopback or reserved address")
+        self.host = host
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves the host, refuses it unless every address is allowed, and connects to a checked address.
+
+    TLS still verifies the certificate against the URL's host name (httpcore passes it as SNI).
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if get_settings().fetch_allow_private:
+            return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            infos = await asyncio.wait_for(
+                asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=timeout or 5
+            )
+        except (OSError, TimeoutError) as exc:
+            raise httpcore.ConnectError(f"the host {host!r} could not be resolved") from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses or not all(address_allowed(a) for a in addresses):
+            raise AddressNotAllowed(host)
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not an outbound destination")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with the connection pool built on ``GuardedBackend``."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
+        context: ssl.SSLContext = httpx.create_ssl_context(trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=context, network_backend=GuardedBackend())
 
 
 def client(timeout: float) -> httpx.AsyncClient:
-    """No redirects followed for us and no proxies from the environment: we check each hop ourselves."""
+    """The one outbound client: no redirects followed for us, no proxies from the environment, and every
+    connection's address checked as it is made (``GuardedBackend``)."""
     return httpx.AsyncClient(
+        transport=GuardedTransport(),
         follow_redirects=False,
         trust_env=False,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         headers={"User-Agent": USER_AGENT},
+    )
+
+
+def refused(field: str) -> ValidationFailed:
+    """The 400 for a URL whose host is (or, at connect time, has become) a private address."""
+    return _fail(
+        f"{field} points at a private, loopback or reserved address; "
+        "only public addresses are allowed (UNCONF_FETCH_ALLOW_PRIVATE=true lifts this)",
+        field,
+        "address_not_allowed",
+    )
+
+
+def log_remote_answer(what: str, url: str, response: httpx.Response) -> None:
+    """What a remote server said goes to the operator's log, never back to users."""
+    parts = urlsplit(url)
+    log.warning(
+        "%s: %s://%s%s answered %s: %r",
+        what,
+        parts.scheme,
+        parts.netloc,
+        parts.path,
+        response.status_code,
+        response.content[:300],
     )
 
 
@@ -118,6 +224,8 @@ async def _fetch(url: str, field: str) -> bytes:
                         if len(body) > FETCH_MAX_BYTES:
                             raise _fail(f"the file at {field} is larger than {FETCH_MAX_BYTES // 1_048_576} MB", field)
                     return bytes(body)
+            except AddressNotAllowed as exc:
+                raise refused(field) from exc
             except httpx.HTTPError as exc:
                 raise _fail(f"fetching {field} failed: {type(exc).__name__}: {exc}"[:300], field) from exc
     raise _fail(f"fetching {field} failed: more than {MAX_REDIRECTS} redirects", field)

@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+import httpx
 import msgspec
 
 from unconf.errors import ValidationFailed
+from unconf.http import AddressNotAllowed, client, guard_url
 
 
 class ProviderError(Exception):
@@ -66,6 +68,8 @@ class VideoProvider(ABC):
     """Plain-language hints shown to organizers when they pick this provider."""
     per_room: ClassVar[bool] = False
     """True when the link follows the room, not the session (static links): recomputed on every publish."""
+    calls: ClassVar[tuple[str, ...]] = ()
+    """The ``Config`` fields holding URLs the server itself calls: checked against private addresses on save."""
 
     def __init__(self, config: Any, secrets_: Any) -> None:
         self.config = config
@@ -82,6 +86,11 @@ class VideoProvider(ABC):
 
     def check(self) -> None:  # noqa: B027  (optional hook)
         """Cross-field checks beyond the Structs' types; raise ValidationFailed."""
+
+    async def check_calls(self) -> None:
+        """Refuse (400 naming ``config.<field>``) URLs we would call that point into our own network."""
+        for name in self.calls:
+            await guard_url(getattr(self.config, name), f"config.{name}", unresolved_ok=True)
 
     @abstractmethod
     async def create_meeting(self, spec: MeetingSpec) -> Meeting: ...
@@ -149,8 +158,23 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def http_client() -> Any:
-    """One place that decides timeouts for provider calls (httpx comes with Litestar)."""
-    import httpx
+PROVIDER_TIMEOUT = 10.0
 
-    return httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+
+def http_client() -> httpx.AsyncClient:
+    """Provider calls go through the one guarded client (``unconf.http``): private addresses refused at connect."""
+    return client(PROVIDER_TIMEOUT)
+
+
+async def guard_call(url: str, field: str, label: str) -> None:
+    """Check a provider URL again right before calling it; refused means no request is made."""
+    try:
+        await guard_url(url, field, unresolved_ok=True)
+    except ValidationFailed as exc:
+        raise ProviderError(f"{label}: {exc.detail}") from exc
+
+
+def unreachable(label: str, exc: Exception) -> ProviderError:
+    if isinstance(exc, AddressNotAllowed):
+        return ProviderError(f"{label} is not reachable: its address is private, loopback or reserved")
+    return ProviderError(f"{label} is not reachable: {type(exc).__name__}")

@@ -24,11 +24,14 @@ from rooms.video.base import (
     ProviderError,
     VideoProvider,
     check_url,
+    guard_call,
     http_client,
     register,
     unguessable,
+    unreachable,
 )
 from unconf.errors import ValidationFailed
+from unconf.http import log_remote_answer
 
 Algorithm = Literal["sha1", "sha256"]
 MAX_RESPONSE = 1_000_000
@@ -60,6 +63,7 @@ class BigBlueButton(VideoProvider):
     label = "BigBlueButton"
     Config = BBBConfig
     Secrets = BBBSecrets
+    calls = ("base_url",)
     notes = ("Find the API URL and shared secret with 'bbb-conf --secret' on your BigBlueButton server.",)
     config: BBBConfig
     secrets: BBBSecrets
@@ -84,20 +88,25 @@ class BigBlueButton(VideoProvider):
         ]
 
     async def _create(self, meeting_id: str, name: str, data: dict[str, str]) -> None:
+        await guard_call(self.config.base_url, "config.base_url", "BigBlueButton")
         url = self.url("create", self.create_params(meeting_id, name, data))
         try:
             async with http_client() as client:
                 response = await client.get(url)
         except Exception as exc:
-            raise ProviderError(f"BigBlueButton is not reachable: {type(exc).__name__}") from exc
+            raise unreachable("BigBlueButton", exc) from exc
         body = response.content[:MAX_RESPONSE]
         try:
             root = ElementTree.fromstring(body)
         except ElementTree.ParseError as exc:
+            log_remote_answer("BigBlueButton create", self.config.base_url, response)
             raise ProviderError(f"BigBlueButton answered {response.status_code} without XML") from exc
         if (root.findtext("returncode") or "").strip() != "SUCCESS":
-            key = (root.findtext("messageKey") or "").strip()[:80]
-            raise ProviderError(f"BigBlueButton refused create: {key or response.status_code}")
+            # What the server said (messageKey, message) goes to the operator's log, never to users.
+            log_remote_answer("BigBlueButton create", self.config.base_url, response)
+            raise ProviderError(
+                f"BigBlueButton refused create (HTTP {response.status_code}); the server log has its answer"
+            )
 
     async def create_meeting(self, spec: MeetingSpec) -> Meeting:
         meeting_id = f"{spec.event_slug[:24].strip('-')}-{unguessable()}"

@@ -24,8 +24,32 @@ class StaticConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     main_room_url: Annotated[str, Meta(max_length=500)] = ""
 
 
+def parse_template(template: str, field: str = "config.template") -> list[tuple[str, str | None]]:
+    """The template as (literal text, placeholder name) pairs; only plain ``{event}``, ``{room}``, ``{room_id}``.
+
+    A format spec (``{room_id:>50000000}``), a conversion (``{room!r}``), an attribute or an index
+    is refused with a 400 naming the field: a spec can ask ``str.format`` for any width.
+    """
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValidationFailed(f"{field} is not a valid template: {exc}", field=field) from exc
+    pieces: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in parts:
+        if name is not None and (name not in PLACEHOLDERS or spec or conversion is not None):
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValidationFailed(
+                f"{field} may only use the plain placeholders {{event}}, {{room}} and {{room_id}}, not {shown[:60]!r}",
+                field=field,
+            )
+        pieces.append((literal, name))
+    return pieces
+
+
 def fill(template: str, *, event: str, room: str, room_id: int | None) -> str:
-    return template.format(event=event, room=slugify(room) if room else "main", room_id=room_id or 0)
+    """Substitute the placeholders by hand (never ``str.format`` on what an organizer typed)."""
+    values = {"event": event, "room": slugify(room) if room else "main", "room_id": str(room_id or 0)}
+    return "".join(literal + (values[name] if name is not None else "") for literal, name in parse_template(template))
 
 
 @register
@@ -40,18 +64,7 @@ class Static(VideoProvider):
     def check(self) -> None:
         template = self.config.template
         if template:
-            try:
-                names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
-            except ValueError as exc:
-                raise ValidationFailed(
-                    f"config.template is not a valid template: {exc}", field="config.template"
-                ) from exc
-            unknown = names - PLACEHOLDERS
-            if unknown:
-                raise ValidationFailed(
-                    f"config.template may only use {{event}}, {{room}} and {{room_id}}, not {sorted(unknown)}",
-                    field="config.template",
-                )
+            parse_template(template)
             check_url(fill(template, event="e", room="r", room_id=1), "config.template")
         if self.config.main_room_url:
             check_url(self.config.main_room_url, "config.main_room_url")

@@ -18,10 +18,13 @@ from rooms.video.base import (
     ProviderError,
     VideoProvider,
     check_url,
+    guard_call,
     http_client,
     register,
+    unreachable,
 )
 from unconf.errors import ValidationFailed
+from unconf.http import log_remote_answer
 
 WHEREBY_API = "https://api.whereby.dev/v1"
 
@@ -48,6 +51,7 @@ class Whereby(VideoProvider):
     label = "Whereby"
     Config = WherebyConfig
     Secrets = WherebySecrets
+    calls = ("api_url",)
     notes = ("Create an API key in your Whereby Embedded dashboard.",)
     config: WherebyConfig
     secrets: WherebySecrets
@@ -67,6 +71,7 @@ class Whereby(VideoProvider):
         }
         if self.config.room_name_prefix:
             body["roomNamePrefix"] = self.config.room_name_prefix
+        await guard_call(self.config.api_url, "config.api_url", "Whereby")
         try:
             async with http_client() as client:
                 response = await client.post(
@@ -75,12 +80,14 @@ class Whereby(VideoProvider):
                     headers={"Authorization": f"Bearer {self.secrets.api_key}"},
                 )
         except Exception as exc:
-            raise ProviderError(f"Whereby is not reachable: {type(exc).__name__}") from exc
+            raise unreachable("Whereby", exc) from exc
         if response.status_code not in (200, 201):
+            log_remote_answer("Whereby create", self.config.api_url, response)
             raise ProviderError(f"Whereby refused to create a meeting ({response.status_code})")
         try:
             made = msgspec.json.decode(response.content[:1_000_000], type=WherebyMeeting)
         except msgspec.DecodeError as exc:
+            log_remote_answer("Whereby create", self.config.api_url, response)
             raise ProviderError("Whereby answered without a meeting") from exc
         for url in (made.roomUrl, made.hostRoomUrl or made.roomUrl):
             if urlparse(url).scheme not in ("https", "http"):

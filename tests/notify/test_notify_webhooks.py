@@ -227,3 +227,17 @@ def test_agenda_changes_are_announced_with_what_moved(notify_server: Server, rec
     assert {(c["proposal_id"], c["change"]) for c in changed["data"]["changes"]} == {(i, "moved") for i in ids}
     text = wait_for("Slack to hear about the change", lambda: receiver.at("/slack"))[0].json()["text"]
     assert "changed (version 2)" in text and "moved: Robots" in text
+
+
+def test_a_receivers_error_body_is_logged_not_shown(notify_server: Server, receiver: Receiver) -> None:
+    """Whatever an endpoint answers (an internal service's error page, say) stays out of the delivery log."""
+    ev = make_event(notify_server)
+    secret = "INTERNAL-ONLY-3b9e1d-do-not-show"
+    receiver.routes["/leaky"] = lambda _: (500, {"Content-Type": "text/plain"}, secret.encode())
+    webhook_id = add_webhook(ev, receiver.url("/leaky"))["webhook"]["id"]
+    assert ev.organizer.post(ev.url(f"/webhooks/{webhook_id}/test")).status_code == 202
+    log = wait_for("a failed attempt", lambda: [d for d in deliveries(ev, webhook_id) if d["log"]])
+    assert log[0]["log"][0]["code"] == 500 and "500" in log[0]["log"][0]["error"]
+    assert secret not in ev.organizer.get(ev.url(f"/webhooks/{webhook_id}/deliveries")).text
+    assert secret not in ev.organizer.get(ev.url("/webhooks")).text
+    assert wait_for("the operator's log line", lambda: secret in notify_server.log())

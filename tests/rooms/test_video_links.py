@@ -12,10 +12,23 @@ import pytest
 from rooms_support import FakeBigBlueButton, FakeWhereby, join_location, published
 
 from tests.conftest import Server
+from tests.helpers import stack_database_url, stack_env, start_server
 
 JITSI_SECRET = "a-jitsi-app-secret-that-is-long-enough-0123456789"
 BBB_SECRET = "bbb-shared-secret-8d1e4a0c"
 WHEREBY_KEY = "whereby-api-key-5e2f9c"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The BigBlueButton and Whereby stand-ins run on loopback, so this server may call private addresses
+    (UNCONF_FETCH_ALLOW_PRIVATE=true, as an intranet install would set it); tests/rooms/test_video_hardening.py
+    shows the default refusing them."""
+    tmp = tmp_path_factory.mktemp("video")
+    srv = start_server(stack_database_url(tmp), tmp, {**stack_env(), "UNCONF_FETCH_ALLOW_PRIVATE": "true"})
+    yield srv
+    srv.stop()
+    assert "Traceback" not in srv.log(), srv.log()[-5000:]
 
 
 def _meeting(location: str) -> str:
