@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, WebSocket, get, patch, post, websocket
+from litestar import Controller, Request, Response, WebSocket, get, patch, post, put, websocket
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -19,12 +19,13 @@ from events.schemas import (
     JoinRequest,
     ParticipantPrivate,
     PhaseChange,
+    TierChange,
 )
 from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
-from unconf.guards import requires_organizer
+from unconf.guards import requires_operator, requires_organizer
 
 
 class EventController(Controller):
@@ -77,6 +78,18 @@ class EventController(Controller):
     )
     async def list_participants(self, event: NamedDependency[Event]) -> list[ParticipantPrivate]:
         return await services.list_participants(event)
+
+
+class OperatorController(Controller):
+    """The instance operator's API (``UNCONF_OPERATOR_KEY``); no event's organizer may call it."""
+
+    path = "/api/v1/operator"
+    tags = ["operator"]
+    guards = [requires_operator]
+
+    @put("/events/{slug:str}/tier", summary="Set an event's tier (the instance operator only)")
+    async def set_tier(self, slug: FromPath[str], data: JSONBody[TierChange]) -> EventOut:
+        return services.event_out(await services.set_tier(slug, data.tier), with_join_code=False)
 
 
 @websocket("/api/v1/events/{slug:str}/live")

@@ -30,6 +30,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_dry_run_dir: str = ""
     fetch_allow_private: bool = False
     rate_limit_scale: float = 1.0
+    operator_key: str = ""
+    """The instance operator's key (Bearer) for ``/api/v1/operator/...``; empty means no operator API."""
 
     @property
     def public_url(self) -> str:
@@ -84,6 +86,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ) from exc
         if price < 0:
             raise SettingsError(f"UNCONF_PRICE_PER_PERSON_MINUTE_CENTS must not be negative, got {price}")
+        operator_key = env.get("UNCONF_OPERATOR_KEY", "").strip()
+        if operator_key and len(operator_key) < 32:
+            raise SettingsError("UNCONF_OPERATOR_KEY must be at least 32 characters (or unset: no operator API)")
         return cls(
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
@@ -100,6 +105,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             smtp_starttls=_flag(env, "UNCONF_SMTP_STARTTLS", True),
             mail_dry_run_dir=env.get("UNCONF_MAIL_DRY_RUN_DIR", ""),
             fetch_allow_private=_flag(env, "UNCONF_FETCH_ALLOW_PRIVATE", False),
+            operator_key=operator_key,
         )
 
 
