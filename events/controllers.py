@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from events import services
-from events.dependencies import EVENT_DEPENDENCIES
+from events.dependencies import EVENT_DEPENDENCIES, authenticate
 from events.schemas import (
     EventCreate,
     EventCreated,
@@ -101,4 +101,15 @@ async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) ->
     except DomainError:
         await realtime.refuse_live(socket, slug)
         return
-    await realtime.stream_live(socket, event.slug, live.Greeting(phase=event.phase))
+    try:
+        # A token that is not valid here still gets the public stream; only the per-address cap counts it.
+        person = await authenticate(socket, event)
+    except DomainError:
+        person = None
+    await realtime.stream_live(
+        socket,
+        event.slug,
+        live.Greeting(phase=event.phase),
+        address=client_address(socket),
+        person=str(person.id) if person is not None else None,
+    )
