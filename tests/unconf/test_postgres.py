@@ -30,7 +30,7 @@ def test_vote_storm_on_postgres(pg_server: Server) -> None:
 
 
 def test_round_trip_on_postgres(tmp_path: Path) -> None:
-    from test_transfer import SAMPLE
+    from tests.exports.test_transfer import SAMPLE
 
     env = {"UNCONF_DATABASE_URL": fresh_postgres_database()}
     assert run_cli("import", str(SAMPLE), env=env).returncode == 0
