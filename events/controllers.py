@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, WebSocket, get, patch, post, websocket
+from litestar import Controller, Request, Response, WebSocket, get, patch, post, put, websocket
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from events import services
-from events.dependencies import EVENT_DEPENDENCIES
+from events.dependencies import EVENT_DEPENDENCIES, authenticate
 from events.schemas import (
     EventCreate,
     EventCreated,
@@ -19,12 +19,13 @@ from events.schemas import (
     JoinRequest,
     ParticipantPrivate,
     PhaseChange,
+    TierChange,
 )
 from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
-from unconf.guards import requires_organizer
+from unconf.guards import requires_operator, requires_organizer
 
 
 class EventController(Controller):
@@ -79,6 +80,18 @@ class EventController(Controller):
         return await services.list_participants(event)
 
 
+class OperatorController(Controller):
+    """The instance operator's API (``UNCONF_OPERATOR_KEY``); no event's organizer may call it."""
+
+    path = "/api/v1/operator"
+    tags = ["operator"]
+    guards = [requires_operator]
+
+    @put("/events/{slug:str}/tier", summary="Set an event's tier (the instance operator only)")
+    async def set_tier(self, slug: FromPath[str], data: JSONBody[TierChange]) -> EventOut:
+        return services.event_out(await services.set_tier(slug, data.tier), with_join_code=False)
+
+
 @websocket("/api/v1/events/{slug:str}/live")
 async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) -> None:
     """Stream this event's changes; the first message says hello so clients know they are live."""
@@ -88,4 +101,15 @@ async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) ->
     except DomainError:
         await realtime.refuse_live(socket, slug)
         return
-    await realtime.stream_live(socket, event.slug, live.Greeting(phase=event.phase))
+    try:
+        # A token that is not valid here still gets the public stream; only the per-address cap counts it.
+        person = await authenticate(socket, event)
+    except DomainError:
+        person = None
+    await realtime.stream_live(
+        socket,
+        event.slug,
+        live.Greeting(phase=event.phase),
+        address=client_address(socket),
+        person=str(person.id) if person is not None else None,
+    )

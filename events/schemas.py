@@ -53,6 +53,12 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     settings: EventSettingsPatch | None = None
 
 
+class TierChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The instance operator's choice of an event's tier."""
+
+    tier: Tier
+
+
 class PhaseChange(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     phase: Phase
     ends_at: (

@@ -22,7 +22,7 @@ from events.schemas import (
     PhaseChange,
 )
 from events.tables import Event, Participant
-from events.tiers import check_participant_limit
+from events.tiers import FREE, TIERS, check_participant_limit
 from unconf import live, realtime
 from unconf.auth import Role
 from unconf.database import write_transaction
@@ -43,6 +43,7 @@ from unconf.validation import (
 )
 
 T = TypeVar("T")
+DEFAULT_TIER = FREE.name
 
 HAS_PUBLISHED_AGENDA: Port[Callable[[int], Awaitable[bool]]] = Port("events' published-agenda check")
 """Whether an event id has a published agenda (the day cannot be scheduled or run without one); agenda answers."""
@@ -102,7 +103,17 @@ async def _unique_join_code() -> str:
 
 
 async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
-    """Make the event and its first organizer; the organizer key is returned once, never stored."""
+    """Make the event and its first organizer; the organizer key is returned once, never stored.
+
+    Every event starts on the default tier: a tier is the instance operator's to set (``set_tier``).
+    """
+    if data.tier != DEFAULT_TIER:
+        raise Forbidden(
+            f"an event starts on the {DEFAULT_TIER!r} tier; the tier is set by the instance operator, "
+            f"not by the event's creator: create the event, then ask the operator for the {data.tier!r} tier",
+            field="tier",
+            code="tier_set_by_operator",
+        )
     title = clean_text(data.title, "title", max_length=200)
     description = clean_text(data.description, "description", max_length=5000, multiline=True, required=False)
     venue = clean_text(data.venue, "venue", max_length=200, required=False)
@@ -165,6 +176,18 @@ async def create_event_with(
         await Event.delete().where(Event.id == event.id)
         raise
     return event, organizer, key, made
+
+
+async def set_tier(slug: str, tier: str) -> Event:
+    """The instance operator's change of an event's tier (the operator API and ``unconf tier``)."""
+    if tier not in TIERS:
+        raise ValidationFailed(f"unknown tier {tier!r}; tiers: {', '.join(TIERS)}", field="tier")
+    event = await get_event(slug)
+    await Event.update({Event.tier: tier, Event.updated_at: utcnow()}).where(Event.id == event.id)
+    fresh = await get_event(event.slug)
+    changed = msgspec.convert(event_out(fresh), live.EventData, from_attributes=True)
+    await realtime.publish(fresh.slug, live.EventUpdated(data=changed))
+    return fresh
 
 
 async def update_event(event: Event, data: EventPatch) -> Event:

@@ -1003,6 +1003,11 @@ async def import_event(
             updated_at=at_or_now(ev.updated_at),
         )
         await event.save()
+        # The tier's caps hold here as on every other path that adds people or rooms: all or nothing.
+        if data.participants:
+            await tiers.check_participant_limit(event, adding=len(data.participants))
+        if data.rooms:
+            await tiers.check_row_limit(event, "max_rooms", Room, adding=len(data.rooms))
         people: dict[str, int] = {}
         for person in data.participants:
             token_hash = person.token_hash

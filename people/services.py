@@ -18,6 +18,7 @@ from datetime import timedelta
 import msgspec
 
 from events.tables import Event, Participant
+from events.tiers import check_participant_limit
 from notify.mail import cancel_invitations, enqueue_invitation, require_mail
 from people import csvimport
 from people.schemas import (
@@ -124,6 +125,9 @@ async def run_import(event: Event, raw: bytes, *, source: str, mapping: ColumnMa
     async with write_transaction():
         await lock_row(Event, event.id)
         report = _report(parsed, await _known_emails(event.id))
+        if report.new:
+            # The tier's cap, as for joining: all of the new people fit, or none is added.
+            await check_participant_limit(event, adding=len(report.new))
         created: list[PersonRow] = []
         for person in report.new:
             participant = Participant(

@@ -87,6 +87,8 @@ def start_server(
         "UNCONF_BASE_URL": f"http://127.0.0.1:{port}",
         # The suite creates hundreds of events from one loopback address: limits stay on, fifty times higher.
         "UNCONF_RATE_LIMIT_SCALE": "50",
+        # The instance operator's key, so tests can set tiers the way an operator does.
+        "UNCONF_OPERATOR_KEY": f"test-operator-{uuid.uuid4().hex}",
         **(extra_env or {}),
     }
     log_path = tmp / f"server-{port}-{uuid.uuid4().hex[:6]}.log"
@@ -190,7 +192,18 @@ class EventHandle:
         return f"/api/v1/events/{self.slug}{tail}"
 
 
+def set_tier(server: Server, slug: str, tier: str) -> dict[str, Any]:
+    """What the instance operator does: only they set an event's tier (``UNCONF_OPERATOR_KEY``)."""
+    with server.client(server.env["UNCONF_OPERATOR_KEY"]) as operator:
+        r = operator.put(f"/api/v1/operator/events/{slug}/tier", json={"tier": tier})
+    assert r.status_code == 200, r.text
+    event: dict[str, Any] = r.json()
+    return event
+
+
 def make_event(server: Server, **overrides: Any) -> EventHandle:
+    """An event made through the API; a ``tier`` other than free is then set by the operator."""
+    tier = overrides.pop("tier", "free")
     body = {
         "title": "Edcamp Test",
         "slug": f"t-{uuid.uuid4().hex[:10]}",
@@ -203,6 +216,8 @@ def make_event(server: Server, **overrides: Any) -> EventHandle:
         r = anon.post("/api/v1/events", json=body)
     assert r.status_code == 201, r.text
     data = r.json()
+    if tier != "free":
+        set_tier(server, data["event"]["slug"], tier)
     return EventHandle(
         server=server,
         slug=data["event"]["slug"],

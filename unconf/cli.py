@@ -1,4 +1,4 @@
-"""The ``unconf`` command: serve, migrate, demo, export, import, agenda solve.
+"""The ``unconf`` command: serve, migrate, demo, export, import, tier, agenda solve.
 
 Settings are read when a command runs (not at import), so ``--database`` and the
 demo's own database take effect before the engine is created.
@@ -143,6 +143,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _set_tier(slug: str, tier: str) -> Any:
+    from events.services import set_tier
+
+    await _migrate(quiet=True)
+    return await set_tier(slug, tier)
+
+
+def cmd_tier(args: argparse.Namespace) -> int:
+    """The instance operator sets an event's tier on the configured database."""
+    _use_database(args.database)
+    from unconf.errors import DomainError
+
+    try:
+        event = run(_set_tier(args.slug, args.tier))
+    except DomainError as exc:
+        return _fail(exc.detail)
+    print(f"event {event.slug!r} is on the {event.tier!r} tier", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A fresh database with the sample Edcamp, dated today, served with its links printed."""
     db_path = Path(args.db_file)
@@ -247,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the event on this day: every date and timestamp moves by the same number of days",
     )
     p.set_defaults(func=cmd_import)
+
+    p = with_db(sub.add_parser("tier", help="set an event's tier (the instance operator's command)"))
+    p.add_argument("slug")
+    p.add_argument("tier", help="free or paid (see /api/v1/tiers)")
+    p.set_defaults(func=cmd_tier)
 
     from unconf import watch
 

@@ -9,6 +9,8 @@ a second lookup.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -16,8 +18,9 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from unconf.auth import HasRole, Role, is_organizer
-from unconf.errors import Forbidden, Unauthorized
+from unconf.errors import Forbidden, NotFound, Unauthorized
 from unconf.ports import Port
+from unconf.settings import get_settings
 
 WhoIsAsking = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[HasRole | None]]
 
@@ -78,6 +81,34 @@ class RoleGuard:
 
 requires_participant = RoleGuard(None)
 requires_organizer = RoleGuard(Role.ORGANIZER)
+
+
+class OperatorGuard:
+    """A Litestar guard: the caller holds the instance operator's key (``UNCONF_OPERATOR_KEY``), as a Bearer token.
+
+    The operator runs the instance (sets tiers); the key belongs to no event. Without the setting there
+    is no operator API at all (404). The key is compared in constant time, as SHA-256 digests so that
+    not even its length shows.
+    """
+
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        key = get_settings().operator_key
+        if not key:
+            raise NotFound("this instance has no operator API (UNCONF_OPERATOR_KEY is not set)")
+        scheme, _sep, value = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized(
+                "the instance operator only: send 'Authorization: Bearer <operator key>'", field="authorization"
+            )
+        presented = hashlib.sha256(value.strip().encode()).digest()
+        if not hmac.compare_digest(presented, hashlib.sha256(key.encode()).digest()):
+            raise Forbidden("only the instance operator may do this", field="authorization", code="operator_only")
+
+    def __repr__(self) -> str:
+        return "OperatorGuard()"
+
+
+requires_operator = OperatorGuard()
 
 
 def guarded_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> HasRole:

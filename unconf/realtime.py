@@ -7,8 +7,9 @@ worker's WebSockets see every change, without any page or service knowing.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import msgspec
@@ -18,6 +19,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from unconf.cache import read_cache
 from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, Refusal
+from unconf.settings import get_settings
 from unconf.validation import utcnow
 
 log = logging.getLogger("unconf.realtime")
@@ -104,14 +106,70 @@ async def refuse_live(socket: WebSocket[Any, Any, Any], slug: str) -> None:
     await socket.close(code=4404, reason="no such event")
 
 
-async def stream_live(socket: WebSocket[Any, Any, Any], slug: str, hello: Greeting) -> None:
-    """Stream an accepted socket this event's changes until the client goes; the first message says hello."""
+TOO_MANY_LIVE = 4429  # the WebSocket cousin of HTTP 429
+
+
+class LiveSockets:
+    """How many live sockets each address and each person holds open, here.
+
+    Counted per worker process: with ``--workers N`` one address may hold N times the cap. That bounds
+    what one client can pin on each worker (a subscription, its backlog and a file descriptor), which is
+    the point; a count shared through Redis would outlive a worker that dies with sockets open.
+    """
+
+    def __init__(self) -> None:
+        self.open: Counter[str] = Counter()
+
+    @contextmanager
+    def hold(self, address: str | None, person: str | None) -> Iterator[str | None]:
+        """Take a place for one socket; yields None, or why it is refused (the place is then not taken)."""
+        settings = get_settings()
+        keys = []
+        if address:
+            keys.append((f"address:{address}", settings.live_max_per_address, "from this address"))
+        if person:
+            keys.append((f"person:{person}", settings.live_max_per_person, "for this person"))
+        for key, limit, whose in keys:
+            if self.open[key] >= limit:
+                yield f"too many live connections {whose} (at most {limit})"
+                return
+        for key, _, _ in keys:
+            self.open[key] += 1
+        try:
+            yield None
+        finally:
+            for key, _, _ in keys:
+                self.open[key] -= 1
+                if self.open[key] <= 0:
+                    del self.open[key]
+
+
+live_sockets = LiveSockets()
+
+
+async def stream_live(
+    socket: WebSocket[Any, Any, Any],
+    slug: str,
+    hello: Greeting,
+    *,
+    address: str | None = None,
+    person: str | None = None,
+) -> None:
+    """Stream an accepted socket this event's changes until the client goes; the first message says hello.
+
+    One address or one person past ``UNCONF_LIVE_MAX_PER_ADDRESS`` / ``UNCONF_LIVE_MAX_PER_PERSON``
+    open sockets gets the socket closed with 4429 ("too many live connections") before any subscription.
+    """
     if _plugin is None:
         await socket.close(code=1011, reason="live updates are not configured")
         return
-    async with _plugin.start_subscription(channel_for(slug)) as subscriber:
-        greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
-        await socket.send_text(msgspec.json.encode(greeting).decode())
-        async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
-            while (await socket.receive())["type"] != "websocket.disconnect":
-                continue
+    with live_sockets.hold(address, person) as refused:
+        if refused is not None:
+            await socket.close(code=TOO_MANY_LIVE, reason=refused)
+            return
+        async with _plugin.start_subscription(channel_for(slug)) as subscriber:
+            greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
+            await socket.send_text(msgspec.json.encode(greeting).decode())
+            async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
+                while (await socket.receive())["type"] != "websocket.disconnect":
+                    continue

@@ -30,6 +30,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_dry_run_dir: str = ""
     fetch_allow_private: bool = False
     rate_limit_scale: float = 1.0
+    operator_key: str = ""
+    """The instance operator's key (Bearer) for ``/api/v1/operator/...``; empty means no operator API."""
+    live_max_per_address: int = 2_000
+    """Live sockets one address may hold open on one worker. Generous: a whole school or venue shares
+    one address, and a full free-tier event (1,000 people) with a second tab each still fits."""
+    live_max_per_person: int = 100
+    """Live sockets one person's token may hold open on one worker: phones, laptops, tabs and a board
+    on every room's screen, but not a flood from many addresses with one token."""
 
     @property
     def public_url(self) -> str:
@@ -84,6 +92,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ) from exc
         if price < 0:
             raise SettingsError(f"UNCONF_PRICE_PER_PERSON_MINUTE_CENTS must not be negative, got {price}")
+        operator_key = env.get("UNCONF_OPERATOR_KEY", "").strip()
+        if operator_key and len(operator_key) < 32:
+            raise SettingsError("UNCONF_OPERATOR_KEY must be at least 32 characters (or unset: no operator API)")
         return cls(
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
@@ -100,7 +111,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             smtp_starttls=_flag(env, "UNCONF_SMTP_STARTTLS", True),
             mail_dry_run_dir=env.get("UNCONF_MAIL_DRY_RUN_DIR", ""),
             fetch_allow_private=_flag(env, "UNCONF_FETCH_ALLOW_PRIVATE", False),
+            operator_key=operator_key,
+            live_max_per_address=_positive(env, "UNCONF_LIVE_MAX_PER_ADDRESS", 2_000),
+            live_max_per_person=_positive(env, "UNCONF_LIVE_MAX_PER_PERSON", 100),
         )
+
+
+def _positive(env: Any, name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {text!r}") from exc
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _flag(env: Any, name: str, default: bool) -> bool:

@@ -21,7 +21,7 @@ from litestar.routes import HTTPRoute
 from exports.registry import REGISTRY
 from tests.helpers import EventHandle, Server, make_event
 from unconf.auth import Role
-from unconf.guards import RoleGuard
+from unconf.guards import OperatorGuard, RoleGuard
 
 with warnings.catch_warnings():
     # The app still uses a few Litestar names deprecated for 3.0. The server hides those warnings, as Python
@@ -30,6 +30,7 @@ with warnings.catch_warnings():
     from unconf.app import create_app
 
 PUBLIC, MEMBER, FACILITATOR, ORGANIZER, ANYONE_CREATES = "public", "member", "facilitator", "organizer", "create"
+OPERATOR = "operator"  # the instance operator's key (UNCONF_OPERATOR_KEY); nobody in any event
 
 # (method, path) -> who may call it; paths as in the OpenAPI schema.
 ACCESS: dict[tuple[str, str], str] = {
@@ -109,6 +110,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/events/{slug}/sessions/{proposal_id}/notes/revisions/{revision}"): PUBLIC,
     ("GET", "/api/v1/tiers"): PUBLIC,
     ("POST", "/api/v1/edcamps"): ANYONE_CREATES,
+    ("PUT", "/api/v1/operator/events/{slug}/tier"): OPERATOR,
 }
 EXTRA_ACCESS: dict[tuple[str, str], str] = {}  # filled by the packages' own tests when they add endpoints
 
@@ -171,6 +173,7 @@ def allowed(rule: str, role: str) -> bool:
         MEMBER: {"attendee", "facilitator", "organizer"},
         FACILITATOR: {"facilitator", "organizer"},
         ORGANIZER: {"organizer"},
+        OPERATOR: set(),
     }
     return role in order[rule]
 
@@ -294,6 +297,8 @@ def declared(handler: HTTPRouteHandler) -> str:
     """Who the route's guards let in, in ACCESS's words."""
     guards = handler.resolve_guards()
     roles = {guard.role for guard in guards if isinstance(guard, RoleGuard)}
+    if any(isinstance(guard, OperatorGuard) for guard in guards):
+        return OPERATOR
     if Role.ORGANIZER in roles:
         return ORGANIZER
     if None in roles:
@@ -314,6 +319,7 @@ def test_every_route_declares_who_may_call_it() -> None:
         PUBLIC: PUBLIC,
         ANYONE_CREATES: PUBLIC,
         PER_ROUTE: PER_ROUTE,
+        OPERATOR: OPERATOR,
     }
     problems = []
     for method, path, handler in app_routes():
@@ -364,9 +370,10 @@ def test_guarded_routes_refuse_who_they_should(world: dict[str, Any], role: str)
     assert sum(rule == ORGANIZER for _, url, rule in requests if "/organize/" in url) >= 10  # the console's actions
     wrong = []
     for method, url, rule in requests:
-        if role == "attendee" and rule != ORGANIZER:
+        if role == "attendee" and rule not in (ORGANIZER, OPERATOR):
             continue
-        expected, code = (401, "unauthorized") if role == "anonymous" else (403, "organizers_only")
+        refused_as = "operator_only" if rule == OPERATOR else "organizers_only"
+        expected, code = (401, "unauthorized") if role == "anonymous" else (403, refused_as)
         # Pages answer our own scripts in JSON (X-Unconf-Fetch), so the code can be read there too.
         response = client.request(
             method,
