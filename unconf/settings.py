@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from typing import Any
@@ -30,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_dry_run_dir: str = ""
     fetch_allow_private: bool = False
     rate_limit_scale: float = 1.0
+    # Addresses or networks of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto we believe.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def public_url(self) -> str:
@@ -85,6 +88,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if price < 0:
             raise SettingsError(f"UNCONF_PRICE_PER_PERSON_MINUTE_CENTS must not be negative, got {price}")
         return cls(
+            trusted_proxies=_networks(env.get("UNCONF_TRUSTED_PROXIES", "")),
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
             port=port,
@@ -101,6 +105,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             mail_dry_run_dir=env.get("UNCONF_MAIL_DRY_RUN_DIR", ""),
             fetch_allow_private=_flag(env, "UNCONF_FETCH_ALLOW_PRIVATE", False),
         )
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.5, 192.168.0.0/24``); none by default."""
+    out: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                "UNCONF_TRUSTED_PROXIES must list IP addresses or networks such as 10.0.0.5 or 10.0.0.0/8, "
+                f"got {item!r}"
+            ) from exc
+        out.append(item)
+    return tuple(out)
 
 
 def _flag(env: Any, name: str, default: bool) -> bool:
