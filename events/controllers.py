@@ -27,6 +27,7 @@ from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
 from unconf.guards import requires_organizer
+from unconf.security import NO_STORE
 
 
 class EventController(Controller):
@@ -37,6 +38,7 @@ class EventController(Controller):
     @post(
         "/",
         status_code=201,
+        cache_control=NO_STORE,
         summary="Create an event; the organizer key is shown only in this answer",
     )
     async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventCreate]) -> EventCreated:
@@ -71,6 +73,7 @@ class EventController(Controller):
     @post(
         "/{slug:str}/join",
         status_code=201,
+        cache_control=NO_STORE,
         summary="Join with the event's code and a display name",
     )
     async def join_event(
@@ -106,6 +109,7 @@ class EventController(Controller):
         "/{slug:str}/join-code",
         status_code=200,
         guards=[requires_organizer],
+        cache_control=NO_STORE,
         summary="A new join code; the old one stops working at once (organizers)",
     )
     async def rotate_join_code(self, event: NamedDependency[Event]) -> EventOut:
