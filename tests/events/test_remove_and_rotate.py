@@ -101,6 +101,8 @@ def test_a_rotated_join_code_stops_the_old_one_at_once(server: Server) -> None:
     attendee, _ = ev.join("Early")
     old = ev.join_code
 
+    qr_before = attendee.get(f"/e/{ev.slug}/qr/join")
+    assert qr_before.status_code == 200, qr_before.text
     assert_error(attendee.post(ev.url("/join-code")), 403, "authorization")
     with server.client() as anon:
         assert anon.post(ev.url("/join-code")).status_code == 401
@@ -124,5 +126,8 @@ def test_a_rotated_join_code_stops_the_old_one_at_once(server: Server) -> None:
         assert new in board.text and old not in board.text
         joined = anon.post(ev.url("/join"), json={"display_name": "On time", "join_code": new})
         assert joined.status_code == 201, joined.text
+    # The join QR is drawn from the new code: a browser revalidating its copy gets the new one.
+    qr_after = attendee.get(f"/e/{ev.slug}/qr/join", headers={"If-None-Match": qr_before.headers["etag"]})
+    assert qr_after.status_code == 200 and qr_after.content != qr_before.content
     # People already in keep their place.
     assert attendee.get(ev.url("/me")).status_code == 200
