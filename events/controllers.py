@@ -18,14 +18,17 @@ from events.schemas import (
     Joined,
     JoinRequest,
     ParticipantPrivate,
+    ParticipantsRemoved,
     PhaseChange,
     TierChange,
+    RemoveParticipants,
 )
 from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
 from unconf.guards import requires_operator, requires_organizer
+from unconf.security import NO_STORE
 
 
 class EventController(Controller):
@@ -33,7 +36,12 @@ class EventController(Controller):
     tags = ["events"]
     dependencies = EVENT_DEPENDENCIES
 
-    @post("/", status_code=201, summary="Create an event; the organizer key is shown only in this answer")
+    @post(
+        "/",
+        status_code=201,
+        cache_control=NO_STORE,
+        summary="Create an event; the organizer key is shown only in this answer",
+    )
     async def create_event(self, request: Request[Any, Any, Any], data: JSONBody[EventCreate]) -> EventCreated:
         await ratelimit.check("create_event", address=client_address(request))
         event, organizer, key = await services.create_event(data)
@@ -63,7 +71,12 @@ class EventController(Controller):
     async def change_phase(self, event: NamedDependency[Event], data: JSONBody[PhaseChange]) -> EventOut:
         return services.event_out(await services.change_phase(event, data), with_join_code=True)
 
-    @post("/{slug:str}/join", status_code=201, summary="Join with the event's code and a display name")
+    @post(
+        "/{slug:str}/join",
+        status_code=201,
+        cache_control=NO_STORE,
+        summary="Join with the event's code and a display name",
+    )
     async def join_event(
         self, request: Request[Any, Any, Any], event: NamedDependency[Event], data: JSONBody[JoinRequest]
     ) -> Response[Joined]:
@@ -78,6 +91,30 @@ class EventController(Controller):
     )
     async def list_participants(self, event: NamedDependency[Event]) -> list[ParticipantPrivate]:
         return await services.list_participants(event)
+
+    @post(
+        "/{slug:str}/participants/remove",
+        status_code=200,
+        guards=[requires_organizer],
+        summary="Remove people, all or none: their tokens, dots and facilitations end (organizers)",
+    )
+    async def remove_participants(
+        self,
+        event: NamedDependency[Event],
+        participant: NamedDependency[Participant],
+        data: JSONBody[RemoveParticipants],
+    ) -> ParticipantsRemoved:
+        return await services.remove_participants(event, data, by=participant)
+
+    @post(
+        "/{slug:str}/join-code",
+        status_code=200,
+        guards=[requires_organizer],
+        cache_control=NO_STORE,
+        summary="A new join code; the old one stops working at once (organizers)",
+    )
+    async def rotate_join_code(self, event: NamedDependency[Event]) -> EventOut:
+        return services.event_out(await services.rotate_join_code(event), with_join_code=True)
 
 
 class OperatorController(Controller):

@@ -91,6 +91,14 @@ class JoinRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     email: Email | None = None
 
 
+class RemoveParticipants(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    participant_ids: Annotated[list[Annotated[int, Meta(ge=1, le=2**31 - 1)]], Meta(min_length=1, max_length=1000)]
+
+
+class ParticipantsRemoved(msgspec.Struct, kw_only=True):
+    removed: list[int]
+
+
 class ParticipantOut(msgspec.Struct, kw_only=True):
     """What anyone in the event may see of a person: never a token, never an email."""
 

@@ -18,8 +18,10 @@ from events.schemas import (
     JoinRequest,
     ParticipantOut,
     ParticipantPrivate,
+    ParticipantsRemoved,
     Phase,
     PhaseChange,
+    RemoveParticipants,
 )
 from events.tables import Event, Participant
 from events.tiers import FREE, TIERS, check_participant_limit
@@ -301,6 +303,46 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
 async def list_participants(event: Event) -> list[ParticipantPrivate]:
     rows = await Participant.objects().where(Participant.event == event.id).order_by(Participant.id)
     return [participant_private(p) for p in rows]
+
+
+async def remove_participants(event: Event, data: RemoveParticipants, *, by: Participant) -> ParticipantsRemoved:
+    """Take people out of the event, all or none: their tokens stop working at once, and their dots,
+    facilitations, stars, feeds and invitations go with them (the tables cascade). Proposals they
+    wrote stay, without an author. Organizers are not removed here, and nobody removes themself.
+    """
+    ids = sorted(set(data.participant_ids))
+    if by.id in ids:
+        raise Conflict("you cannot remove yourself", field="participant_ids", code="cannot_remove_self")
+    async with write_transaction():
+        rows = await Participant.select(Participant.id, Participant.role).where(
+            (Participant.event == event.id) & Participant.id.is_in(ids)
+        )
+        found = {row["id"]: row["role"] for row in rows}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            shown = ", ".join(str(i) for i in missing[:10])
+            raise NotFound(f"no participant with id {shown} in this event; nobody was removed", field="participant_ids")
+        organizers = [i for i in ids if found[i] == Role.ORGANIZER]
+        if organizers:
+            raise Conflict(
+                f"participant {organizers[0]} is an organizer; organizers are not removed here; nobody was removed",
+                field="participant_ids",
+                code="cannot_remove_organizer",
+            )
+        await Participant.delete().where((Participant.event == event.id) & Participant.id.is_in(ids))
+    await realtime.publish(event.slug, live.ParticipantsRemoved(data=live.RemovedPeople(ids=ids)))
+    return ParticipantsRemoved(removed=ids)
+
+
+async def rotate_join_code(event: Event) -> Event:
+    """A new join code; the old one stops working at once (boards and the join QR show the new one)."""
+    async with write_transaction():
+        code = await _unique_join_code()
+        await Event.update({Event.join_code: code, Event.updated_at: utcnow()}).where(Event.id == event.id)
+    fresh = await get_event(event.slug)
+    changed = msgspec.convert(event_out(fresh), live.EventData, from_attributes=True)
+    await realtime.publish(fresh.slug, live.EventUpdated(data=changed))
+    return fresh
 
 
 def links(slug: str, join_code: str) -> tuple[str, str]:

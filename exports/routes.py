@@ -37,6 +37,7 @@ from sessions.services import get_proposal
 from unconf.auth import Role
 from unconf.errors import NotFound
 from unconf.guards import RoleGuard, requires_participant
+from unconf.security import NO_STORE
 from unconf.settings import get_settings
 from unconf.validation import aware
 
@@ -361,6 +362,7 @@ async def read_feed(participant: NamedDependency[Participant]) -> services.FeedS
     tags=["exports"],
     summary="Create or rotate my subscription feed; the secret URL is shown only in this answer",
     guards=[requires_participant],
+    cache_control=NO_STORE,
 )
 async def rotate_feed(event: NamedDependency[Event], participant: NamedDependency[Participant]) -> services.FeedCreated:
     return await services.rotate_feed(event, participant)

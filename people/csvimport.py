@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 
 from people.schemas import ColumnMapping, Duplicate, Format, PersonRow, RowIssue
 from unconf.errors import ValidationFailed
-from unconf.validation import clean_text
+from unconf.validation import clean_email, clean_text
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
 MAX_CELL = 2_000
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Eventbrite marks people who will not come; importing them would invite the wrong people.
 EVENTBRITE_NOT_COMING = {"not attending", "refunded", "cancelled", "canceled", "deleted", "transferred"}
 
@@ -226,7 +225,9 @@ def _row(
     email = _cell(record, index, mapping.email)
     if not email:
         return RowIssue(line=line, reason="the email is empty", field="email")
-    if len(email) > 254 or not EMAIL.match(email):
+    try:
+        clean_email(email, "email")
+    except ValidationFailed:
         return RowIssue(line=line, reason=f"{email[:80]!r} is not an email address", field="email", email=email[:254])
     if status_col is not None:
         status = _cell(record, index, status_col)

@@ -403,7 +403,8 @@ async def export_csv(event: Event, fmt: ExportFormat) -> tuple[bytes, int]:
         r = registrants.get(p.id)
         first, last = (r.first_name, r.last_name) if r and (r.first_name or r.last_name) else _split(p.display_name)
         tags = [tag, p.role]
-        writer.writerow([email, defuse_formula(first), defuse_formula(last), ",".join(tags)])
+        cells = [email, first, last, ",".join(tags)]
+        writer.writerow([defuse_formula(cell) for cell in cells])
     return out.getvalue().encode("utf-8"), left_out
 
 

@@ -20,6 +20,7 @@ from unconf import ratelimit
 from unconf.auth import client_address
 from unconf.errors import ErrorBody
 from unconf.guards import requires_organizer, requires_participant
+from unconf.security import NO_STORE
 
 PAID_ONLY = {
     402: ResponseSpec(
@@ -133,7 +134,12 @@ class EdcampController(Controller):
     path = "/api/v1/edcamps"
     tags = ["events"]
 
-    @post("/", status_code=201, summary="One-step free Edcamp: rooms, a morning of slots, dots, open for proposals")
+    @post(
+        "/",
+        status_code=201,
+        cache_control=NO_STORE,
+        summary="One-step free Edcamp: rooms, a morning of slots, dots, open for proposals",
+    )
     async def new_edcamp(self, request: Request[Any, Any, Any], data: JSONBody[EdcampCreate]) -> EdcampCreated:
         await ratelimit.check("create_event", address=client_address(request))
         return await create_edcamp(data)

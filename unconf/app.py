@@ -34,7 +34,7 @@ from rooms.controllers import ROOM_API_HANDLERS, EdcampController
 from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
-from unconf import __version__, guards, realtime
+from unconf import __version__, guards, logredact, realtime
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
 from unconf.openapi import document_errors
@@ -125,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_errors(app)
+    # After Litestar set up its logging (and uvicorn its own): every handler is in place to filter.
+    logredact.install()
     return app
 
 

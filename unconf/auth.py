@@ -70,7 +70,11 @@ def same_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    """The peer address (uvicorn resolves X-Forwarded-For only from trusted proxies)."""
+    """The address rate limits count: the peer, or the client a trusted proxy names.
+
+    ``unconf serve`` lets uvicorn read X-Forwarded-For only when the peer is one of
+    ``UNCONF_TRUSTED_PROXIES`` (none by default), so a header a client sends itself changes nothing.
+    """
     return connection.client.host if connection.client else None
 
 

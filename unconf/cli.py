@@ -87,6 +87,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _run_server(host: str, port: int, workers: int) -> int:
     import uvicorn
 
+    from unconf.settings import get_settings
+
+    # X-Forwarded-For is believed only from the proxies named in UNCONF_TRUSTED_PROXIES (none by
+    # default): from anyone else it is a header a client made up, and the peer address is the client.
+    trusted = get_settings().trusted_proxies
     uvicorn.run(
         "unconf.app:app_from_env",
         factory=True,
@@ -94,7 +99,8 @@ def _run_server(host: str, port: int, workers: int) -> int:
         port=port,
         workers=workers if workers > 1 else None,
         log_level="info",
-        proxy_headers=True,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=list(trusted) if trusted else [],
     )
     return 0
 

@@ -125,6 +125,10 @@ class Removed(msgspec.Struct, frozen=True, kw_only=True):
     id: int
 
 
+class RemovedPeople(msgspec.Struct, frozen=True, kw_only=True):
+    ids: list[int]
+
+
 class ProgressData(msgspec.Struct, frozen=True, kw_only=True):
     fraction: float
     best_score: float
@@ -244,6 +248,12 @@ class ParticipantJoined(LiveMessage, frozen=True, kw_only=True, tag="participant
     data: PersonData
 
 
+class ParticipantsRemoved(LiveMessage, frozen=True, kw_only=True, tag="participants.removed"):
+    """Organizers removed people: their dots and facilitations are gone with them."""
+
+    data: RemovedPeople
+
+
 class ProposalCreated(LiveMessage, frozen=True, kw_only=True, tag="proposal.created"):
     data: ProposalData
 
@@ -334,6 +344,7 @@ AnyLiveMessage = (
     | EventUpdated
     | PhaseChanged
     | ParticipantJoined
+    | ParticipantsRemoved
     | ProposalCreated
     | ProposalUpdated
     | ProposalWithdrawn

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from litestar.datastructures import CacheControlHeader
 from litestar.types import Message, Scope
+
+from unconf.auth import COOKIE_PREFIX
+
+# For answers that carry an organizer key, a personal token or a secret URL: nobody keeps a copy.
+NO_STORE = CacheControlHeader(no_store=True)
+_TOKEN_COOKIE = f"{COOKIE_PREFIX}".encode()
 
 # Pages use only our own scripts, styles and sockets; inline styles stay allowed for
 # server-rendered layout values (grid sizes), never inline scripts.
@@ -26,6 +33,11 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     for name, value in COMMON:
         if name not in present:
             headers.append((name, value))
+    # A response that sets (or clears) a token cookie carries the token: no cache may keep it, whichever
+    # page or route made it (sign-in, join, the "event created" page, invitation links).
+    if any(n.lower() == b"set-cookie" and v.lstrip().startswith(_TOKEN_COOKIE) for n, v in headers):
+        headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+        headers.append((b"cache-control", b"no-store"))
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
     path = scope.get("path", "")
     # The API docs page loads its viewer from a CDN; our own HTML gets the strict policy.

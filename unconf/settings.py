@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from typing import Any
@@ -38,6 +39,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     live_max_per_person: int = 100
     """Live sockets one person's token may hold open on one worker: phones, laptops, tabs and a board
     on every room's screen, but not a flood from many addresses with one token."""
+    # Addresses or networks of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto we believe.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def public_url(self) -> str:
@@ -96,6 +99,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if operator_key and len(operator_key) < 32:
             raise SettingsError("UNCONF_OPERATOR_KEY must be at least 32 characters (or unset: no operator API)")
         return cls(
+            trusted_proxies=_networks(env.get("UNCONF_TRUSTED_PROXIES", "")),
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
             port=port,
@@ -128,6 +132,23 @@ def _positive(env: Any, name: str, default: int) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.5, 192.168.0.0/24``); none by default."""
+    out: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                "UNCONF_TRUSTED_PROXIES must list IP addresses or networks such as 10.0.0.5 or 10.0.0.0/8, "
+                f"got {item!r}"
+            ) from exc
+        out.append(item)
+    return tuple(out)
 
 
 def _flag(env: Any, name: str, default: bool) -> bool:

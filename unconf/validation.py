@@ -56,12 +56,49 @@ def clean_text(value: str, field: str, *, max_length: int, multiline: bool = Fal
     return text.replace("\r\n", "\n")
 
 
+# A plain addr-spec: a dot-atom local part, "@", a domain of letter/digit/hyphen labels with a dot.
+# Quoted local parts, comments in parentheses, spaces and control characters are legal in RFC 5322 and
+# useless here; refusing them keeps an address from doubling as a spreadsheet formula or a header trick.
+_ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+# A cell that starts with one of these runs as a formula in a spreadsheet (see unconf.csvsafe).
+_NO_LEADING = frozenset("=+-@")
+
+
+def _atom_char(ch: str) -> bool:
+    return ch in _ATEXT or (ord(ch) > 127 and ch.isalnum())
+
+
+def _label_ok(label: str) -> bool:
+    return (
+        0 < len(label) <= 63
+        and all(ch == "-" or ch.isalnum() for ch in label)
+        and not label.startswith("-")
+        and not label.endswith("-")
+    )
+
+
+def is_plain_email(email: str) -> bool:
+    """``local@domain.tld`` with no quotes, parentheses, spaces, control characters or formula start."""
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain or len(local) > 64 or email[0] in _NO_LEADING:
+        return False
+    if not all(atom and all(_atom_char(ch) for ch in atom) for atom in local.split(".")):
+        return False
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(_label_ok(label) for label in labels) and not labels[-1].isdigit()
+
+
 def clean_email(value: str | None, field: str) -> str | None:
+    """The one email check (join, event and Edcamp creation, CSV import, event files): a plain addr-spec."""
     if value is None:
         return None
     email = clean_text(value, field, max_length=254)
-    if any(ch.isspace() for ch in email) or email.count("@") != 1:
-        raise ValidationFailed(f"{field} is not an email address", field=field)
+    if not is_plain_email(email):
+        raise ValidationFailed(
+            f"{field} is not a plain email address like name@example.org "
+            "(no spaces, quotes or parentheses, and not starting with = + - or @)",
+            field=field,
+        )
     return email
 
 

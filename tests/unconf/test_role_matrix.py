@@ -39,6 +39,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/events/{slug}"): ORGANIZER,
     ("POST", "/api/v1/events/{slug}/phase"): ORGANIZER,
     ("POST", "/api/v1/events/{slug}/join"): PUBLIC,
+    ("POST", "/api/v1/events/{slug}/join-code"): ORGANIZER,
+    ("POST", "/api/v1/events/{slug}/participants/remove"): ORGANIZER,
     ("GET", "/api/v1/events/{slug}/me"): MEMBER,
     ("GET", "/api/v1/events/{slug}/participants"): ORGANIZER,
     ("GET", "/api/v1/events/{slug}/proposals"): PUBLIC,

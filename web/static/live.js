@@ -10,6 +10,7 @@
     "event.updated":        "slug title description timezone start_date end_date venue tier phase phase_ends_at settings",
     "phase.changed":        "phase phase_ends_at",
     "participant.joined":   "id display_name role",
+    "participants.removed": "ids",
     "proposal.created":     "id title description tags needs status facilitators votes voters merged_into created_at",
     "proposal.updated":     "id title description tags needs status facilitators votes voters merged_into created_at",
     "proposal.withdrawn":   "id title description tags needs status facilitators votes voters merged_into created_at",
