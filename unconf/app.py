@@ -35,6 +35,7 @@ from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
 from unconf import __version__, guards, realtime
+from unconf.bodies import Request as StrictJSONRequest
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
 from unconf.openapi import document_errors
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=settings.max_body_bytes,
+        request_class=StrictJSONRequest,
         before_send=[add_security_headers],
         debug=False,
     )
