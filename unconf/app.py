@@ -14,6 +14,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from agenda import slots as agenda_slots
 from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
@@ -66,6 +67,7 @@ def wire() -> None:
     """
     guards.WHO_IS_ASKING.plug(who_is_asking)
     event_services.HAS_PUBLISHED_AGENDA.plug(agenda_versions.has_published_agenda)
+    event_services.SLOT_STARTS.plug(agenda_slots.slot_starts)
     session_services.TALLIES.plug(voting_services.tallies)
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
