@@ -28,9 +28,7 @@ def assert_refused(r: httpx.Response, status: int, field: str, error: str | None
 
 def test_a_thousand_levels_on_the_open_create_route_is_a_400_and_nothing_is_made(server: Server) -> None:
     slug = f"deep-{uuid.uuid4().hex[:8]}"
-    raw = (
-        '{"title": ' + nested(1000) + f', "slug": "{slug}", "start_date": "2026-11-21", "organizer_name": "Eve"' + "}"
-    )
+    raw = '{"title": ' + nested(1000) + f', "slug": "{slug}", "start_date": "2026-11-21", "organizer_name": "Eve"' + "}"
     with server.client() as anon:
         r = anon.post("/api/v1/events", content=raw, headers={"Content-Type": "application/json"})
         body = assert_refused(r, 400, "body", "body_too_deep")
