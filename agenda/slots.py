@@ -38,6 +38,12 @@ async def slot_rows(event: Event) -> list[TimeSlot]:
     return list(await TimeSlot.objects().where(TimeSlot.event == event.id).order_by(TimeSlot.starts_at))
 
 
+async def slot_starts(event_id: int) -> list[datetime]:
+    """When each slot of an event starts (UTC): events asks before moving its dates (``SLOT_STARTS``)."""
+    rows = await TimeSlot.select(TimeSlot.starts_at).where(TimeSlot.event == event_id)
+    return [aware(row["starts_at"]) for row in rows]
+
+
 async def list_slots(event: Event) -> list[SlotOut]:
     tz = check_timezone(event.timezone)
     return [slot_out(s, tz) for s in await slot_rows(event)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 import msgspec
@@ -27,7 +28,7 @@ from events.tables import Event, Participant
 from events.tiers import FREE, TIERS, check_participant_limit
 from unconf import live, realtime
 from unconf.auth import Role
-from unconf.database import write_transaction
+from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
 from unconf.ports import Port
 from unconf.settings import get_settings
@@ -49,6 +50,9 @@ DEFAULT_TIER = FREE.name
 
 HAS_PUBLISHED_AGENDA: Port[Callable[[int], Awaitable[bool]]] = Port("events' published-agenda check")
 """Whether an event id has a published agenda (the day cannot be scheduled or run without one); agenda answers."""
+
+SLOT_STARTS: Port[Callable[[int], Awaitable[list[datetime]]]] = Port("events' time slot starts")
+"""When each time slot of an event id starts (UTC); agenda, which owns the slots, answers it."""
 
 
 def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
@@ -211,6 +215,7 @@ async def update_event(event: Event, data: EventPatch) -> Event:
         raise ValidationFailed("end_date is before start_date", field="end_date")
     changes[Event.start_date] = start
     changes[Event.end_date] = end
+    moves_dates = (start, end) != (event.start_date, event.end_date)
     if data.settings is not None:
         s = data.settings
         if s.dots_per_participant is not None:
@@ -220,11 +225,31 @@ async def update_event(event: Event, data: EventPatch) -> Event:
         if s.late_proposals is not None:
             changes[Event.late_proposals] = s.late_proposals
     changes[Event.updated_at] = utcnow()
-    await Event.update(changes).where(Event.id == event.id)
+    async with write_transaction():
+        if moves_dates:
+            await lock_row(Event, event.id)
+            await _check_slots_within(event, start, end, data.timezone or event.timezone)
+        await Event.update(changes).where(Event.id == event.id)
     fresh = await get_event(event.slug)
     changed = msgspec.convert(event_out(fresh), live.EventData, from_attributes=True)
     await realtime.publish(fresh.slug, live.EventUpdated(data=changed))
     return fresh
+
+
+async def _check_slots_within(event: Event, start: date, end: date, timezone: str) -> None:
+    """New dates must still hold every time slot (a slot's day is its start on the event's clock)."""
+    tz = check_timezone(timezone)
+    days = sorted({in_timezone(starts, tz).date() for starts in await SLOT_STARTS.call(event.id)})
+    before = [day for day in days if day < start]
+    after = [day for day in days if day > end]
+    if before or after:
+        field, outside = ("start_date", before) if before else ("end_date", after)
+        listed = ", ".join(str(day) for day in outside[:5])
+        raise Conflict(
+            f"time slots fall on {listed}, outside the new dates ({start} to {end}); move or remove those slots first",
+            field=field,
+            code="slots_outside_dates",
+        )
 
 
 def allowed_next_phases(current: str) -> list[str]:

@@ -84,9 +84,10 @@ def calendar(schedule: Schedule, items: Iterable[Item], *, name: str, feed: bool
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    # X- properties are not typed by icalendar: as vText they get RFC 5545's escaping (backslash, ; , newline).
+    cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", schedule.timezone)
-    cal.add("x-wr-caldesc", f"{schedule.title}: agenda version {schedule.version}")
+    cal.add("x-wr-caldesc", vText(f"{schedule.title}: agenda version {schedule.version}"))
     if feed:
         cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", "PT1H")

@@ -31,6 +31,12 @@ ALWAYS_LEFT_OUT: tuple[LeftOut, ...] = (
         why="it names database ids of the server that wrote it; an imported copy may announce a phase again "
         "if an organizer moves the phase back and forth",
     ),
+    LeftOut(
+        table="facilitator_invite",
+        what="facilitator_invite rows",
+        why="an accepted invitation travels as a facilitator; open and declined ones stay behind, so name "
+        "those people again after importing if they should still be asked",
+    ),
 )
 
 SECRETS_LEFT_OUT: tuple[LeftOut, ...] = (

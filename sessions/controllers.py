@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from sessions import services
-from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
+from sessions.schemas import InvitationOut, ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address
 from unconf.guards import requires_participant
@@ -68,3 +68,31 @@ class ProposalController(Controller):
         self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
     ) -> ProposalOut:
         return await services.withdraw_proposal(event, proposal_id, participant)
+
+    @get("/invitations", summary="Your open invitations to facilitate a proposal", guards=[requires_participant])
+    async def my_invitations(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant]
+    ) -> list[InvitationOut]:
+        return await services.my_invitations(event, participant)
+
+    @post(
+        "/{proposal_id:int}/invitation/accept",
+        status_code=200,
+        summary="Accept an invitation to facilitate: you facilitate the proposal from now on",
+        guards=[requires_participant],
+    )
+    async def accept_invitation(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> InvitationOut:
+        return await services.answer_invitation(event, proposal_id, participant, accept=True)
+
+    @post(
+        "/{proposal_id:int}/invitation/decline",
+        status_code=200,
+        summary="Decline an invitation to facilitate",
+        guards=[requires_participant],
+    )
+    async def decline_invitation(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> InvitationOut:
+        return await services.answer_invitation(event, proposal_id, participant, accept=False)

@@ -40,6 +40,18 @@ class FacilitatorOut(msgspec.Struct, kw_only=True):
     display_name: str
 
 
+InvitationStatus = Literal["pending", "accepted", "declined"]
+
+
+class InvitationOut(msgspec.Struct, kw_only=True):
+    """An invitation to facilitate a proposal, as the invited person sees it."""
+
+    proposal_id: int
+    title: str
+    status: InvitationStatus
+    invited_by: FacilitatorOut | None
+
+
 class ProposalOut(msgspec.Struct, kw_only=True):
     id: int
     title: str

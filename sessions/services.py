@@ -13,12 +13,12 @@ import msgspec
 
 from events.services import require_phase
 from events.tables import Event, Participant
-from sessions.schemas import FacilitatorOut, ProposalCreate, ProposalOut, ProposalPatch
-from sessions.tables import Proposal, ProposalFacilitator, Star
+from sessions.schemas import FacilitatorOut, InvitationOut, InvitationStatus, ProposalCreate, ProposalOut, ProposalPatch
+from sessions.tables import FacilitatorInvite, Proposal, ProposalFacilitator, Star
 from unconf import live, realtime
 from unconf.auth import is_organizer
 from unconf.cache import read_cache
-from unconf.database import write_transaction
+from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.ports import Port
 from unconf.validation import aware, check_id, clean_tags, clean_text, utcnow
@@ -156,14 +156,16 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
     description = clean_text(data.description, "description", max_length=2000, multiline=True, required=False)
     tags = clean_tags(data.tags)
     needs = clean_tags(data.needs, "needs")
+    invited: list[int] = []
     if data.facilitator_ids is None:
         facilitator_ids = [author.id]
     else:
-        facilitator_ids = await _check_facilitators(event, data.facilitator_ids)
-        if not organizer and author.id not in facilitator_ids:
-            facilitator_ids.insert(0, author.id)
-        if not facilitator_ids:
-            raise ValidationFailed("a proposal needs at least one facilitator", field="facilitator_ids")
+        named = await _check_facilitators(event, data.facilitator_ids)
+        if not organizer and author.id not in named:
+            named.insert(0, author.id)
+        # Only the author facilitates at once; everyone else they named is asked first.
+        facilitator_ids = [pid for pid in named if pid == author.id]
+        invited = [pid for pid in named if pid != author.id]
     now = utcnow()
     async with write_transaction():
         proposal = Proposal(
@@ -178,9 +180,11 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
             updated_at=now,
         )
         await proposal.save()
-        await ProposalFacilitator.insert(
-            *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
-        )
+        if facilitator_ids:
+            await ProposalFacilitator.insert(
+                *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
+            )
+        await _invite(proposal.id, invited, author, keep=invited)
     out = await read_proposal(event, proposal.id)
     await realtime.publish(event.slug, live.ProposalCreated(data=proposal_data(out)))
     return out
@@ -218,19 +222,123 @@ async def update_proposal(event: Event, proposal_id: int, who: Participant, data
         changes[Proposal.tags] = clean_tags(data.tags)
     if data.needs is not None:
         changes[Proposal.needs] = clean_tags(data.needs, "needs")
-    facilitator_ids = None
+    facilitator_ids: list[int] | None = None
+    invited: list[int] = []
     if data.facilitator_ids is not None:
-        facilitator_ids = await _check_facilitators(event, data.facilitator_ids)
+        named = await _check_facilitators(event, data.facilitator_ids)
+        current = await facilitator_ids_of(proposal.id)
+        # Those who facilitate already stay, and the editor may name themself; anyone else is asked first.
+        facilitator_ids = [pid for pid in named if pid in current or pid == who.id]
+        invited = [pid for pid in named if pid not in facilitator_ids]
     async with write_transaction():
         await Proposal.update(changes).where(Proposal.id == proposal.id)
         if facilitator_ids is not None:
             await ProposalFacilitator.delete().where(ProposalFacilitator.proposal == proposal.id)
-            await ProposalFacilitator.insert(
-                *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
-            )
+            if facilitator_ids:
+                await ProposalFacilitator.insert(
+                    *[ProposalFacilitator(proposal=proposal.id, participant=pid) for pid in facilitator_ids]
+                )
+            await _invite(proposal.id, invited, who, keep=invited)
     out = await read_proposal(event, proposal.id)
     await realtime.publish(event.slug, live.ProposalUpdated(data=proposal_data(out)))
     return out
+
+
+async def facilitator_ids_of(proposal_id: int) -> set[int]:
+    rows = await ProposalFacilitator.select(ProposalFacilitator.participant).where(
+        ProposalFacilitator.proposal == proposal_id
+    )
+    return {row["participant"] for row in rows}
+
+
+async def _invite(proposal_id: int, invited: list[int], by: Participant, *, keep: list[int]) -> None:
+    """Ask each of ``invited`` to facilitate (inside the caller's transaction); pending invitations
+    of people no longer named (not in ``keep``) are withdrawn. Naming someone again asks again."""
+    stale = (FacilitatorInvite.proposal == proposal_id) & (FacilitatorInvite.status == "pending")
+    await FacilitatorInvite.delete().where(stale & FacilitatorInvite.participant.not_in(keep) if keep else stale)
+    now = utcnow()
+    for pid in invited:
+        asked: dict[Any, Any] = {
+            FacilitatorInvite.status: "pending",
+            FacilitatorInvite.invited_by: by.id,
+            FacilitatorInvite.created_at: now,
+            FacilitatorInvite.answered_at: None,
+        }
+        exists = await FacilitatorInvite.exists().where(
+            (FacilitatorInvite.proposal == proposal_id) & (FacilitatorInvite.participant == pid)
+        )
+        if exists:
+            await FacilitatorInvite.update(asked).where(
+                (FacilitatorInvite.proposal == proposal_id) & (FacilitatorInvite.participant == pid)
+            )
+        else:
+            await FacilitatorInvite(
+                proposal=proposal_id, participant=pid, invited_by=by.id, status="pending", created_at=now
+            ).save()
+
+
+async def my_invitations(event: Event, who: Participant) -> list[InvitationOut]:
+    """The invitations to facilitate this person has not answered yet, oldest first."""
+    rows = (
+        await FacilitatorInvite.select(
+            FacilitatorInvite.proposal,
+            FacilitatorInvite.proposal.title.as_alias("title"),
+            FacilitatorInvite.status,
+            FacilitatorInvite.invited_by.id.as_alias("by_id"),
+            FacilitatorInvite.invited_by.display_name.as_alias("by_name"),
+        )
+        .where(
+            (FacilitatorInvite.participant == who.id)
+            & (FacilitatorInvite.status == "pending")
+            & (FacilitatorInvite.proposal.event == event.id)
+            & (FacilitatorInvite.proposal.status.is_in(list(LIVE_STATUSES)))
+        )
+        .order_by(FacilitatorInvite.id)
+    )
+    return [
+        InvitationOut(
+            proposal_id=row["proposal"],
+            title=row["title"],
+            status=row["status"],
+            invited_by=FacilitatorOut(id=row["by_id"], display_name=row["by_name"]) if row["by_id"] else None,
+        )
+        for row in rows
+    ]
+
+
+async def answer_invitation(event: Event, proposal_id: int, who: Participant, *, accept: bool) -> InvitationOut:
+    """Accept (and facilitate, as if named from the start) or decline an invitation to facilitate."""
+    proposal = await get_proposal(event, proposal_id)
+    require_phase(event, *ORGANIZER_PHASES, action="answer an invitation to facilitate")
+    if accept and proposal.status not in LIVE_STATUSES:
+        raise Conflict(f"proposal {proposal.id} is {proposal.status}; there is nothing to facilitate", field="status")
+    mine = (FacilitatorInvite.proposal == proposal.id) & (FacilitatorInvite.participant == who.id)
+    async with write_transaction():
+        await lock_row(Proposal, proposal.id)
+        pending = await FacilitatorInvite.exists().where(mine & (FacilitatorInvite.status == "pending"))
+        if not pending:
+            raise NotFound(f"you have no open invitation to facilitate proposal {proposal.id}", field="proposal_id")
+        status: InvitationStatus = "accepted" if accept else "declined"
+        await FacilitatorInvite.update(
+            {FacilitatorInvite.status: status, FacilitatorInvite.answered_at: utcnow()}
+        ).where(mine)
+        if accept:
+            if not await is_facilitator(proposal.id, who.id):
+                await ProposalFacilitator.insert(ProposalFacilitator(proposal=proposal.id, participant=who.id))
+            await Proposal.update({Proposal.updated_at: utcnow()}).where(Proposal.id == proposal.id)
+    if accept:
+        out = await read_proposal(event, proposal.id)
+        await realtime.publish(event.slug, live.ProposalUpdated(data=proposal_data(out)))
+    row = (
+        await FacilitatorInvite.select(
+            FacilitatorInvite.invited_by.id.as_alias("by_id"),
+            FacilitatorInvite.invited_by.display_name.as_alias("by_name"),
+        )
+        .where(mine)
+        .first()
+    )
+    by = FacilitatorOut(id=row["by_id"], display_name=row["by_name"]) if row and row["by_id"] else None
+    return InvitationOut(proposal_id=proposal.id, title=proposal.title, status=status, invited_by=by)
 
 
 async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) -> ProposalOut:

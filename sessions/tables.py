@@ -30,6 +30,21 @@ class ProposalFacilitator(Table):
     participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
 
 
+class FacilitatorInvite(Table):
+    """Someone named as a facilitator by another person; they facilitate once they accept.
+
+    ``status`` is ``pending``, ``accepted`` or ``declined``; naming a person again asks again.
+    """
+
+    id: ClassVar[Serial]
+    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+    invited_by = ForeignKey(references=Participant, null=True, default=None, on_delete=OnDelete.set_null)
+    status = Varchar(length=16, default="pending")
+    created_at = Timestamptz()
+    answered_at = Timestamptz(null=True, default=None)
+
+
 class SessionNote(Table):
     """One saved revision of a session's notes; a save never overwrites, so nothing is lost."""
 

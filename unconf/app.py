@@ -14,6 +14,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from agenda import slots as agenda_slots
 from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
@@ -35,6 +36,7 @@ from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
 from unconf import __version__, guards, logredact, realtime
+from unconf.bodies import Request as StrictJSONRequest
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
 from unconf.openapi import document_errors
@@ -65,6 +67,7 @@ def wire() -> None:
     """
     guards.WHO_IS_ASKING.plug(who_is_asking)
     event_services.HAS_PUBLISHED_AGENDA.plug(agenda_versions.has_published_agenda)
+    event_services.SLOT_STARTS.plug(agenda_slots.slot_starts)
     session_services.TALLIES.plug(voting_services.tallies)
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=settings.max_body_bytes,
+        request_class=StrictJSONRequest,
         before_send=[add_security_headers],
         debug=False,
     )

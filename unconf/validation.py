@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import overload
 from zoneinfo import ZoneInfo
 
@@ -39,16 +39,37 @@ def in_timezone(value: datetime | None, tz: tzinfo) -> datetime | None:
     return None if value is None else aware(value).astimezone(tz)
 
 
+# Characters that draw nothing on their own: a text made only of these (and spaces) says nothing.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def is_noncharacter(ch: str) -> bool:
+    """Unicode's permanent noncharacters (U+FDD0..U+FDEF and the last two code points of every plane)."""
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
 def clean_text(value: str, field: str, *, max_length: int, multiline: bool = False, required: bool = True) -> str:
-    """Trim, refuse control characters (NUL and friends break databases and terminals)."""
+    """Trim; refuse control characters (NUL and friends break databases and terminals), line and paragraph
+    separators, noncharacters, and text made only of invisible characters (such as zero-width joiners)."""
     text = unicodedata.normalize("NFC", value).strip()
     allowed = {"\n", "\t", "\r"} if multiline else set()
+    visible = False
     for ch in text:
         if ch in allowed:
             continue
         cat = unicodedata.category(ch)
         if cat == "Cc" or cat == "Cs" or (cat == "Cf" and ch not in "\u200d\u200c\ufe0f"):
             raise ValidationFailed(f"{field} contains a control character (U+{ord(ch):04X})", field=field)
+        if cat in ("Zl", "Zp"):
+            raise ValidationFailed(f"{field} contains a line or paragraph separator (U+{ord(ch):04X})", field=field)
+        if is_noncharacter(ch):
+            raise ValidationFailed(f"{field} contains a noncharacter (U+{ord(ch):04X})", field=field)
+        if cat not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LOOKING:
+            visible = True
+    if text and not visible:
+        raise ValidationFailed(f"{field} has only invisible characters", field=field)
     if required and not text:
         raise ValidationFailed(f"{field} must not be empty", field=field)
     if len(text) > max_length:
@@ -153,13 +174,38 @@ def parse_datetime(text: str, tz: ZoneInfo, field: str) -> datetime:
 
 
 def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
-    """Naive times are wall-clock times in the event's timezone."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
+    """Naive times are wall-clock times in the event's timezone.
+
+    A wall-clock time the clocks skip (spring forward) does not exist and is refused; one they pass
+    twice (fall back) is ambiguous and needs an explicit offset. Neither is silently moved.
+    """
     try:
+        if value.tzinfo is None:
+            local = value.replace(tzinfo=tz, fold=0)
+            later = value.replace(tzinfo=tz, fold=1)
+            if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+                raise ValidationFailed(
+                    f"{field} {value.isoformat(timespec='minutes')} does not exist in {tz.key}: the clocks skip "
+                    "that time (daylight saving time begins); pick a time outside the gap",
+                    field=field,
+                )
+            if local.utcoffset() != later.utcoffset():
+                offsets = " or ".join(_offset(o.utcoffset()) for o in (local, later))
+                raise ValidationFailed(
+                    f"{field} {value.isoformat(timespec='minutes')} happens twice in {tz.key} (daylight saving "
+                    f"time ends); add the offset you mean, {offsets}",
+                    field=field,
+                )
+            value = local
         return value.astimezone(UTC)
     except (OverflowError, ValueError) as exc:
         raise ValidationFailed(f"{field} is out of range", field=field) from exc
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 MAX_DB_INT = 2**31 - 1

@@ -180,6 +180,7 @@ async def _proposals_page(
 ) -> Template:
     proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
     mine = await proposal_services.facilitated_by(event, me.id) if me else set()
+    invitations = await proposal_services.my_invitations(event, me) if me else []
     similar: list[ProposalOut] = []
     if values and values.get("title"):
         similar = await proposal_services.similar_proposals(event, values["title"])
@@ -189,6 +190,7 @@ async def _proposals_page(
         me,
         proposals=sorted(proposals, key=lambda p: (p.id not in mine, p.id)),
         mine=mine,
+        invitations=invitations,
         can_propose=proposal_services.can_propose(event, me),
         can_edit=proposal_services.can_edit(event, me),
         values=values or {"title": "", "description": "", "tags": ""},
@@ -292,6 +294,22 @@ async def withdraw_proposal(request: Request[Any, Any, Any], slug: str, proposal
     event, me, _ = await _own_proposal(request, slug, proposal_id)
     withdrawn = await proposal_services.withdraw_proposal(event, proposal_id, me)
     return see_other(f"/e/{slug}/proposals", f"Withdrawn: {withdrawn.title}. Its dots went back to the voters.")
+
+
+@post(
+    "/e/{slug:str}/proposals/{proposal_id:int}/invitation/{answer:str}",
+    name="answer_invitation",
+    status_code=303,
+    guards=[page_requires_participant],
+)
+async def answer_invitation(request: Request[Any, Any, Any], slug: str, proposal_id: int, answer: str) -> Redirect:
+    event, me = await event_of(request, slug), guarded_participant(request)
+    if answer not in ("accept", "decline"):
+        raise NotFound(f"no answer {answer[:20]!r}: accept or decline", field="answer")
+    answered = await proposal_services.answer_invitation(event, proposal_id, me, accept=answer == "accept")
+    if answered.status == "accepted":
+        return see_other(f"/e/{slug}/proposals#p{proposal_id}", f"You facilitate {answered.title} now.")
+    return see_other(f"/e/{slug}/proposals", f"Declined: {answered.title}.")
 
 
 # --- voting --------------------------------------------------------------------------------------
@@ -438,6 +456,7 @@ PAGE_HANDLERS: list[Any] = [
             edit_proposal_form,
             edit_proposal,
             withdraw_proposal,
+            answer_invitation,
             vote_page,
             vote_submit,
             agenda_page,
