@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 from websockets.sync.client import connect
@@ -24,6 +22,7 @@ from tests.helpers import (
     FUTURE_DAY,
     EventHandle,
     Server,
+    database_rows,
     fresh_postgres_database,
     make_event,
     redis_url,
@@ -34,27 +33,6 @@ from tests.rooms.rooms_support import FakeWhereby
 
 WHEREBY_KEY = "whereby-test-key-for-concurrent-publishes"
 PUBLISHES = 10
-
-
-def query(database_url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Rows straight from the server's database (SQLite file or PostgreSQL), ``?`` placeholders."""
-    if database_url.startswith("sqlite:"):
-        with sqlite3.connect(database_url.split("///", 1)[1]) as conn:
-            return list(conn.execute(sql, args).fetchall())
-    import asyncpg
-
-    numbered = sql
-    for i in range(len(args)):
-        numbered = numbered.replace("?", f"${i + 1}", 1)
-
-    async def run() -> list[tuple[Any, ...]]:
-        conn = await asyncpg.connect(database_url, timeout=5)
-        try:
-            return [tuple(r) for r in await conn.fetch(numbered, *args)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def serve(tmp_path: Path, database_url: str, extra: dict[str, str] | None = None) -> Server:
@@ -100,7 +78,7 @@ class EventRowHeld:
 
 
 def waiting_publishes(database_url: str) -> int:
-    rows = query(
+    rows = database_rows(
         database_url,
         "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' "
         "AND datname = current_database()",
@@ -170,17 +148,17 @@ def check_published_once(srv: Server, ev: EventHandle, whereby: FakeWhereby, fra
     assert sessions > 0
     # Video links: one meeting per placed session and one for the main room, made once.
     assert len(whereby.created) == sessions + 1, whereby.created
-    links = query(
+    links = database_rows(
         srv.database_url, "SELECT COUNT(*) FROM video_link v JOIN event e ON e.id = v.event WHERE e.slug = ?", ev.slug
     )
     assert links == [(sessions + 1,)]
-    versions = query(
+    versions = database_rows(
         srv.database_url,
         "SELECT a.status, a.version FROM agenda_version a JOIN event e ON e.id = a.event WHERE e.slug = ?",
         ev.slug,
     )
     assert versions == [("published", 1)]
-    notices = query(
+    notices = database_rows(
         srv.database_url,
         "SELECT o.kind FROM outbox o JOIN event e ON e.id = o.event WHERE e.slug = ? AND o.channel = 'notice'",
         ev.slug,
