@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 import anyio.to_thread
 import msgspec
@@ -28,7 +29,7 @@ from sessions.services import (
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, realtime
 from unconf.cache import read_cache
-from unconf.database import write_transaction
+from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.validation import aware, check_timezone, in_timezone, utcnow
 from unconf.validation import aware as _aware
@@ -293,6 +294,13 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
     require_phase(event, *BUILD_PHASES, action="publish the agenda")
     draft = await _draft(event)
     if draft is None:
+        latest = await latest_published(event)
+        if latest is not None:
+            raise NotFound(
+                f"there is no draft agenda to publish: version {latest.version} is published; "
+                "build a new draft to publish again",
+                field="agenda",
+            )
         raise NotFound("there is no draft agenda to publish: build one first", field="agenda")
     if confirm_running is False and await day_is_running(event):
         raise DayRunning(
@@ -300,9 +308,21 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
             "confirm to publish anyway",
             field="confirm",
         )
-    placements = await _placements(draft.id)
     now = utcnow()
     async with write_transaction():
+        # Of simultaneous publishes exactly one wins: each takes the event's row (PostgreSQL; SQLite's
+        # write lock already serialises them), then looks at the draft again. Whoever comes second
+        # finds it published and is told which version won; video links, live messages and notices
+        # follow the winner only.
+        await lock_row(Event, event.id)
+        current = await AgendaVersion.objects().where(AgendaVersion.id == draft.id).first()
+        if current is None or current.status != "draft":
+            raise _already_published(current)
+        stored = await Event.objects().where(Event.id == event.id).first()
+        phase = stored.phase if stored is not None else event.phase
+        if phase != event.phase:
+            require_phase(stored or event, *BUILD_PHASES, action="publish the agenda")
+        placements = await _placements(draft.id)
         rows = await AgendaVersion.select(AgendaVersion.version).where(
             (AgendaVersion.event == event.id) & (AgendaVersion.status == "published")
         )
@@ -318,7 +338,7 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
             await Proposal.update({Proposal.status: "scheduled", Proposal.updated_at: now}).where(
                 Proposal.id.is_in(placed) & (Proposal.status == "proposed")
             )
-        if event.phase == "voting":
+        if phase == "voting":
             await Event.update({Event.phase: "scheduled", Event.phase_ends_at: None, Event.updated_at: now}).where(
                 Event.id == event.id
             )
@@ -327,9 +347,33 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
     assert published is not None
     out = await agenda_out(event, published)
     await realtime.publish(event.slug, live.AgendaPublished(data=live.VersionData(version=next_version)))
-    if event.phase == "voting":
+    if phase == "voting":
         await announce_phase(await get_event(event.slug))
     return out
+
+
+class AlreadyPublished(Conflict):
+    """Another publish of the same draft won; ``version`` names the version it made."""
+
+    code = "already_published"
+
+    def __init__(self, detail: str, *, version: int | None) -> None:
+        super().__init__(detail, field="agenda")
+        self.version = version
+
+    def extra(self) -> dict[str, Any]:
+        return {"version": self.version}
+
+
+def _already_published(draft: AgendaVersion | None) -> AlreadyPublished:
+    if draft is not None and draft.status == "published":
+        return AlreadyPublished(
+            f"this draft was just published as version {draft.version} by another request; nothing more was published",
+            version=draft.version,
+        )
+    return AlreadyPublished(
+        "the draft was replaced while publishing; look at the agenda again before publishing", version=None
+    )
 
 
 async def read_agenda(event: Event, *, version: int | None = None) -> AgendaOut:

@@ -27,7 +27,7 @@ from events.schemas import (
 from events.tables import Event, Participant
 from events.tiers import FREE, TIERS, check_participant_limit
 from unconf import live, realtime
-from unconf.auth import Role
+from unconf.auth import Role, is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
 from unconf.ports import Port
@@ -53,6 +53,9 @@ HAS_PUBLISHED_AGENDA: Port[Callable[[int], Awaitable[bool]]] = Port("events' pub
 
 SLOT_STARTS: Port[Callable[[int], Awaitable[list[datetime]]]] = Port("events' time slot starts")
 """When each time slot of an event id starts (UTC); agenda, which owns the slots, answers it."""
+
+PERSONAL_ACCESS: Port[Callable[[int], Awaitable[None]]] = Port("events' end of a person's other access")
+"""Drop every credential of a participant id that works without their token (calendar feeds); exports answers."""
 
 
 def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
@@ -374,3 +377,19 @@ def links(slug: str, join_code: str) -> tuple[str, str]:
     """The public join link (with its code) and the board's URL."""
     base = get_settings().public_url
     return f"{base}/e/{slug}/join?code={join_code}", f"{base}/e/{slug}/board"
+
+
+async def end_access(participant: Participant) -> None:
+    """Sign this person out everywhere, in one transaction: their token stops working on every device
+    (its hash is replaced by a fresh one nobody holds) and every feed URL of theirs stops answering.
+
+    Revoking someone with sign-out and signing out on the pages both end access here. Their cookie is
+    the caller's to clear. An organizer's key is the event's only way in, so it is never ended here.
+    """
+    if is_organizer(participant):
+        raise Forbidden("an organizer's key cannot be signed out: it is the event's only way in", field="participant")
+    async with write_transaction():
+        await Participant.update({Participant.token_hash: hash_token(new_token())}).where(
+            Participant.id == participant.id
+        )
+        await PERSONAL_ACCESS.call(participant.id)

@@ -88,7 +88,12 @@ async def rotate_feed(event: Event, participant: Participant) -> FeedCreated:
 
 
 async def revoke_feed(participant: Participant) -> None:
-    await CalendarFeed.delete().where(CalendarFeed.participant == participant.id)
+    await drop_feeds(participant.id)
+
+
+async def drop_feeds(participant_id: int) -> None:
+    """Every feed of this person stops answering (plugged into ``events.services.PERSONAL_ACCESS``)."""
+    await CalendarFeed.delete().where(CalendarFeed.participant == participant_id)
 
 
 async def feed_owner(event: Event, secret: str) -> Participant:

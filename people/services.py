@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import msgspec
 
+from events.services import end_access
 from events.tables import Event, Participant
 from events.tiers import check_participant_limit
 from notify.mail import cancel_invitations, enqueue_invitation, require_mail
@@ -296,9 +297,7 @@ async def revoke_invitation(event: Event, participant_id: int, *, sign_out: bool
             Registrant.id == registrant.id
         )
         if sign_out:
-            await Participant.update({Participant.token_hash: hash_token(new_token())}).where(
-                Participant.id == participant.id
-            )
+            await end_access(participant)  # the token, on every device, and every calendar feed
     await cancel_invitations(participant.id)
     return (await invitation_statuses(event, participant_id=participant.id))[0]
 

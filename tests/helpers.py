@@ -291,3 +291,29 @@ def setup_rooms_and_slots(ev: EventHandle, capacities: list[int], breakouts: int
             json={"starts_at": f"{day}T{hour:02d}:15", "ends_at": f"{day}T{hour + 1:02d}:00"},
         )
         assert r.status_code == 201, r.text
+
+
+def database_rows(database_url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows read straight from a server's database (its SQLite file or PostgreSQL), with ``?`` placeholders."""
+    if database_url.startswith("sqlite:"):
+        import sqlite3
+
+        with sqlite3.connect(database_url.split("///", 1)[1]) as conn:
+            return list(conn.execute(sql, args).fetchall())
+    import asyncio
+
+    import asyncpg
+
+    numbered = sql
+    for i in range(len(args)):
+        numbered = numbered.replace("?", f"${i + 1}", 1)
+
+    async def run() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(database_url, timeout=5)
+        try:
+            return [tuple(r) for r in await conn.fetch(numbered, *args)]
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the caller may already run an event loop
+        return pool.submit(asyncio.run, run()).result()

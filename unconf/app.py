@@ -23,6 +23,7 @@ from events.controllers import EventController, OperatorController, live_updates
 from events.dependencies import who_is_asking
 from exports import digest
 from exports import schedule as export_schedule
+from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
 from notify import mail as notify_mail
 from notify import notices as notify_notices
@@ -68,6 +69,7 @@ def wire() -> None:
     guards.WHO_IS_ASKING.plug(who_is_asking)
     event_services.HAS_PUBLISHED_AGENDA.plug(agenda_versions.has_published_agenda)
     event_services.SLOT_STARTS.plug(agenda_slots.slot_starts)
+    event_services.PERSONAL_ACCESS.plug(export_services.drop_feeds)
     session_services.TALLIES.plug(voting_services.tallies)
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)

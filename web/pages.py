@@ -160,10 +160,22 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     return page("join.html", context, status=status)
 
 
+SIGNED_OUT = "You are signed out, on this device and every other one; your calendar feed has stopped too."
+
+
 @post("/e/{slug:str}/leave", name="leave", status_code=303, guards=[page_requires_participant])
-async def leave(slug: str) -> Redirect:
-    """Forget the token on this phone (a shared device, or the wrong name)."""
-    return Redirect(path=f"/e/{slug}/join", status_code=303, cookies=[clear_token(slug)])
+async def leave(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Sign out (a shared device, or the wrong name): the token ends on every device, with the person's feeds.
+
+    An organizer's key is the event's only way in, so for organizers only this device forgets it.
+    """
+    participant = guarded_participant(request)
+    if is_organizer(participant):
+        message = "This device has forgotten your organizer key; the key itself still works."
+    else:
+        await event_services.end_access(participant)
+        message = SIGNED_OUT
+    return Redirect(path=f"/e/{slug}/join", status_code=303, cookies=[clear_token(slug), flash_cookie(message)])
 
 
 # --- proposals -----------------------------------------------------------------------------------
