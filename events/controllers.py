@@ -20,8 +20,8 @@ from events.schemas import (
     ParticipantPrivate,
     ParticipantsRemoved,
     PhaseChange,
-    TierChange,
     RemoveParticipants,
+    TierChange,
 )
 from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
