@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from agenda.services import read_published
@@ -218,7 +219,8 @@ async def on_agenda_changed(message: live.LiveMessage) -> None:
         await record_slot_edits(event)
 
 
-def _empty(event: Event, tz: ZoneInfo) -> Schedule:
+def _schedule(event: Event, tz: ZoneInfo, *, version: int, published_at: datetime, **parts: Any) -> Schedule:
+    """The event's own fields, once, for every schedule built here."""
     return Schedule(
         event_id=event.id,
         slug=event.slug,
@@ -229,11 +231,15 @@ def _empty(event: Event, tz: ZoneInfo) -> Schedule:
         tz=tz,
         start_date=event.start_date,
         end_date=event.end_date,
-        version=0,
-        published_at=aware(event.created_at).replace(microsecond=0),
+        version=version,
+        published_at=published_at.replace(microsecond=0),
         base_url=base_url(),
-        rooms=[],
+        **parts,
     )
+
+
+def _empty(event: Event, tz: ZoneInfo) -> Schedule:
+    return _schedule(event, tz, version=0, published_at=aware(event.created_at), rooms=[])
 
 
 async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
@@ -314,19 +320,11 @@ async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
         )
     items.sort(key=lambda i: (i.starts_at, i.room.position, i.room.id, i.proposal_id))
     latest = history[-1]
-    return Schedule(
-        event_id=event.id,
-        slug=event.slug,
-        title=event.title,
-        description=event.description,
-        venue=event.venue,
-        timezone=event.timezone,
-        tz=tz,
-        start_date=event.start_date,
-        end_date=event.end_date,
+    return _schedule(
+        event,
+        tz,
         version=latest.version,
-        published_at=latest.published_at.replace(microsecond=0),
-        base_url=base_url(),
+        published_at=latest.published_at,
         rooms=list(rooms.values()),
         items=items,
         touched_at=touched.replace(microsecond=0),
