@@ -16,6 +16,8 @@ APP_REGISTRY = AppRegistry(
         "rooms.piccolo_app",
         "notify.piccolo_app",
         "people.piccolo_app",
+        "community.piccolo_app",
+        "conversation.piccolo_app",
         "exports.piccolo_app",
     ]
 )

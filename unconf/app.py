@@ -40,6 +40,7 @@ from unconf import __version__, guards, logredact, realtime
 from unconf.bodies import Request as StrictJSONRequest
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
+from unconf.health import healthz
 from unconf.openapi import document_errors
 from unconf.security import add_security_headers
 from unconf.settings import Settings, get_settings
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AgendaController,
             AutopilotController,
             live_updates,
+            healthz,
             *ROOM_API_HANDLERS,
             NotesController,
             EdcampController,

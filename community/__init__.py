@@ -1,0 +1,1 @@
+"""Communities that outlive one morning: members, profiles, peers with shared interests, blocks."""
