@@ -316,6 +316,7 @@ async def build_signin_mail(row: Outbox) -> EmailMessage | None:
     message["From"] = get_settings().smtp_from or "unconf@localhost"
     message["To"] = member.email_key
     message["Subject"] = f"Sign in to {community.name}"
+    message["X-Unconf-Event"] = event.slug
     message.set_content(
         f"Hello,\n\nHere is your sign-in link for {community.name} (it works once, for one hour):\n\n{link}\n\n"
         f"You asked for it at {info.title}. If you did not, ignore this email: nothing happens without the link.\n"

@@ -55,6 +55,7 @@ from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
 from web import WEB_DIR, web_templates
 from web.common import page_error
+from web.community import COMMUNITY_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
 
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EdcampController,
             *ROOM_PAGE_HANDLERS,
             *PAGE_HANDLERS,
+            *COMMUNITY_PAGE_HANDLERS,
             *EXPORT_HANDLERS,
             *PEOPLE_HANDLERS,
             *NOTIFY_HANDLERS,

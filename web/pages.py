@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from agenda import services as agenda_services
 from agenda.schemas import AgendaOut, SessionOut, SlotOut
+from community import services as community_services
 from events import services as event_services
 from events.dependencies import EVENT_DEPENDENCIES, event_of, guarded_participant
 from events.schemas import JoinRequest
@@ -338,6 +339,8 @@ async def vote_page(request: Request[Any, Any, Any], slug: str) -> Template | Re
     my_dots = {v.proposal_id: v.dots for v in mine.votes}
     # While voting keep a stable order (no anchoring on early leaders); afterwards rank by dots.
     order = sorted(proposals, key=lambda p: p.id if event.phase == "voting" else -p.votes)
+    # After voting: the people who share my interests (those who chose to be suggested).
+    peers = (await community_services.peers(event, me))[:3] if my_dots else []
     context = base_context(
         request,
         event,
@@ -347,6 +350,7 @@ async def vote_page(request: Request[Any, Any, Any], slug: str) -> Template | Re
         dots_left=mine.dots_left,
         budget=mine.dots_per_participant,
         can_vote=event.phase == "voting",
+        peers=peers,
         nav="vote",
     )
     return page("vote.html", context)
