@@ -116,6 +116,36 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tiers"): PUBLIC,
     ("POST", "/api/v1/edcamps"): ANYONE_CREATES,
     ("PUT", "/api/v1/operator/events/{slug}/tier"): OPERATOR,
+    # communities, members, profiles, blocks, peers, personal data (community/)
+    ("GET", "/api/v1/events/{slug}/community"): PUBLIC,
+    ("POST", "/api/v1/events/{slug}/community"): ORGANIZER,
+    ("POST", "/api/v1/events/{slug}/me/membership"): MEMBER,
+    ("GET", "/api/v1/events/{slug}/me/profile"): MEMBER,
+    ("PUT", "/api/v1/events/{slug}/me/profile"): MEMBER,
+    ("GET", "/api/v1/events/{slug}/peers"): MEMBER,
+    ("GET", "/api/v1/events/{slug}/blocks"): MEMBER,
+    ("POST", "/api/v1/events/{slug}/blocks"): MEMBER,
+    ("DELETE", "/api/v1/events/{slug}/blocks/{participant_id}"): MEMBER,
+    ("GET", "/api/v1/events/{slug}/me/data"): MEMBER,
+    ("POST", "/api/v1/events/{slug}/me/erase"): MEMBER,
+    # A community's own routes belong to no event: the member's sign-in token or an organizer key of one
+    # of its events decides inside (tests/community), so for the event roles here they are public routes.
+    ("GET", "/api/v1/communities/{community}"): PUBLIC,
+    ("PATCH", "/api/v1/communities/{community}"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/events"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/members"): PUBLIC,
+    ("PUT", "/api/v1/communities/{community}/greeters/{member_id}"): PUBLIC,
+    ("DELETE", "/api/v1/communities/{community}/greeters/{member_id}"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/signin"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/signin/redeem"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/me"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/me/profile"): PUBLIC,
+    ("PUT", "/api/v1/communities/{community}/me/profile"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/directory"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/events/{event}/join"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/me/data"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/me/erase"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/signout"): PUBLIC,
 }
 EXTRA_ACCESS: dict[tuple[str, str], str] = {}  # filled by the packages' own tests when they add endpoints
 
@@ -280,6 +310,22 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/e/{slug}/qr/rooms/{room_id}"): PUBLIC,
     ("GET", "/e/{slug}/me.ics"): MEMBER,
     ("GET", "/e/{slug}/feed/{name}"): PUBLIC,  # the secret in the URL is the credential
+    ("GET", "/e/{slug}/people"): PUBLIC,
+    ("GET", "/e/{slug}/me"): PUBLIC,
+    ("POST", "/e/{slug}/me/profile"): MEMBER,
+    ("POST", "/e/{slug}/me/membership"): MEMBER,
+    ("POST", "/e/{slug}/people/block"): MEMBER,
+    ("GET", "/e/{slug}/me/data.json"): MEMBER,
+    ("POST", "/e/{slug}/me/erase"): MEMBER,
+    # The community's pages: the member's cookie decides inside (tests/community).
+    ("GET", "/c/{community}"): PUBLIC,
+    ("POST", "/c/{community}/signin"): PUBLIC,
+    ("GET", "/c/{community}/signin"): PUBLIC,
+    ("POST", "/c/{community}/signin/redeem"): PUBLIC,
+    ("POST", "/c/{community}/events/{event}/join"): PUBLIC,
+    ("POST", "/c/{community}/profile"): PUBLIC,
+    ("GET", "/c/{community}/directory"): PUBLIC,
+    ("POST", "/c/{community}/signout"): PUBLIC,
 }
 
 
