@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from itertools import chain
 from typing import Any
 
 import msgspec
 import numpy as np
 from piccolo.custom_types import Combinable
+from piccolo.query.functions.aggregate import Count, Max
 
 from community import similarity
 from community.schemas import (
@@ -42,6 +44,7 @@ from notify.outbox import MAX_ATTEMPTS
 from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf.auth import Role
+from unconf.cache import read_cache
 from unconf.database import write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from unconf.personal_data import Person
@@ -748,35 +751,74 @@ async def _profiles_for(people: list[int], members: dict[int, int]) -> dict[int,
 
 
 def matrices(interests: Interests) -> similarity.PeerMatrices:
-    """Columns numbered as they come: proposals and topics share one space, tags another."""
-    columns: dict[object, int] = {}
-
-    def index(values: Iterable[object]) -> list[int]:
-        return [columns.setdefault(v, len(columns)) for v in values]
-
-    rows = [
-        index(("p", x) for x in props) + index(("t", t) for t in topics)
-        for props, topics in zip(interests.proposals, interests.topics, strict=True)
-    ]
-    interest_matrix = similarity.csr(rows, len(columns))
-    tags: dict[str, int] = {}
-    looking = [[tags.setdefault(t, len(tags)) for t in row] for row in interests.looking_for]
-    helping = [[tags.setdefault(t, len(tags)) for t in row] for row in interests.can_help]
+    """Proposals and profile topics share one column space (topics after every proposal); tags another."""
+    n = len(interests.people)
+    lengths = np.fromiter(map(len, interests.proposals), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(interests.proposals), dtype=np.int64, count=int(lengths.sum()))
+    proposal_ids, proposal_cols = np.unique(flat, return_inverse=True)
+    topic_ids: dict[Hashable, int] = {}
+    topic_rows, topic_cols = similarity.encode(interests.topics, topic_ids)
+    people = np.arange(n, dtype=np.int64)
+    row_of = np.concatenate([np.repeat(people, lengths), topic_rows])
+    column_of = np.concatenate([proposal_cols.astype(np.int64).ravel(), topic_cols + len(proposal_ids)])
+    columns = len(proposal_ids) + len(topic_ids)
+    tags: dict[Hashable, int] = {}
+    looking_rows, looking_cols = similarity.encode(interests.looking_for, tags)
+    helping_rows, helping_cols = similarity.encode(interests.can_help, tags)
     return similarity.PeerMatrices(
-        interests=interest_matrix,
-        looking_for=similarity.csr(looking, len(tags)),
-        can_help=similarity.csr(helping, len(tags)),
+        interests=similarity.from_pairs(row_of, column_of, n, columns),
+        looking_for=similarity.from_pairs(looking_rows, looking_cols, n, len(tags)),
+        can_help=similarity.from_pairs(helping_rows, helping_cols, n, len(tags)),
     )
 
 
-def rank(interests: Interests, me: int, excluded: set[int], limit: int = PEER_LIMIT) -> list[tuple[int, float]]:
-    """The best ``limit`` peers of row ``me``: people who allow it, not excluded (blocked), best first."""
+def rank(
+    interests: Interests,
+    me: int,
+    excluded: set[int],
+    limit: int = PEER_LIMIT,
+    built: similarity.PeerMatrices | None = None,
+) -> list[tuple[int, float]]:
+    """The best ``limit`` peers of row ``me``: people who allow it, not excluded (blocked), best first.
+
+    ``built`` is the event's matrices when the caller has them already (they are cached per event).
+    """
     allowed = np.array(interests.allowed, dtype=bool)
     if excluded:
-        for r, pid in enumerate(interests.people):
-            if pid in excluded:
-                allowed[r] = False
-    return similarity.best(matrices(interests), me, allowed, limit)
+        allowed &= ~np.isin(np.array(interests.people, dtype=np.int64), np.fromiter(excluded, dtype=np.int64))
+    return similarity.best(built or matrices(interests), me, allowed, limit)
+
+
+async def _profiles_stamp(event_id: int) -> str:
+    """Changes whenever a profile that speaks for someone in this event is saved, moved or erased.
+
+    Votes, proposals and joins already drop the event's cached reads (``realtime.publish``); profile
+    changes publish nothing, so the cached peer data is keyed by this stamp instead.
+    """
+    in_event = Participant.select(Participant.id).where(Participant.event == event_id)
+    their_members = Attendance.select(Attendance.member).where(Attendance.participant.is_in(in_event))
+    rows = await Profile.select(Max(Profile.updated_at).as_alias("latest"), Count(Profile.id).as_alias("n")).where(
+        Profile.participant.is_in(in_event) | Profile.member.is_in(their_members)
+    )
+    links = await Attendance.count().where(Attendance.participant.is_in(in_event))
+    row = rows[0] if rows else {"latest": None, "n": 0}
+    return f"{row['latest']}|{row['n']}|{links}"
+
+
+async def event_peer_data(event: Event) -> tuple[Interests, similarity.PeerMatrices]:
+    """Everyone's interests in this event and their matrices, read once and kept until something changes."""
+
+    async def build() -> tuple[Interests, similarity.PeerMatrices]:
+        rows = (
+            await Participant.select(Participant.id, Participant.display_name)
+            .where(Participant.event == event.id)
+            .order_by(Participant.id)
+        )
+        people = [r["id"] for r in rows]
+        interests = await _interests(event, people, {r["id"]: r["display_name"] for r in rows})
+        return interests, matrices(interests)
+
+    return await read_cache.through(event.slug, f"community.peers:{await _profiles_stamp(event.id)}", build)
 
 
 def _and(items: list[str]) -> str:
@@ -787,16 +829,15 @@ def _and(items: list[str]) -> str:
 
 async def peers(event: Event, me: Participant) -> list[Peer]:
     """Up to ten people in this event who share the caller's interests, best first, and what they share."""
-    rows = (
-        await Participant.select(Participant.id, Participant.display_name)
-        .where(Participant.event == event.id)
-        .order_by(Participant.id)
-    )
-    people = [r["id"] for r in rows]
-    names = {r["id"]: r["display_name"] for r in rows}
-    interests = await _interests(event, people, names)
+    interests, built = await event_peer_data(event)
+    people = interests.people
     row_of = {pid: r for r, pid in enumerate(people)}
-    ranked = rank(interests, row_of[me.id], await blocked_ids(me.id))
+    if me.id not in row_of:  # joined after the data was read: read it again
+        read_cache.invalidate(event.slug)
+        interests, built = await event_peer_data(event)
+        people = interests.people
+        row_of = {pid: r for r, pid in enumerate(people)}
+    ranked = rank(interests, row_of[me.id], await blocked_ids(me.id), built=built)
     if not ranked:
         return []
     my_props = set(interests.proposals[row_of[me.id]])

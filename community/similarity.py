@@ -8,8 +8,9 @@ scores against everyone are a sparse matrix-vector product: O(non-zeros), not O(
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -46,16 +47,41 @@ class Sparse:
 
 
 def csr(rows: Sequence[Sequence[int]], columns: int, *, normalize: bool = True) -> Sparse:
-    """Rows of column indices (weights 1; repeats collapse) as a CSR matrix, unit rows if ``normalize``."""
-    lengths = np.fromiter((len(set(r)) for r in rows), dtype=np.int64, count=len(rows))
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    indices = np.fromiter((c for r in rows for c in sorted(set(r))), dtype=np.int64, count=int(indptr[-1]))
+    """Rows of column indices (weights 1; repeats collapse) as a CSR matrix, unit rows if ``normalize``.
+
+    Built with array operations: the only Python-level pass is flattening the lists.
+    """
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+    row_of = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    return from_pairs(row_of, flat, len(rows), columns, normalize=normalize)
+
+
+def encode(rows: Sequence[Sequence[Hashable]], vocabulary: dict[Hashable, int]) -> tuple[IntArray, IntArray]:
+    """Rows of labels as (row, column) pairs, numbering new labels in ``vocabulary`` as they come.
+
+    ``map`` over C-level methods, so no Python statement runs per label.
+    """
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    total = int(lengths.sum())
+    new = [label for label in dict.fromkeys(chain.from_iterable(rows)) if label not in vocabulary]
+    vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new)), strict=True))
+    columns = np.fromiter(map(vocabulary.__getitem__, chain.from_iterable(rows)), dtype=np.int64, count=total)
+    return np.repeat(np.arange(len(rows), dtype=np.int64), lengths), columns
+
+
+def from_pairs(row_of: IntArray, column_of: IntArray, rows: int, columns: int, *, normalize: bool = True) -> Sparse:
+    """(row, column) pairs as a CSR matrix: repeats collapse, columns sorted in each row."""
+    width = max(columns, 1)
+    keys = np.unique(row_of * width + column_of)
+    key_rows, indices = keys // width, keys % width
+    counts = np.bincount(key_rows, minlength=rows).astype(np.int64)
+    indptr = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
     data = np.ones(len(indices), dtype=np.float64)
     if normalize and len(data):
-        norms = np.sqrt(np.maximum(lengths, 1)).astype(np.float64)
-        data /= np.repeat(norms, lengths)
-    return Sparse(indptr=indptr, indices=indices, data=data, columns=columns)
+        data /= np.sqrt(counts[key_rows].astype(np.float64))
+    return Sparse(indptr=indptr, indices=indices.astype(np.int64), data=data, columns=columns)
 
 
 def _dense_row(matrix: Sparse, r: int) -> FloatArray:
@@ -89,10 +115,9 @@ def best(m: PeerMatrices, me: int, allowed: npt.NDArray[np.bool_], limit: int = 
     total[~allowed] = 0.0
     total[me] = 0.0
     candidates = np.flatnonzero(total > 1e-12)
-    if len(candidates) > limit:
-        top = np.argpartition(-total[candidates], limit - 1)[:limit]
-        candidates = candidates[top]
-    ordered = sorted(candidates.tolist(), key=lambda r: (-total[r], r))
+    # Scores rounded so that float noise never decides a tie; ties go to the earlier row.
+    rounded = np.round(total[candidates], 9)
+    ordered = candidates[np.lexsort((candidates, -rounded))][:limit].tolist()
     return [(r, float(total[r])) for r in ordered]
 
 
