@@ -30,6 +30,7 @@ from community.schemas import (
     MemberOut,
     MembershipRequest,
     Peer,
+    PersonProfile,
     ProfileIn,
     ProfileOut,
     SignedIn,
@@ -143,6 +144,16 @@ class EventCommunityController(Controller):
     @get("/peers", guards=[requires_participant], summary="Up to 10 people who share your interests, best first")
     async def peers(self, event: NamedDependency[Event], participant: NamedDependency[Participant]) -> list[Peer]:
         return await services.peers(event, participant)
+
+    @get(
+        "/people/{participant_id:int}/profile",
+        guards=[requires_participant],
+        summary="Someone's profile, if they show it to you (never an email)",
+    )
+    async def profile_of(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], participant_id: FromPath[int]
+    ) -> PersonProfile:
+        return await services.visible_profile(event, participant, participant_id)
 
     @get("/blocks", guards=[requires_participant], summary="The people you blocked")
     async def blocks(self, participant: NamedDependency[Participant]) -> list[BlockOut]:

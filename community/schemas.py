@@ -128,6 +128,20 @@ class DirectoryEntry(msgspec.Struct, kw_only=True):
     bio: str
 
 
+class PersonProfile(msgspec.Struct, kw_only=True):
+    """Someone's profile as another person in the event may see it (if they chose to show it): never an email."""
+
+    participant_id: int
+    display_name: str
+    role: str
+    subjects: list[str]
+    grade_levels: list[str]
+    city: str
+    can_help: list[str]
+    looking_for: list[str]
+    bio: str
+
+
 class MemberListEntry(msgspec.Struct, kw_only=True):
     """A member as the community's organizers see them (to mark greeters): never an email."""
 

@@ -32,6 +32,7 @@ from community.schemas import (
     MemberListEntry,
     MemberOut,
     Peer,
+    PersonProfile,
     ProfileIn,
     ProfileOut,
 )
@@ -518,6 +519,41 @@ async def participant_profile(participant_id: int) -> ProfileOut:
 
 async def member_profile(member_id: int) -> ProfileOut:
     return profile_out(await Profile.objects().where(Profile.member == member_id).first())
+
+
+async def visible_profile(event: Event, viewer: Participant, participant_id: int) -> PersonProfile:
+    """Someone's profile, if they show it to this viewer: to everyone at their events (``attendees``), or
+    to the community's members when both are members. Blocked either way, hidden or absent: not found."""
+    target = (
+        await Participant.objects().where((Participant.id == participant_id) & (Participant.event == event.id)).first()
+    )
+    hidden = NotFound(f"participant {participant_id} shows no profile to you", field="participant_id")
+    if target is None:
+        raise hidden
+    profile = await profile_row(target.id)
+    if profile is None or await is_blocked(viewer.id, target.id):
+        raise hidden
+    shown = target.id == viewer.id or profile.visibility == "attendees"
+    if not shown:
+        members = await _member_ids_of([viewer.id, target.id])
+        if viewer.id in members and target.id in members:
+            communities = await Member.select(Member.community).where(
+                Member.id.is_in([members[viewer.id], members[target.id]])
+            )
+            shown = len({r["community"] for r in communities}) == 1
+    if not shown:
+        raise hidden
+    return PersonProfile(
+        participant_id=target.id,
+        display_name=profile.display_name or target.display_name,
+        role=profile.role,
+        subjects=list(profile.subjects),
+        grade_levels=list(profile.grade_levels),
+        city=profile.city,
+        can_help=list(profile.can_help),
+        looking_for=list(profile.looking_for),
+        bio=profile.bio,
+    )
 
 
 async def directory(community: Community, viewer: Member, *, tag: str = "", city: str = "") -> list[DirectoryEntry]:

@@ -99,6 +99,21 @@ def test_profile_fields_are_checked_before_anything_is_saved(server: Server) -> 
     assert ana.get(ev.url("/me/profile")).json()["city"] == "Riverside"
 
 
+def test_a_profile_is_shown_only_as_its_owner_chose(server: Server) -> None:
+    ev, _ = community_event(server)
+    ev.phase("proposals")
+    ana, ana_id = person(ev, "Ana", {"city": "Riverside", "visibility": "attendees"})
+    ben, ben_id = person(ev, "Ben", {"city": "Hilltown"})  # members only, and neither is a member
+    _, nobody_id = person(ev, "Nobody")
+    r = ben.get(ev.url(f"/people/{ana_id}/profile"))
+    assert r.status_code == 200 and r.json()["city"] == "Riverside" and "email" not in r.json()
+    for hidden in (ben_id, nobody_id):
+        r = ana.get(ev.url(f"/people/{hidden}/profile"))
+        assert r.status_code == 404 and r.json()["field"] == "participant_id"
+    assert ana.post(ev.url("/blocks"), json={"participant_id": ben_id}).status_code == 201
+    assert ben.get(ev.url(f"/people/{ana_id}/profile")).status_code == 404, "blocked: not even a profile"
+
+
 def test_erasure_keeps_tallies_and_forgets_the_person(server: Server) -> None:
     ev, _ = community_event(server)
     ev.phase("proposals")

@@ -123,6 +123,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/events/{slug}/me/profile"): MEMBER,
     ("PUT", "/api/v1/events/{slug}/me/profile"): MEMBER,
     ("GET", "/api/v1/events/{slug}/peers"): MEMBER,
+    ("GET", "/api/v1/events/{slug}/people/{participant_id}/profile"): MEMBER,
     ("GET", "/api/v1/events/{slug}/blocks"): MEMBER,
     ("POST", "/api/v1/events/{slug}/blocks"): MEMBER,
     ("DELETE", "/api/v1/events/{slug}/blocks/{participant_id}"): MEMBER,
