@@ -78,9 +78,7 @@ class Profile(Table):
 
     id: ClassVar[Serial]
     member = ForeignKey(references=Member, null=True, default=None, on_delete=OnDelete.cascade, unique=True)
-    participant = ForeignKey(
-        references=Participant, null=True, default=None, on_delete=OnDelete.cascade, unique=True
-    )
+    participant = ForeignKey(references=Participant, null=True, default=None, on_delete=OnDelete.cascade, unique=True)
     display_name = Varchar(length=80, default="")
     role = Varchar(length=40, default="")
     subjects = Array(base_column=Varchar(length=40))

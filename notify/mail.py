@@ -48,6 +48,15 @@ DIGEST: Port[Callable[[Event], Awaitable[tuple[str, str]]]] = Port("notify's pos
 """The digest of an event as (Markdown, HTML); the exports domain answers it."""
 
 
+class PersonNote(Protocol):
+    async def __call__(self, note_id: int) -> tuple[str, str, int] | None: ...
+
+
+PERSON_NOTE: Port[PersonNote] = Port("notify's notes between people")
+"""A note's (sender's name, text, thread) for the email its recipient asked for; None once it is removed
+(conversation answers)."""
+
+
 def require_mail() -> None:
     if not get_settings().mail_enabled:
         raise Conflict(
@@ -160,6 +169,12 @@ async def build_email(row: Outbox) -> EmailMessage | None:
     if row.kind == "digest":
         plain, rich = await DIGEST.call(event)
         return messages.digest(sender, info, name, address, plain, rich)
+    if row.kind == "person.note":
+        found = await PERSON_NOTE.call(int(payload.get("note") or 0))
+        if found is None:
+            return None
+        from_name, text, _ = found
+        return messages.person_note(sender, info, name, address, from_name, text, info.url("/inbox"))
     raise ValueError(f"unknown email kind {row.kind!r}")
 
 

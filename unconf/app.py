@@ -18,6 +18,8 @@ from agenda import slots as agenda_slots
 from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
+from conversation import notes as conversation_notes
+from conversation.controllers import CONVERSATION_HANDLERS
 from events import services as event_services
 from events.controllers import EventController, OperatorController, live_updates
 from events.dependencies import who_is_asking
@@ -75,6 +77,7 @@ def wire() -> None:
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
+    notify_mail.PERSON_NOTE.plug(conversation_notes.note_for_email)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
     # Calendars notice slot times edited after publishing when the slot changes, not when they read.
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *EXPORT_HANDLERS,
             *PEOPLE_HANDLERS,
             *NOTIFY_HANDLERS,
+            *CONVERSATION_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],

@@ -28,6 +28,9 @@ LIMITS: dict[str, tuple[int, int]] = {
     "join": (0, 600),
     "propose": (20, 600),
     "vote": (240, 6000),
+    "chat": (20, 1200),
+    "note": (10, 600),
+    "report": (20, 600),
 }
 
 

@@ -30,11 +30,21 @@
     "occupancy.changed":    "event at rooms sessions",
     "video.changed":        "provider",
     "video.links":          "sessions errors",
-    "registrants.imported": "created"
+    "registrants.imported": "created",
+    "room.opened":          "room",
+    "chat.message":         "id topic author author_id text html created_at",
+    "chat.removed":         "id topic",
+    "note.arrived":         "id thread sender"
   };
   // END live message types
-  window.unconfLive = function (slug, onMessage, onOpen, onDown) {
-    var delay = 500, socket = null, timer = null;
+  // One socket per event per page, however many scripts listen (the phone's counts, a chat, the inbox).
+  var shared = {};
+  function connection(slug) {
+    var c = { listeners: [], rooms: {}, hello: null, socket: null }, delay = 500, timer = null;
+    function each(kind, arg) { c.listeners.forEach(function (l) { if (l[kind]) l[kind](arg); }); }
+    c.tell = function (frame) {
+      if (c.socket && c.socket.readyState === 1) { try { c.socket.send(JSON.stringify(frame)); } catch (e) { /* resent on reconnect */ } }
+    };
     function schedule() {
       if (timer) return;
       timer = setTimeout(function () { timer = null; connect(); }, delay);
@@ -43,21 +53,34 @@
     function connect() {
       var proto = location.protocol === "https:" ? "wss:" : "ws:";
       try {
-        socket = new WebSocket(proto + "//" + location.host + "/api/v1/events/" + encodeURIComponent(slug) + "/live");
+        c.socket = new WebSocket(proto + "//" + location.host + "/api/v1/events/" + encodeURIComponent(slug) + "/live");
       } catch (e) { schedule(); return; }
-      socket.onmessage = function (ev) {
+      c.socket.onopen = function () { Object.keys(c.rooms).forEach(function (r) { c.tell({open: r}); }); };
+      c.socket.onmessage = function (ev) {
         var msg;
         try { msg = JSON.parse(ev.data); } catch (e) { return; }
-        if (msg.type === "hello") { delay = 500; if (onOpen) onOpen(msg); }
-        else if (msg.type !== "error") onMessage(msg);
+        if (msg.type === "hello") { delay = 500; c.hello = msg; each("o", msg); }
+        else if (msg.type !== "error") each("m", msg);
       };
-      socket.onclose = function () { if (onDown) onDown(); schedule(); };
-      socket.onerror = function () { try { socket.close(); } catch (e) { /* closing anyway */ } };
+      c.socket.onclose = function () { c.hello = null; each("d"); schedule(); };
+      c.socket.onerror = function () { try { c.socket.close(); } catch (e) { /* closing anyway */ } };
     }
     document.addEventListener("visibilitychange", function () {
-      if (!document.hidden && socket && socket.readyState > 1) { delay = 200; schedule(); }
+      if (!document.hidden && c.socket && c.socket.readyState > 1) { delay = 200; schedule(); }
     });
     connect();
+    return c;
+  }
+  window.unconfLive = function (slug, onMessage, onOpen, onDown) {
+    var c = shared[slug] || (shared[slug] = connection(slug));
+    c.listeners.push({ m: onMessage, o: onOpen, d: onDown });
+    if (c.hello && onOpen) onOpen(c.hello);
+    // Rooms carry what only the sockets that opened them hear (a topic's chat, "person" for my own news);
+    // they are reopened on every reconnect.
+    return {
+      open: function (room) { c.rooms[room] = true; c.tell({open: room}); },
+      leave: function (room) { delete c.rooms[room]; c.tell({leave: room}); }
+    };
   };
   window.unconfLive.types = TYPES;
 })();
