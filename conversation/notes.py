@@ -8,7 +8,9 @@ the greeter writes as a community member, who need not be at this event.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from email.message import EmailMessage
 from typing import Any
 
 from community.tables import Profile
@@ -17,6 +19,8 @@ from conversation.schemas import MAX_NOTE, ChoicesIn, ChoicesOut, InboxOut, Note
 from conversation.tables import ConversationChoice, PersonalNote
 from conversation.text import linkify
 from events.tables import Event, Participant
+from notify.mail import event_info
+from notify.messages import person_note
 from notify.outbox import MAX_ATTEMPTS
 from notify.tables import Outbox
 from unconf import live, realtime
@@ -268,14 +272,28 @@ async def remove_note(event: Event, note_id: int) -> None:
     )
 
 
-async def note_for_email(note_id: int) -> tuple[str, str, int] | None:
-    """(sender's name, text, thread) for the email a recipient asked for; None once it is removed."""
-    note = await PersonalNote.objects().where(PersonalNote.id == note_id).first()
-    if note is None or note.removed_at is not None:
+async def build_note_email(row: Outbox) -> EmailMessage | None:
+    """The email a recipient asked for, built when it is sent: None (cancelled) once the note was removed,
+    the recipient changed their mind, or either side blocked the other in the meantime."""
+    payload = json.loads(row.payload or "{}")
+    note = await PersonalNote.objects().where(PersonalNote.id == int(payload.get("note") or 0)).first()
+    if note is None or note.removed_at is not None or note.recipient is None:
+        return None
+    recipient = await Participant.objects().where(Participant.id == note.recipient).first()
+    event = await Event.objects().where(Event.id == note.event).first()
+    if recipient is None or event is None or not (recipient.email or "").strip():
+        return None
+    if not (await choices(recipient)).email_notes:
         return None
     if note.sender is not None:
-        names = await moderation.names_of({note.sender})
-        name = names.get(note.sender, "a participant")
+        sender = await Participant.objects().where(Participant.id == note.sender).first()
+        if sender is None or await blocks.blocked_either_way(sender, recipient):
+            return None
+        name = sender.display_name
     else:
         name = (await greeter_names({note.greeter} if note.greeter else set())).get(note.greeter or 0, GREETER)
-    return name, note.text, note.thread or note.id
+    info = event_info(event)
+    address = get_settings().smtp_from or "unconf@localhost"
+    return person_note(
+        address, info, recipient.display_name, (recipient.email or "").strip(), name, note.text, info.url("/inbox")
+    )

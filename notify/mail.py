@@ -47,14 +47,14 @@ the mail (revoked, or no longer a registrant); otherwise "" when they have signe
 DIGEST: Port[Callable[[Event], Awaitable[tuple[str, str]]]] = Port("notify's post-event digest")
 """The digest of an event as (Markdown, HTML); the exports domain answers it."""
 
+MailBuilder = Callable[[Outbox], Awaitable[EmailMessage | None]]
+MAIL_KINDS: dict[str, MailBuilder] = {}
+"""Email kinds a higher domain builds itself (its rows carry their own recipient); None cancels the mail."""
 
-class PersonNote(Protocol):
-    async def __call__(self, note_id: int) -> tuple[str, str, int] | None: ...
 
-
-PERSON_NOTE: Port[PersonNote] = Port("notify's notes between people")
-"""A note's (sender's name, text, thread) for the email its recipient asked for; None once it is removed
-(conversation answers)."""
+def register_mail_kind(kind: str, builder: MailBuilder) -> None:
+    """A higher domain's email (such as a community's sign-in link), plugged in ``unconf.app.wire``."""
+    MAIL_KINDS[kind] = builder
 
 
 def require_mail() -> None:
@@ -131,6 +131,8 @@ def event_info(event: Event) -> messages.EventInfo:
 
 async def build_email(row: Outbox) -> EmailMessage | None:
     """The message for one person, built at send time (fresh agenda, fresh invitation code); None cancels it."""
+    if row.kind in MAIL_KINDS:
+        return await MAIL_KINDS[row.kind](row)
     event = await Event.objects().where(Event.id == row.event).first()
     person = await Participant.objects().where(Participant.id == row.participant).first()
     if event is None or person is None or not (person.email or "").strip():
@@ -169,12 +171,6 @@ async def build_email(row: Outbox) -> EmailMessage | None:
     if row.kind == "digest":
         plain, rich = await DIGEST.call(event)
         return messages.digest(sender, info, name, address, plain, rich)
-    if row.kind == "person.note":
-        found = await PERSON_NOTE.call(int(payload.get("note") or 0))
-        if found is None:
-            return None
-        from_name, text, _ = found
-        return messages.person_note(sender, info, name, address, from_name, text, info.url("/inbox"))
     raise ValueError(f"unknown email kind {row.kind!r}")
 
 

@@ -77,7 +77,7 @@ def wire() -> None:
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
-    notify_mail.PERSON_NOTE.plug(conversation_notes.note_for_email)
+    notify_mail.register_mail_kind(conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
     # Calendars notice slot times edited after publishing when the slot changes, not when they read.
