@@ -50,6 +50,7 @@ from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
 from web import WEB_DIR, web_templates
 from web.common import page_error
+from web.conversation import CONVERSATION_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PEOPLE_HANDLERS,
             *NOTIFY_HANDLERS,
             *CONVERSATION_HANDLERS,
+            *CONVERSATION_PAGE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],

@@ -35,6 +35,7 @@ from web.common import (
     read_flash,
     viewer_or_none,
 )
+from web.conversation import chat_context
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -109,6 +110,7 @@ async def _notes_page(
         conflict=conflict is not None,
         mine=mine,
         join_path=links.join_path(event.slug, session),
+        **await chat_context(event, me, proposal.id, f"/e/{event.slug}/s/{proposal.id}/notes"),
     )
 
 
