@@ -18,8 +18,11 @@ from agenda import slots as agenda_slots
 from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
+from community import services as community_services
+from community.controllers import COMMUNITY_HANDLERS
 from conversation import notes as conversation_notes
 from conversation.controllers import CONVERSATION_HANDLERS
+from events import personal_data as event_data
 from events import services as event_services
 from events.controllers import EventController, OperatorController, live_updates
 from events.dependencies import who_is_asking
@@ -29,16 +32,19 @@ from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
 from notify import mail as notify_mail
 from notify import notices as notify_notices
+from notify import personal_data as notify_data
 from notify.controllers import NOTIFY_HANDLERS
 from notify.worker import notify_lifespan
+from people import personal_data as people_data
 from people import services as people_services
 from people.controllers import PEOPLE_HANDLERS
 from rooms import links as room_links
 from rooms.controllers import ROOM_API_HANDLERS, EdcampController
+from sessions import personal_data as session_data
 from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
-from unconf import __version__, guards, logredact, realtime
+from unconf import __version__, guards, logredact, personal_data, realtime
 from unconf.bodies import Request as StrictJSONRequest
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
@@ -46,6 +52,7 @@ from unconf.health import healthz
 from unconf.openapi import document_errors
 from unconf.security import add_security_headers
 from unconf.settings import Settings, get_settings
+from voting import personal_data as voting_data
 from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
 from web import WEB_DIR, web_templates
@@ -84,6 +91,14 @@ def wire() -> None:
     # Calendars notice slot times edited after publishing when the slot changes, not when they read.
     realtime.subscribe(export_schedule.on_agenda_changed)
     realtime.subscribe(notify_notices.dispatch)
+    community_services.register_mail()
+    # What each domain holds about a person, lowest layer first (erasure runs them highest first).
+    personal_data.register("events", event_data.contribute, event_data.erase)
+    personal_data.register("sessions", session_data.contribute, session_data.erase)
+    personal_data.register("voting", voting_data.contribute, voting_data.erase)
+    personal_data.register("notify", notify_data.contribute, notify_data.erase)
+    personal_data.register("people", people_data.contribute, people_data.erase)
+    personal_data.register("community", community_services.contribute, community_services.erase)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -113,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *EXPORT_HANDLERS,
             *PEOPLE_HANDLERS,
             *NOTIFY_HANDLERS,
+            *COMMUNITY_HANDLERS,
             *CONVERSATION_HANDLERS,
             *CONVERSATION_PAGE_HANDLERS,
             create_static_files_router(
