@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from conversation import blocks, chat, moderation, notes
+from community import services as community_services
+from community.controllers import signed_in_member
+from conversation import blocks, chat, moderation, notes, welcome
 from conversation.schemas import (
     ChatLineOut,
     ChatOut,
     ChatPost,
     ChoicesIn,
     ChoicesOut,
+    GreeterMessageIn,
+    GreeterMessageOut,
+    GreeterOut,
     InboxOut,
     MuteCreate,
     MuteOut,
@@ -222,10 +227,43 @@ class ModerationController(Controller):
         await moderation.unmute(event, participant_id)
 
 
+class GreeterController(Controller):
+    """A greeter's side of welcomes (members who volunteer; their member sign-in)."""
+
+    path = "/api/v1/communities/{community:str}/greeter"
+    tags = ["conversation"]
+
+    @get("/", summary="My newcomers and their answers, and my welcome message (greeters)")
+    async def show(self, request: Request[Any, Any, Any], community: FromPath[str]) -> GreeterOut:
+        found = await community_services.get_community(community)
+        return await welcome.greeter_view(found, await signed_in_member(request, found))
+
+    @put("/message", summary="My welcome and follow-up (or the template), and whether they may be sent (greeters)")
+    async def save_message(
+        self, request: Request[Any, Any, Any], community: FromPath[str], data: JSONBody[GreeterMessageIn]
+    ) -> GreeterMessageOut:
+        found = await community_services.get_community(community)
+        return await welcome.save_message(await signed_in_member(request, found), data)
+
+    @post("/threads/{thread_id:int}", status_code=201, summary="Answer a newcomer in the welcome's conversation")
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        community: FromPath[str],
+        thread_id: FromPath[int],
+        data: JSONBody[NoteSend],
+    ) -> NoteOut:
+        found = await community_services.get_community(community)
+        member = await signed_in_member(request, found)
+        await ratelimit.check("note", address=client_address(request), participant=None)
+        return await welcome.greeter_reply(member, thread_id, data)
+
+
 CONVERSATION_HANDLERS: list[Any] = [
     TopicChatController,
     MainChatController,
     NotesToController,
     InboxController,
     ModerationController,
+    GreeterController,
 ]

@@ -172,6 +172,52 @@ async def reply(event: Event, sender: Participant, thread_id: int, data: NoteSen
     return _note_out(note, sender.id, {sender.id: sender.display_name}, {})
 
 
+async def greeter_note(
+    event: Event, greeter_id: int, newcomer: Participant, text: str, *, kind: str, thread: int | None = None
+) -> PersonalNote:
+    """A note in a greeter's name to a newcomer (their welcome, follow-up, or an answer)."""
+    note = await _save(event=event.id, greeter=greeter_id, recipient=newcomer.id, kind=kind, thread=thread, text=text)
+    name = (await greeter_names({greeter_id})).get(greeter_id, GREETER)
+    await _deliver(event, note, name)
+    return note
+
+
+async def greeter_thread(greeter_id: int, newcomer_id: int) -> list[PersonalNote]:
+    """The conversation a greeter's welcome started with this newcomer, oldest first."""
+    welcome = (
+        await PersonalNote.select(PersonalNote.id)
+        .where(
+            (PersonalNote.greeter == greeter_id)
+            & (PersonalNote.recipient == newcomer_id)
+            & (PersonalNote.kind == "welcome")
+        )
+        .first()
+    )
+    if welcome is None:
+        return []
+    return list(
+        await PersonalNote.objects()
+        .where((PersonalNote.thread == welcome["id"]) & PersonalNote.removed_at.is_null())
+        .order_by(PersonalNote.id)
+    )
+
+
+def greeter_side(note: PersonalNote, greeter_id: int) -> NoteOut:
+    """A note as the greeter sees it: theirs, or the newcomer's answer."""
+    mine = note.sender is None and note.greeter == greeter_id
+    return NoteOut(
+        id=note.id,
+        thread=note.thread or note.id,
+        kind=note.kind,
+        from_me=mine,
+        sender="You" if mine else "the newcomer",
+        text=note.text,
+        html=str(linkify(note.text)),
+        created_at=aware(note.created_at) or utcnow(),
+        read=True,
+    )
+
+
 def _note_out(note: PersonalNote, me: int, names: dict[int, str], greeters: dict[int, str]) -> NoteOut:
     from_me = note.sender == me
     if note.sender is not None:

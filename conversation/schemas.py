@@ -106,3 +106,35 @@ class ChoicesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ChoicesOut(msgspec.Struct, kw_only=True):
     email_notes: bool
     anonymous_in_record: bool
+
+
+class GreeterMessageIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A greeter's words; ``{name}``, ``{greeter}``, ``{community}`` and ``{event}`` are filled in when sent."""
+
+    welcome: Annotated[str, Meta(max_length=MAX_NOTE)]
+    follow_up: Annotated[str, Meta(max_length=MAX_NOTE)]
+    approved: bool
+
+
+class GreeterMessageOut(msgspec.Struct, kw_only=True):
+    welcome: str
+    follow_up: str
+    approved: bool
+    template: bool
+
+
+class NewcomerOut(msgspec.Struct, kw_only=True):
+    """A newcomer given to this greeter, and their conversation (never their email address)."""
+
+    thread: int | None
+    name: str
+    event: str
+    event_title: str
+    assigned_at: datetime
+    notes: list[NoteOut]
+
+
+class GreeterOut(msgspec.Struct, kw_only=True):
+    community: str
+    message: GreeterMessageOut
+    newcomers: list[NewcomerOut]

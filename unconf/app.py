@@ -21,6 +21,8 @@ from agenda.controllers import AgendaController, AutopilotController, RoomContro
 from community import services as community_services
 from community.controllers import COMMUNITY_HANDLERS
 from conversation import notes as conversation_notes
+from conversation import personal_data as conversation_data
+from conversation import welcome as conversation_welcome
 from conversation.controllers import CONVERSATION_HANDLERS
 from events import personal_data as event_data
 from events import services as event_services
@@ -32,6 +34,7 @@ from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
 from notify import mail as notify_mail
 from notify import notices as notify_notices
+from notify import outbox as notify_outbox
 from notify import personal_data as notify_data
 from notify.controllers import NOTIFY_HANDLERS
 from notify.worker import notify_lifespan
@@ -92,6 +95,10 @@ def wire() -> None:
     realtime.subscribe(export_schedule.on_agenda_changed)
     realtime.subscribe(notify_notices.dispatch)
     community_services.register_mail()
+    # A newcomer's welcome: queued on joining, sent (and followed up a week on) by notify's outbox worker.
+    realtime.subscribe(conversation_welcome.on_participant_joined)
+    notify_outbox.register_task(conversation_welcome.WELCOME_TASK, conversation_welcome.send_welcome)
+    notify_outbox.register_task(conversation_welcome.FOLLOW_UP_TASK, conversation_welcome.send_follow_up)
     # What each domain holds about a person, lowest layer first (erasure runs them highest first).
     personal_data.register("events", event_data.contribute, event_data.erase)
     personal_data.register("sessions", session_data.contribute, session_data.erase)
@@ -99,6 +106,7 @@ def wire() -> None:
     personal_data.register("notify", notify_data.contribute, notify_data.erase)
     personal_data.register("people", people_data.contribute, people_data.erase)
     personal_data.register("community", community_services.contribute, community_services.erase)
+    personal_data.register("conversation", conversation_data.contribute, conversation_data.erase)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
