@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conversation.schemas import MuteOut, ReportOut
 from conversation.tables import ChatMessage, ConversationMute, ConversationReport, PersonalNote
 from events.tables import Event, Participant
@@ -116,7 +118,7 @@ async def report(
 
 async def reports(event: Event, *, only: int | None = None) -> list[ReportOut]:
     """What people reported, newest first, with the words reported and who wrote them (organizers only)."""
-    condition = ConversationReport.event == event.id
+    condition: Any = ConversationReport.event == event.id
     if only is not None:
         condition = condition & (ConversationReport.id == only)
     rows = (

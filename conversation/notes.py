@@ -55,8 +55,8 @@ async def set_choices(who: Participant, data: ChoicesIn) -> ChoicesOut:
     current = await choices(who)
     email = current.email_notes if data.email_notes is None else data.email_notes
     anonymous = current.anonymous_in_record if data.anonymous_in_record is None else data.anonymous_in_record
-    values = {"email_notes": email, "anonymous_in_record": anonymous, "updated_at": utcnow()}
-    await ConversationChoice.insert(ConversationChoice(participant=who.id, **values)).on_conflict(
+    row = ConversationChoice(participant=who.id, email_notes=email, anonymous_in_record=anonymous, updated_at=utcnow())
+    await ConversationChoice.insert(row).on_conflict(
         target=ConversationChoice.participant,
         action="DO UPDATE",
         values=[ConversationChoice.email_notes, ConversationChoice.anonymous_in_record, ConversationChoice.updated_at],

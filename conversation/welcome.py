@@ -186,8 +186,10 @@ async def save_message(member: Member, data: GreeterMessageIn) -> GreeterMessage
     _require_greeter(member)
     welcome = clean_text(data.welcome, "welcome", max_length=MAX_NOTE, multiline=True)
     follow_up = clean_text(data.follow_up, "follow_up", max_length=MAX_NOTE, multiline=True)
-    values = {"welcome": welcome, "follow_up": follow_up, "approved": data.approved, "updated_at": utcnow()}
-    await GreeterMessage.insert(GreeterMessage(member=member.id, **values)).on_conflict(
+    row = GreeterMessage(
+        member=member.id, welcome=welcome, follow_up=follow_up, approved=data.approved, updated_at=utcnow()
+    )
+    await GreeterMessage.insert(row).on_conflict(
         target=GreeterMessage.member,
         action="DO UPDATE",
         values=[GreeterMessage.welcome, GreeterMessage.follow_up, GreeterMessage.approved, GreeterMessage.updated_at],

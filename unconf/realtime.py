@@ -188,7 +188,8 @@ async def stream_live(
                     frame = await socket.receive()
                     if frame["type"] == "websocket.disconnect":
                         break
-                    await rooms.follow(frame.get("text"))
+                    text = frame.get("text")
+                    await rooms.follow(text if isinstance(text, str) else None)
 
 
 class RoomFrame(msgspec.Struct, forbid_unknown_fields=True):

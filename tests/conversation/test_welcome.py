@@ -103,7 +103,8 @@ def test_the_daily_cap_turning_welcomes_off_and_no_greeters_mean_nothing_is_sent
 
     _, _, gus = make_greeter(server, ev, community, "Gus", "Gus", "gus@example.org")
     template = gus.get(f"/api/v1/communities/{community}/greeter").json()["message"]
-    r = gus.put(f"/api/v1/communities/{community}/greeter/message", json={**{k: template[k] for k in ("welcome", "follow_up")}, "approved": True})  # fmt: skip
+    approved = {"welcome": template["welcome"], "follow_up": template["follow_up"], "approved": True}
+    r = gus.put(f"/api/v1/communities/{community}/greeter/message", json=approved)
     assert r.status_code == 200
     r = ev.organizer.patch(f"/api/v1/communities/{community}", json={"greeter_daily_cap": 1})
     assert r.status_code == 200, r.text
