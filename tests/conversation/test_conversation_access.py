@@ -45,6 +45,7 @@ CONVERSATION_ACCESS: dict[tuple[str, str], str] = {
     ("GET", f"{P}/organize/conversation"): matrix.ORGANIZER,
     ("POST", f"{P}/organize/conversation/notes/{{note_id}}/remove"): matrix.ORGANIZER,
     ("POST", f"{P}/organize/conversation/mutes"): matrix.ORGANIZER,
+    ("GET", f"{P}/s/{{session}}/notes.md"): matrix.PUBLIC,
 }
 # The community API this branch builds on (its own lines live in the matrix's ACCESS on the community branch;
 # repeated here so this branch's matrix is complete on its own, harmless once both are merged).
