@@ -12,8 +12,10 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from conversation import blocks, chat, moderation, notes
-from conversation.schemas import ChatOut, ChatPost, ChoicesIn, NoteSend
+from community import services as community_services
+from community.controllers import signed_in_member
+from conversation import blocks, chat, moderation, notes, welcome
+from conversation.schemas import ChatOut, ChatPost, ChoicesIn, GreeterMessageIn, NoteSend
 from events.dependencies import event_of, guarded_participant
 from events.tables import Event, Participant
 from unconf import ratelimit
@@ -243,6 +245,60 @@ async def mute_person(request: Request[Any, Any, Any], slug: FromPath[str]) -> R
     return _see_other(f"/e/{slug}/organize/conversation", "Muted for this event.")
 
 
+# --- greeters ------------------------------------------------------------------------------------------
+
+
+async def _greeter(request: Request[Any, Any, Any], community: str) -> tuple[Any, Any]:
+    found = await community_services.get_community(community)
+    return found, await signed_in_member(request, found)
+
+
+@get("/c/{community:str}/greeter", name="greeter_page")
+async def greeter_page(request: Request[Any, Any, Any], community: FromPath[str]) -> Template:
+    """A greeter's newcomers and their answers, and the words sent in the greeter's name (member sign-in)."""
+    found, member = await _greeter(request, community)
+    view = await welcome.greeter_view(found, member)
+    flash = read_flash(request)
+    context = {
+        "community": found,
+        "view": view,
+        "flash": flash.lstrip("!"),
+        "flash_error": flash.startswith("!"),
+        "event": None,
+        "me": None,
+    }
+    return _page("greeter.html", context)
+
+
+@post("/c/{community:str}/greeter/message", name="greeter_message", status_code=303)
+async def greeter_message(request: Request[Any, Any, Any], community: FromPath[str]) -> Redirect:
+    found, member = await _greeter(request, community)
+    fields = await form_fields(request)
+    data = GreeterMessageIn(
+        welcome=fields.get("welcome", ""),
+        follow_up=fields.get("follow_up", ""),
+        approved=fields.get("approved") == "on",
+    )
+    saved = await welcome.save_message(member, data)
+    said = (
+        "Saved: newcomers get these words in your name."
+        if saved.approved
+        else "Saved. Nothing is sent until you approve."
+    )
+    return _see_other(f"/c/{found.slug}/greeter", said)
+
+
+@post("/c/{community:str}/greeter/threads/{thread_id:int}", name="greeter_answer", status_code=303)
+async def greeter_answer(
+    request: Request[Any, Any, Any], community: FromPath[str], thread_id: FromPath[int]
+) -> Redirect:
+    found, member = await _greeter(request, community)
+    fields = await form_fields(request)
+    await ratelimit.check("note", address=client_address(request), participant=None)
+    await welcome.greeter_reply(member, thread_id, _convert({"text": fields.get("text", "")}, NoteSend))
+    return _see_other(f"/c/{found.slug}/greeter#newcomer-{thread_id}", "Sent.")
+
+
 CONVERSATION_PAGE_HANDLERS: list[Any] = [
     Router(
         path="/",
@@ -260,6 +316,9 @@ CONVERSATION_PAGE_HANDLERS: list[Any] = [
             moderation_page,
             note_remove,
             mute_person,
+            greeter_page,
+            greeter_message,
+            greeter_answer,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -46,6 +46,10 @@ CONVERSATION_ACCESS: dict[tuple[str, str], str] = {
     ("POST", f"{P}/organize/conversation/notes/{{note_id}}/remove"): matrix.ORGANIZER,
     ("POST", f"{P}/organize/conversation/mutes"): matrix.ORGANIZER,
     ("GET", f"{P}/s/{{session}}/notes.md"): matrix.PUBLIC,
+    # the greeter's page: their member sign-in (the community's cookie) decides inside
+    ("GET", "/c/{community}/greeter"): matrix.PUBLIC,
+    ("POST", "/c/{community}/greeter/message"): matrix.PUBLIC,
+    ("POST", "/c/{community}/greeter/threads/{thread_id}"): matrix.PUBLIC,
 }
 # The community API this branch builds on (its own lines live in the matrix's ACCESS on the community branch;
 # repeated here so this branch's matrix is complete on its own, harmless once both are merged).

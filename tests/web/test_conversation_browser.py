@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import Server, make_event, npm_package
+from community.services import member_cookie_name
+from tests.conversation.support import community_event, make_greeter
+from tests.helpers import Server, database_rows, make_event, npm_package
 from tests.web.pagekit import PHONE, artifacts, browser, serious_violations
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -100,3 +103,72 @@ def test_two_voters_chat_live_and_a_note_gets_a_reply(server: Server, browser: A
     ana.screenshot(path=artifacts / "conversation-2-note.png", full_page=True)
     for page in (ana, ben):
         page.context.close()
+
+
+def test_a_newcomer_is_welcomed_on_the_phone_and_followed_up_a_week_later(
+    server: Server, browser: Any, artifacts: Path, axe: Path
+) -> None:
+    ev, community = community_event(server, name="Edcamp Lakeside")
+    ev.phase("proposals")
+    _, _, gina = make_greeter(server, ev, community, "Gina", "Gina G.", "gina@example.org")
+
+    # Gina's page (her member sign-in in the community's cookie): she approves the suggested words.
+    greeter_ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
+    token = gina.headers["authorization"].removeprefix("Bearer ")
+    greeter_ctx.add_cookies([{"name": member_cookie_name(community), "value": token, "url": server.base_url}])
+    greeter = greeter_ctx.new_page()
+    greeter.goto(f"{server.base_url}/c/{community}/greeter")
+    expect(greeter.get_by_text("No newcomers yet.")).to_be_visible()
+    check_a11y(greeter, axe, "greeter page, no newcomers")
+    greeter.get_by_label("Welcome").fill("Hi {name}! I'm {greeter}. Welcome to {event} :) Ask me anything.")
+    greeter.get_by_label("Send these in my name").check()
+    greeter.get_by_role("button", name="Save").click()
+    expect(greeter.get_by_text("Saved: newcomers get these words in your name.")).to_be_visible()
+
+    # Nia joins on her phone: Gina's welcome is in her inbox, in Gina's name.
+    nia = phone_joins(browser, server, ev.slug, ev.join_code, "Nia")
+    nia.goto(f"{server.base_url}/e/{ev.slug}/inbox")
+    welcome = nia.locator(".thread").filter(has_text="Hi Nia! I'm Gina G.")
+    for _ in range(100):  # the outbox worker sends it a moment after joining: reload until it is there
+        if welcome.count():
+            break
+        nia.wait_for_timeout(300)
+        nia.reload()
+    expect(welcome).to_be_visible()
+    expect(welcome.get_by_role("heading", name=re.compile("Gina G."))).to_be_visible()
+    check_a11y(nia, axe, "inbox with a welcome")
+    welcome.get_by_label("Answer Gina G.").fill("Thanks Gina! Is there coffee?")
+    welcome.get_by_role("button", name="Send").click()
+    expect(nia.get_by_text("Sent.")).to_be_visible()
+
+    greeter.reload()
+    newcomer = greeter.locator(".thread").filter(has_text="Nia")
+    expect(newcomer).to_contain_text("Thanks Gina! Is there coffee?")
+    check_a11y(greeter, axe, "greeter page with a newcomer")
+    newcomer.get_by_label("Answer Nia").fill("Yes, in the hall!")
+    newcomer.get_by_role("button", name="Send").click()
+    expect(greeter.get_by_text("Sent.")).to_be_visible()
+
+    # A week on: the follow-up's not-before time is moved into the past, as the clock would; it arrives.
+    ((row_id,),) = database_rows(server.database_url, "SELECT id FROM outbox WHERE kind = 'greeter.follow_up'"
+                                 " AND payload LIKE ?", f'%"participant":{nia_id(nia, server, ev.slug)}%')  # fmt: skip
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    stored: Any = str(past) if server.database_url.startswith("sqlite") else past
+    database_rows(
+        server.database_url, "UPDATE outbox SET next_attempt_at = ? WHERE id = ? RETURNING id", stored, row_id
+    )
+    follow_up = nia.locator(".notes-list li").filter(has_text="It's been a week since")
+    for _ in range(100):
+        nia.reload()
+        if follow_up.count():
+            break
+        nia.wait_for_timeout(300)
+    expect(follow_up).to_contain_text("Hi Nia, Gina G. again.")
+    expect(nia.locator(".thread .notes-list li")).to_have_count(4)
+    nia.screenshot(path=artifacts / "conversation-3-welcome.png", full_page=True)
+    for page in (nia, greeter):
+        page.context.close()
+
+
+def nia_id(page: Any, server: Server, slug: str) -> int:
+    return int(page.request.get(f"{server.base_url}/api/v1/events/{slug}/me").json()["participant"]["id"])
