@@ -69,8 +69,10 @@ async def chat_context(event: Event, me: Participant | None, proposal_id: int | 
     """What ``_chat.html`` needs: the chat read as ``me`` (None for people who have not joined: no chat)."""
     if me is None:
         return {"chat": None}
-    out: ChatOut = await chat.read_chat(event, me, proposal_id, hidden=await blocks.hidden_from(me))
-    return {"chat": out, "chat_back": back, "chat_moderator": is_organizer(me)}
+    hidden = await blocks.hidden_from(me)
+    out: ChatOut = await chat.read_chat(event, me, proposal_id, hidden=hidden)
+    # chat.js drops live lines from these people too: blocked people never reach you, live or not.
+    return {"chat": out, "chat_back": back, "chat_moderator": is_organizer(me), "chat_hidden": sorted(hidden)}
 
 
 def _local_back(value: str, slug: str) -> str:

@@ -72,9 +72,23 @@ def test_two_voters_chat_live_and_a_note_gets_a_reply(server: Server, browser: A
     expect(answer.locator("b")).to_have_count(0)
     ana.screenshot(path=artifacts / "conversation-1-chat.png", full_page=True)
 
+    # Mallory blocks Ana: what either writes never reaches the other, live included, while Ben sees both.
+    mallory, _ = ev.join("Mallory")
+    ana_id = ana.request.get(f"{server.base_url}/api/v1/events/{ev.slug}/me").json()["participant"]["id"]
+    assert mallory.post(ev.url("/blocks"), json={"participant_id": ana_id}).status_code == 201
+    ana.reload()
+    expect(ana.locator(".chat-lines li")).to_have_count(2)
+    assert mallory.post(ev.url(f"/proposals/{pid}/chat"), json={"text": "Mallory was here"}).status_code == 201
+    expect(ben.locator(".chat-lines li").filter(has_text="Mallory was here")).to_be_visible(timeout=WAIT)
+    ben.get_by_label("Your message").fill("After Mallory")
+    ben.get_by_role("button", name="Send").click()
+    # Lines of one chat arrive in order: once Ben's later line is on Ana's phone, Mallory's would have been too.
+    expect(ana.locator(".chat-lines li").filter(has_text="After Mallory")).to_be_visible(timeout=WAIT)
+    expect(ana.locator(".chat-lines li").filter(has_text="Mallory was here")).to_have_count(0)
+
     # The chat is kept: the notes page shows it too, and it is there after a reload.
     ben.goto(f"{server.base_url}/e/{ev.slug}/s/{pid}/notes")
-    expect(ben.locator(".chat-lines li")).to_have_count(2)
+    expect(ben.locator(".chat-lines li")).to_have_count(4)
 
     # Ana says hi to Ben with a note; Ben's inbox tells him live, he reads it and answers.
     ben_id = ben.request.get(f"{server.base_url}/api/v1/events/{ev.slug}/me").json()["participant"]["id"]

@@ -41,8 +41,10 @@
     var slug = box.getAttribute("data-slug"), topic = box.getAttribute("data-chat");
     var list = box.querySelector("[data-chat-lines]"), form = box.querySelector("[data-chat-form]");
     var error = box.querySelector("[data-chat-error]");
+    var hidden = (box.getAttribute("data-hidden") || "").split(" ").filter(Boolean);
     var api = "/api/v1/events/" + encodeURIComponent(slug) + (topic === "main" ? "/chat" : "/proposals/" + topic + "/chat");
     function add(m) {
+      if (m.author_id !== null && hidden.indexOf(String(m.author_id)) >= 0) return; // blocked, either way
       if (list.querySelector('[data-id="' + m.id + '"]')) return;
       var empty = list.querySelector("[data-empty]");
       if (empty) empty.remove();
