@@ -85,6 +85,9 @@ async def report(
 ) -> ReportOut:
     """Tell the organizers; reporting the same thing twice is one report."""
     reason = clean_text(reason, "reason", max_length=MAX_REASON, required=False)
+    for value, field in ((note_id, "note_id"), (chat_id, "message_id")):
+        if value is not None and not 0 < value <= 2**31 - 1:
+            raise NotFound(f"no {field.removesuffix('_id')} {value} here", field=field)
     if note_id is not None:
         note = (
             await PersonalNote.objects()
