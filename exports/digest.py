@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from conversation.chat import chat_record
 from events.tables import Event
 from exports.render import render_template
 from exports.schedule import Item, Schedule, load_schedule
 from sessions.notes import latest_notes_by_proposal
+from unconf.validation import check_timezone, in_timezone
 
 # A notes source returns proposal id -> notes (plain text) for an event id.
 NotesSource = Callable[[int], Awaitable[dict[int, list[str]]]]
@@ -27,6 +30,7 @@ NO_NOTES = "No notes source is connected yet, so there are no session notes to s
 class DigestEntry:
     item: Item
     notes: list[str] | None  # None: no notes source; []: a source exists but holds no notes for this session
+    chat: tuple[tuple[str, str, str], ...] = ()  # (time, author or "a participant", text), oldest first
 
 
 async def collect(schedule: Schedule) -> tuple[list[DigestEntry], list[Item], bool]:
@@ -37,7 +41,11 @@ async def collect(schedule: Schedule) -> tuple[list[DigestEntry], list[Item], bo
         for source in NOTES_SOURCES:
             for pid, texts in (await source(schedule.event_id)).items():
                 notes.setdefault(pid, []).extend(texts)
-    entries = [DigestEntry(i, None if notes is None else notes.get(i.proposal_id, [])) for i in schedule.live]
+    chats = await chat_record(schedule.event_id)
+    entries = [
+        DigestEntry(i, None if notes is None else notes.get(i.proposal_id, []), tuple(chats.get(i.proposal_id, [])))
+        for i in schedule.live
+    ]
     cancelled = [i for i in schedule.items if i.cancelled]
     return entries, cancelled, notes is not None
 
@@ -48,6 +56,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
 def md(text: str) -> str:
     """Escape Markdown so a session title cannot turn into a link or a heading."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def chat_time(at: str, schedule: Schedule) -> str:
+    """A chat line's time on the event's clock (the day too: people talk before and after a session)."""
+    return in_timezone(datetime.fromisoformat(at), check_timezone(schedule.timezone)).strftime("%d %b %H:%M")
 
 
 def _when(item: Item) -> str:
@@ -79,6 +92,9 @@ async def digest_markdown(schedule: Schedule) -> bytes:
             lines.append("_No notes were taken for this session._")
         else:
             lines += [f"> {md(n)}" for n in entry.notes]
+        if entry.chat:
+            lines += ["", "#### Conversation", ""]
+            lines += [f"- {md(chat_time(at, schedule))} {md(who)}: {md(text)}" for at, who, text in entry.chat]
         lines.append("")
     if cancelled:
         lines += ["## Cancelled sessions", ""]
@@ -98,6 +114,7 @@ async def digest_html(schedule: Schedule) -> bytes:
         cancelled=cancelled,
         has_notes=has_notes,
         when=_when,
+        chat_time=lambda at: chat_time(at, schedule),
         attendance_label=ATTENDANCE_LABEL,
         no_notes=NO_NOTES,
     )
@@ -107,3 +124,20 @@ async def digest_for_mail(event: Event) -> tuple[str, str]:
     """The digest as (Markdown, HTML) for the post-event email."""
     schedule = await load_schedule(event)
     return (await digest_markdown(schedule)).decode(), (await digest_html(schedule)).decode()
+
+
+async def session_record_markdown(event: Event, proposal_id: int, title: str) -> bytes:
+    """One session's notes and its conversation, as kept: the notes export of a session page."""
+    notes = (await latest_notes_by_proposal(event.id)).get(proposal_id, [])
+    chat = (await chat_record(event.id)).get(proposal_id, [])
+    tz = check_timezone(event.timezone)
+    lines = [f"# {md(title)}", "", f"{md(event.title)}", "", "## Notes", ""]
+    lines += [*notes] if notes else ["_No notes were taken for this session._"]
+    lines += ["", "## Conversation", ""]
+    if chat:
+        stamp = lambda at: in_timezone(datetime.fromisoformat(at), tz).strftime("%d %b %H:%M")  # noqa: E731
+        lines += [f"- {md(stamp(at))} {md(who)}: {md(text)}" for at, who, text in chat]
+    else:
+        lines.append("_Nobody wrote in this session's chat._")
+    lines.append("")
+    return "\n".join(lines).encode("utf-8")

@@ -39,6 +39,29 @@ ALWAYS_LEFT_OUT: tuple[LeftOut, ...] = (
     ),
 )
 
+# What people said to each other stays on the server where they said it: an event file is handed to other
+# organizers and servers, and notes between two people are theirs. A session's chat is kept in the digest.
+CONVERSATION_LEFT_OUT: tuple[LeftOut, ...] = tuple(
+    LeftOut(table=table, what=f"{table} rows", why=why)
+    for table, why in (
+        ("chat_message", "topic chats stay on the server where they were written; the digest keeps them with "
+         "each session, under the names people chose"),
+        ("personal_note", "notes between two people are theirs, not the event's: they never leave the server"),
+        ("conversation_report", "reports name who reported whom; they stay with the organizers who handled them"),
+        ("conversation_mute", "a mute is a decision about one morning; mute again on the new server if needed"),
+        ("conversation_choice", "a person's own choices stay where they made them"),
+        ("greeter_message", "a greeter's words belong to their membership, not to one event"),
+    )
+)  # fmt: skip
+
+# The community's tables belong to the community, which outlives any one event (see community/).
+COMMUNITY_LEFT_OUT: tuple[LeftOut, ...] = tuple(
+    LeftOut(table=table, what=f"{table} rows", why="communities, members, profiles and blocks outlive one event: "
+            "they are the community's, not the event's; link the imported event to its community again")
+    for table in ("community", "community_event", "member", "attendance", "profile", "block", "greeting")
+)  # fmt: skip
+ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + CONVERSATION_LEFT_OUT + COMMUNITY_LEFT_OUT
+
 SECRETS_LEFT_OUT: tuple[LeftOut, ...] = (
     LeftOut(
         table="video_settings",

@@ -8,7 +8,7 @@ from agenda.versions import has_published_agenda
 from events.tables import Event, Participant
 from notify.mail import EMAIL_FOR_NOTICE, send_email
 from notify.notices import notice_data
-from notify.outbox import MAX_ATTEMPTS, Outcome, dumps, insert_new
+from notify.outbox import MAX_ATTEMPTS, TASKS, Outcome, dumps, insert_new
 from notify.tables import Outbox
 from notify.webhooks import event_dict, listening, mask, post_webhook, render
 from unconf.errors import DomainError
@@ -88,6 +88,11 @@ async def deliver(row: Outbox) -> Outcome:
             return await post_webhook(row)
         if row.channel == "email":
             return await send_email(row)
+        if row.channel == "task":
+            handler = TASKS.get(row.kind)
+            if handler is None:
+                return Outcome(False, note=f"no handler for task {row.kind!r} in this process")
+            return await handler(row)
     except DomainError as exc:  # e.g. the agenda version or the event is gone: retrying will not help
         return Outcome(False, note=exc.detail, permanent=True)
     return Outcome(False, note=f"unknown channel {row.channel!r}", permanent=True)

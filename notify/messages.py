@@ -178,3 +178,31 @@ def digest(sender: str, event: EventInfo, name: str, email: str, plain_digest: s
     msg = _envelope(sender, event, name, email, f"{event.title}: what happened (post-event digest)")
     plain = f"Hello {name},\n\nthank you for coming. Here is what happened:\n\n{plain_digest}\n\n-- \n{FOOTER}\n"
     return _finish(msg, plain, html_digest)
+
+
+def person_note(
+    sender: str, event: EventInfo, name: str, email: str, from_name: str, text: str, link: str
+) -> EmailMessage:
+    """A note someone wrote to this person, sent only because they asked for notes by email.
+
+    The sender's address is never in it: the reply goes through the inbox link.
+    """
+    subject = f"A note from {from_name} ({event.title})"
+    msg = _envelope(sender, event, name, email, subject)
+    plain = (
+        f"Hello {name},\n\n{from_name} wrote to you:\n\n{text}\n\n"
+        f"Answer in your inbox: {link}\n\n"
+        f"-- \nYou get this email because you chose to receive notes by email; switch it off in your inbox.\n"
+    )
+    quoted = html.escape(text).replace("\n", "<br>")
+    rich = _html(
+        event,
+        [
+            _p(f"Hello {html.escape(name)},"),
+            _p(f"{html.escape(from_name)} wrote to you:"),
+            f"<blockquote>{quoted}</blockquote>",
+            _p(_a(link, "Answer in your inbox")),
+            _p("You get this email because you chose to receive notes by email; switch it off in your inbox."),
+        ],
+    )
+    return _finish(msg, plain, rich)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from events.tables import Event
@@ -54,6 +55,25 @@ async def insert_new(rows: list[Outbox]) -> int:
     return len(inserted)
 
 
+def task_row(event_id: int, kind: str, payload: dict[str, Any], *, not_before: datetime, dedupe_key: str) -> Outbox:
+    """Work a higher domain asked to run at ``not_before`` or later (a greeter's follow-up a week on).
+
+    The row waits in the database like any other, so a restart loses nothing; the worker hands it to
+    the handler registered for ``kind`` (``register_task``).
+    """
+    return Outbox(
+        event=event_id,
+        channel="task",
+        kind=kind,
+        payload=dumps(payload),
+        status="pending",
+        max_attempts=MAX_ATTEMPTS,
+        next_attempt_at=not_before,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How one attempt went; ``permanent`` and ``cancelled`` stop the retries."""
@@ -63,6 +83,15 @@ class Outcome:
     note: str = ""
     permanent: bool = False
     cancelled: bool = False
+
+
+TaskHandler = Callable[[Outbox], Awaitable[Outcome]]
+TASKS: dict[str, TaskHandler] = {}
+
+
+def register_task(kind: str, handler: TaskHandler) -> None:
+    """Who runs outbox rows of channel ``task`` and this ``kind``; plugged in ``unconf.app.wire()``."""
+    TASKS[kind] = handler
 
 
 def backoff(attempt: int) -> float:

@@ -20,6 +20,10 @@ from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
 from community import services as community_services
 from community.controllers import COMMUNITY_HANDLERS
+from conversation import notes as conversation_notes
+from conversation import personal_data as conversation_data
+from conversation import welcome as conversation_welcome
+from conversation.controllers import CONVERSATION_HANDLERS
 from events import personal_data as event_data
 from events import services as event_services
 from events.controllers import EventController, OperatorController, live_updates
@@ -30,6 +34,7 @@ from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
 from notify import mail as notify_mail
 from notify import notices as notify_notices
+from notify import outbox as notify_outbox
 from notify import personal_data as notify_data
 from notify.controllers import NOTIFY_HANDLERS
 from notify.worker import notify_lifespan
@@ -56,6 +61,7 @@ from voting.controllers import MeController, MergeController, VoteController
 from web import WEB_DIR, web_templates
 from web.common import page_error
 from web.community import COMMUNITY_PAGE_HANDLERS
+from web.conversation import CONVERSATION_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
 
@@ -83,12 +89,17 @@ def wire() -> None:
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
+    notify_mail.register_mail_kind(conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
     # Calendars notice slot times edited after publishing when the slot changes, not when they read.
     realtime.subscribe(export_schedule.on_agenda_changed)
     realtime.subscribe(notify_notices.dispatch)
     community_services.register_mail()
+    # A newcomer's welcome: queued on joining, sent (and followed up a week on) by notify's outbox worker.
+    realtime.subscribe(conversation_welcome.on_participant_joined)
+    notify_outbox.register_task(conversation_welcome.WELCOME_TASK, conversation_welcome.send_welcome)
+    notify_outbox.register_task(conversation_welcome.FOLLOW_UP_TASK, conversation_welcome.send_follow_up)
     # What each domain holds about a person, lowest layer first (erasure runs them highest first).
     personal_data.register("events", event_data.contribute, event_data.erase)
     personal_data.register("sessions", session_data.contribute, session_data.erase)
@@ -96,6 +107,7 @@ def wire() -> None:
     personal_data.register("notify", notify_data.contribute, notify_data.erase)
     personal_data.register("people", people_data.contribute, people_data.erase)
     personal_data.register("community", community_services.contribute, community_services.erase)
+    personal_data.register("conversation", conversation_data.contribute, conversation_data.erase)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -127,6 +139,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PEOPLE_HANDLERS,
             *NOTIFY_HANDLERS,
             *COMMUNITY_HANDLERS,
+            *CONVERSATION_HANDLERS,
+            *CONVERSATION_PAGE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],

@@ -213,6 +213,35 @@ class ImportData(msgspec.Struct, frozen=True, kw_only=True):
     created: int
 
 
+class OpenedData(msgspec.Struct, frozen=True, kw_only=True):
+    room: str
+
+
+class ChatLineData(msgspec.Struct, frozen=True, kw_only=True):
+    """One chat message; ``topic`` is a proposal's id or ``main``; ``html`` is escaped, with safe links."""
+
+    id: int
+    topic: str
+    author: str
+    author_id: int | None
+    text: str
+    html: str
+    created_at: datetime
+
+
+class ChatGoneData(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    topic: str
+
+
+class NoteArrivedData(msgspec.Struct, frozen=True, kw_only=True):
+    """A note reached its recipient: who from and which conversation, never the text."""
+
+    id: int
+    thread: int
+    sender: str
+
+
 # -- messages ---------------------------------------------------------------------------------------------------------
 
 
@@ -221,6 +250,11 @@ class LiveMessage(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
     event: str = ""
     at: str = ""
+
+    def room(self) -> str | None:
+        """The room this frame is for: None for everyone on the event's socket, or a name only the
+        sockets that opened it hear (a topic's chat; ``person:<id>`` for one person's own)."""
+        return None
 
 
 class Hello(LiveMessage, frozen=True, kw_only=True, tag="hello"):
@@ -338,6 +372,40 @@ class RegistrantsImported(LiveMessage, frozen=True, kw_only=True, tag="registran
     data: ImportData
 
 
+class RoomOpened(LiveMessage, frozen=True, kw_only=True, tag="room.opened"):
+    """Sent to one socket only: the room it asked for is open, its messages come from now on."""
+
+    data: OpenedData
+
+
+class ChatPosted(LiveMessage, frozen=True, kw_only=True, tag="chat.message"):
+    """Only to the sockets that opened this topic's chat."""
+
+    data: ChatLineData
+
+    def room(self) -> str | None:
+        return f"chat:{self.data.topic}"
+
+
+class ChatRemoved(LiveMessage, frozen=True, kw_only=True, tag="chat.removed"):
+    """Organizers removed a chat message; only to the sockets that opened that chat."""
+
+    data: ChatGoneData
+
+    def room(self) -> str | None:
+        return f"chat:{self.data.topic}"
+
+
+class NoteArrived(LiveMessage, frozen=True, kw_only=True, tag="note.arrived"):
+    """Only to the recipient's own sockets (``person:<id>``); the inbox fetches the text itself."""
+
+    data: NoteArrivedData
+    recipient: int = 0
+
+    def room(self) -> str | None:
+        return f"person:{self.recipient}"
+
+
 AnyLiveMessage = (
     Hello
     | NoSuchEvent
@@ -365,6 +433,10 @@ AnyLiveMessage = (
     | VideoChanged
     | VideoLinksMade
     | RegistrantsImported
+    | RoomOpened
+    | ChatPosted
+    | ChatRemoved
+    | NoteArrived
 )
 """Every frame a live socket can carry: decode one with ``msgspec.json.decode(raw, type=AnyLiveMessage)``."""
 

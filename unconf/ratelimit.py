@@ -29,6 +29,9 @@ LIMITS: dict[str, tuple[int, int]] = {
     "propose": (20, 600),
     "vote": (240, 6000),
     "member_signin": (0, 30),
+    "chat": (20, 1200),
+    "note": (10, 600),
+    "report": (20, 600),
 }
 
 

@@ -7,9 +7,10 @@ worker's WebSockets see every change, without any page or service knowing.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
 import msgspec
@@ -18,7 +19,7 @@ from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from unconf.cache import read_cache
-from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, Refusal
+from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, OpenedData, Refusal, RoomOpened
 from unconf.settings import get_settings
 from unconf.validation import utcnow
 
@@ -30,8 +31,17 @@ _plugin: ChannelsPlugin | None = None
 CHANGES_CHANNEL = "unconf:changes"
 
 
-def channel_for(slug: str) -> str:
-    return f"event:{slug}"
+def channel_for(slug: str, room: str | None = None) -> str:
+    """The event's channel, or one of its rooms' (a topic's chat, a person's own)."""
+    return f"event:{slug}" if room is None else f"event:{slug}:{room}"
+
+
+# Rooms a socket may open by sending {"open": "<room>"}: a topic's chat by anyone the token names,
+# "person" (their own room, never another's). The rules for who may read what stay in the services;
+# a room carries only what any participant of the event may see, or one person's own news.
+ROOM_NAME = re.compile(r"chat:(main|[0-9]{1,10})")
+MAX_ROOMS_PER_SOCKET = 16
+MAX_CLIENT_FRAME = 200
 
 
 def make_channels_plugin(redis_url: str = "") -> ChannelsPlugin:
@@ -71,7 +81,9 @@ async def publish(slug: str, message: LiveMessage) -> None:
     """
     message = msgspec.structs.replace(message, event=slug, at=utcnow().isoformat())
     kind = type(message).__struct_config__.tag
-    read_cache.invalidate(slug)
+    room = message.room()
+    if room is None:  # a room's chatter changes no cached read
+        read_cache.invalidate(slug)
     for handler in list(_subscribers):
         try:
             await handler(message)
@@ -80,8 +92,9 @@ async def publish(slug: str, message: LiveMessage) -> None:
     if _plugin is None:
         return
     try:
-        _plugin.publish(msgspec.json.encode(message), channel_for(slug))
-        _plugin.publish(slug.encode(), CHANGES_CHANNEL)
+        _plugin.publish(msgspec.json.encode(message), channel_for(slug, room))
+        if room is None:
+            _plugin.publish(slug.encode(), CHANGES_CHANNEL)
     except Exception:  # a broken live channel must not undo a vote that was stored
         log.exception("could not publish %s for %s", kind, slug)
 
@@ -170,6 +183,75 @@ async def stream_live(
         async with _plugin.start_subscription(channel_for(slug)) as subscriber:
             greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
             await socket.send_text(msgspec.json.encode(greeting).decode())
-            async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
-                while (await socket.receive())["type"] != "websocket.disconnect":
-                    continue
+            async with subscriber.run_in_background(socket.send_text), Rooms(socket, slug, person) as rooms:  # type: ignore[arg-type]
+                while True:
+                    frame = await socket.receive()
+                    if frame["type"] == "websocket.disconnect":
+                        break
+                    text = frame.get("text")
+                    await rooms.follow(text if isinstance(text, str) else None)
+
+
+class RoomFrame(msgspec.Struct, forbid_unknown_fields=True):
+    """What a client may send on its live socket: open or leave one room."""
+
+    open: str | None = None
+    leave: str | None = None
+
+
+class Rooms:
+    """The rooms one socket opened, each its own subscription; all closed when the socket goes.
+
+    Only a socket whose token names a person may open rooms. Frames that are not a valid request are
+    ignored, as every client frame was before rooms existed (old clients keep working).
+    """
+
+    def __init__(self, socket: WebSocket[Any, Any, Any], slug: str, person: str | None) -> None:
+        self.socket = socket
+        self.slug = slug
+        self.person = person
+        self.open: dict[str, AsyncExitStack] = {}
+
+    async def __aenter__(self) -> Rooms:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        for room in list(self.open):
+            await self.leave(room)
+
+    def _room(self, name: str) -> str | None:
+        if self.person is None:
+            return None
+        if name == "person":
+            return f"person:{self.person}"
+        return name if ROOM_NAME.fullmatch(name) else None
+
+    async def follow(self, text: str | None) -> None:
+        if not text or len(text) > MAX_CLIENT_FRAME:
+            return
+        try:
+            frame = msgspec.json.decode(text, type=RoomFrame)
+        except msgspec.DecodeError:
+            return
+        if frame.leave is not None and (room := self._room(frame.leave)) is not None:
+            await self.leave(room)
+        if frame.open is not None and (room := self._room(frame.open)) is not None and await self.enter(room):
+            opened = RoomOpened(event=self.slug, at=utcnow().isoformat(), data=OpenedData(room=frame.open))
+            await self.socket.send_text(msgspec.json.encode(opened).decode())
+
+    async def enter(self, room: str) -> bool:
+        """Open a room; False when this socket has too many open already."""
+        if room in self.open:
+            return True
+        if len(self.open) >= MAX_ROOMS_PER_SOCKET or _plugin is None:
+            return False
+        stack = AsyncExitStack()
+        subscriber = await stack.enter_async_context(_plugin.start_subscription(channel_for(self.slug, room)))
+        await stack.enter_async_context(subscriber.run_in_background(self.socket.send_text))  # type: ignore[arg-type]
+        self.open[room] = stack
+        return True
+
+    async def leave(self, room: str) -> None:
+        stack = self.open.pop(room, None)
+        if stack is not None:
+            await stack.aclose()

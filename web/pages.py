@@ -31,6 +31,7 @@ from unconf.validation import aware
 from voting import services as vote_services
 from web import board as board_pages
 from web import console
+from web import conversation as conversation_pages
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
     PHASE_HINTS,
@@ -439,7 +440,8 @@ async def session_page(request: Request[Any, Any, Any], event: Event, proposal_i
         session = next((s for s in agenda.sessions if s.proposal_id == proposal_id), None)
     except NotFound:
         pass
-    return page("session.html", base_context(request, event, me, proposal=proposal, s=session, nav="agenda"))
+    chat = await conversation_pages.chat_context(event, me, proposal.id, f"/e/{event.slug}/s/{proposal.id}")
+    return page("session.html", base_context(request, event, me, proposal=proposal, s=session, nav="agenda", **chat))
 
 
 @get(

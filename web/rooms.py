@@ -17,6 +17,7 @@ from litestar.response import Redirect
 from events import services as event_services
 from events.dependencies import event_of, guarded_participant
 from events.tables import Event, Participant
+from exports.digest import session_record_markdown
 from rooms import links, presence
 from rooms.edcamp import EdcampCreate, create_edcamp
 from sessions.notes import NoteConflict, NoteSave, read_notes, save_notes
@@ -35,6 +36,7 @@ from web.common import (
     read_flash,
     viewer_or_none,
 )
+from web.conversation import chat_context
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
@@ -109,6 +111,7 @@ async def _notes_page(
         conflict=conflict is not None,
         mine=mine,
         join_path=links.join_path(event.slug, session),
+        **await chat_context(event, me, proposal.id, f"/e/{event.slug}/s/{proposal.id}/notes"),
     )
 
 
@@ -140,6 +143,19 @@ async def notes_save(
     except NoteConflict as exc:
         return await _notes_page(request, event, session, status=409, conflict=exc.current, mine=data.text)
     return see_other(f"/e/{slug}/s/{session}/notes", "Notes saved.")
+
+
+@get("/e/{slug:str}/s/{session:int}/notes.md", name="session_notes_export")
+async def notes_export(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Response[bytes]:
+    """The session's notes and its conversation as kept (names as each person chose), in Markdown."""
+    event = await event_services.get_event(slug)
+    proposal = await get_proposal(event, session)
+    body = await session_record_markdown(event, proposal.id, proposal.title)
+    return Response(
+        body,
+        media_type="text/markdown; charset=utf-8",
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{slug}-session-{proposal.id}-notes.md"'},
+    )
 
 
 # --- check-in (rule of two feet) ------------------------------------------------------------------
@@ -265,6 +281,7 @@ ROOM_PAGE_HANDLERS: list[Any] = [
             main_join,
             notes_page,
             notes_save,
+            notes_export,
             checkin_page,
             checkin_submit,
             main_checkin,

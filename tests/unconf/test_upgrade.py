@@ -48,10 +48,22 @@ EXPECTED_MIGRATIONS = {
     ("notify", "2026-11-21T14:23:00:000000"),
     ("sessions", "2026-12-01T04:26:25:496258"),
     ("sessions", "2026-12-01T04:26:26:000000"),
+    ("community", "2026-12-01T06:01:56:560152"),
+    ("community", "2026-12-01T06:02:00:000000"),
+    ("conversation", "2026-12-01T06:02:20:860843"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
 NEW_TABLES = {"facilitator_invite"}
+NEW_TABLES |= {"community", "community_event", "member", "attendance", "profile", "block", "greeting"}
+NEW_TABLES |= {
+    "chat_message",
+    "personal_note",
+    "conversation_report",
+    "conversation_mute",
+    "conversation_choice",
+    "greeter_message",
+}
 
 
 def old_tables(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
