@@ -48,10 +48,22 @@ EXPECTED_MIGRATIONS = {
     ("notify", "2026-11-21T14:23:00:000000"),
     ("sessions", "2026-12-01T04:26:25:496258"),
     ("sessions", "2026-12-01T04:26:26:000000"),
+    ("community", "2026-12-01T06:01:56:560152"),
+    ("community", "2026-12-01T06:02:00:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
-NEW_TABLES = {"facilitator_invite"}
+NEW_TABLES = {
+    "facilitator_invite",
+    # community/
+    "community",
+    "community_event",
+    "member",
+    "attendance",
+    "profile",
+    "block",
+    "greeting",
+}
 
 
 def old_tables(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
