@@ -59,6 +59,8 @@ def test_peers_and_the_member_flow_on_a_phone(
     ctx = notify_server_context(browser, notify_server)
     phone = ctx.new_page()
     phone.goto(f"{notify_server.base_url}/e/{ev.slug}/join?code={ev.join_code}")
+    expect(phone.get_by_label(re.compile("^Email"))).to_be_visible()
+    check_a11y(phone, axe, "join page with the member offer")
     phone.get_by_label("Your name").fill("Pat")
     phone.get_by_role("button", name="Join").click()
     expect(phone).to_have_url(re.compile(rf"/e/{ev.slug}/vote$"))
