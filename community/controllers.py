@@ -87,9 +87,9 @@ async def signed_in_member(request: Request[Any, Any, Any], community: Community
     return await services.member_from_token(community, token)
 
 
-def download(data: dict[str, Any], name: str) -> Response[bytes]:
+def download(data: dict[str, Any], name: str) -> Response[dict[str, Any]]:
     return Response(
-        msgspec.json.encode(data),
+        data,
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"', **PRIVATE_HEADERS},
     )
@@ -179,7 +179,7 @@ class EventCommunityController(Controller):
     )
     async def my_data(
         self, event: NamedDependency[Event], participant: NamedDependency[Participant]
-    ) -> Response[bytes]:
+    ) -> Response[dict[str, Any]]:
         person = await services.person_of(participant)
         return download(await personal_data.collect(person), f"unconf-{event.slug}-my-data.json")
 
@@ -329,7 +329,7 @@ class CommunityController(Controller):
     @get(
         "/me/data", summary="Everything unconf holds about you, as a JSON file (members)", media_type="application/json"
     )
-    async def my_data(self, request: Request[Any, Any, Any], community: FromPath[str]) -> Response[bytes]:
+    async def my_data(self, request: Request[Any, Any, Any], community: FromPath[str]) -> Response[dict[str, Any]]:
         found = await services.get_community(community)
         member = await signed_in_member(request, found)
         person = await services.person_of_member(member)

@@ -37,6 +37,16 @@ ALWAYS_LEFT_OUT: tuple[LeftOut, ...] = (
         why="an accepted invitation travels as a facilitator; open and declined ones stay behind, so name "
         "those people again after importing if they should still be asked",
     ),
+    *(
+        LeftOut(
+            table=table,
+            what=f"{table} rows",
+            why="communities outlive one event: their members, profiles, blocks and greeters belong to the "
+            "community and its other events, not to this event's file (people see and download theirs "
+            "with 'download everything unconf holds about me')",
+        )
+        for table in ("community", "community_event", "member", "attendance", "profile", "block", "greeting")
+    ),
 )
 
 # What people said to each other stays on the server where they said it: an event file is handed to other

@@ -27,7 +27,7 @@ from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound
-from unconf.validation import aware
+from unconf.validation import aware, is_plain_email
 from voting import services as vote_services
 from web import board as board_pages
 from web import console
@@ -114,7 +114,8 @@ async def event_home(request: Request[Any, Any, Any], slug: str) -> Template | R
     me = await viewer_or_none(request, event)
     if me is not None:
         return see_other(home_for(event))
-    return page("join.html", base_context(request, event, None, code="", name="", error=""))
+    community = await community_services.community_of_event(event.id)
+    return page("join.html", base_context(request, event, None, code="", name="", error="", community=community))
 
 
 @get("/e/{slug:str}/join", name="join_form")
@@ -123,7 +124,8 @@ async def join_form(request: Request[Any, Any, Any], slug: str) -> Template | Re
     if await viewer_or_none(request, event) is not None:
         return see_other(home_for(event))
     code = (request.query_params.get("code") or "").strip().upper()[:16]
-    return page("join.html", base_context(request, event, None, code=code, name="", error=""))
+    community = await community_services.community_of_event(event.id)
+    return page("join.html", base_context(request, event, None, code=code, name="", error="", community=community))
 
 
 @post("/e/{slug:str}/join", name="join_submit", status_code=303)
@@ -135,8 +137,12 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
         return see_other(home_for(event))
     fields = await form_fields(request)
     name, code = fields.get("display_name", "").strip(), fields.get("code", "").strip().upper()
+    community = await community_services.community_of_event(event.id)
+    member_email = fields.get("member_email", "").strip() if community else ""
     error, status = "", 400
-    if not name:
+    if member_email and not is_plain_email(member_email[:254]):
+        error = "That email address does not look right: fix it, or leave it empty to join without staying."
+    elif not name:
         error = "Please type a name so others know who proposed what."
     elif len(name) > 80:
         error = "That name is long: please keep it under 80 characters."
@@ -150,15 +156,23 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
             error, status = exc.detail[0].upper() + exc.detail[1:] + ".", exc.status_code
         else:
             fresh = await event_services.get_event(slug)
+            welcome = f"Welcome, {joined.participant.display_name}!"
+            if member_email:  # staying as a member of the community, at joining
+                person = await Participant.objects().where(Participant.id == joined.participant.id).first()
+                try:
+                    if person is not None:
+                        member, sent = await community_services.stay_as_member(fresh, person, member_email)
+                        welcome += f" A sign-in link is on its way to {member.email_key}." if sent else ""
+                except DomainError as exc:  # joined all the same; staying can be done from "You"
+                    welcome += f" You are not a member yet: {exc.detail}."
             return Redirect(
                 path=home_for(fresh),
                 status_code=303,
-                cookies=[
-                    token_cookie(slug, joined.token),
-                    flash_cookie(f"Welcome, {joined.participant.display_name}!"),
-                ],
+                cookies=[token_cookie(slug, joined.token), flash_cookie(welcome)],
             )
-    context = base_context(request, event, None, code=code, name=name[:80], error=error)
+    context = base_context(
+        request, event, None, code=code, name=name[:80], error=error, community=community, member_email=member_email
+    )
     return page("join.html", context, status=status)
 
 

@@ -11,16 +11,26 @@ import pytest
 
 from tests.community.test_members import signin_code
 from tests.community.world import community_event, person, propose, vote
-from tests.helpers import Server, npm_package
+from tests.helpers import Server, chromium_path, npm_package
 from tests.notify.loopback import SmtpSink, link_in, text_of
-from tests.web.pagekit import PHONE, artifacts, browser, serious_violations
+from tests.web.pagekit import CHROMIUM_ARGS, PHONE, artifacts, serious_violations
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 WAIT = 20_000
 
 pytest_plugins = ["tests.notify.fixtures"]
-__all__ = ["artifacts", "browser"]  # fixtures used by name below
+__all__ = ["artifacts"]  # fixtures used by name below
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """This module's own Chromium, closed when the module is done: Playwright's sync API holds an event
+    loop while it runs, and later tests (and tests/web's own browser) need theirs."""
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +59,8 @@ def test_peers_and_the_member_flow_on_a_phone(
     ctx = notify_server_context(browser, notify_server)
     phone = ctx.new_page()
     phone.goto(f"{notify_server.base_url}/e/{ev.slug}/join?code={ev.join_code}")
+    expect(phone.get_by_label(re.compile("^Email"))).to_be_visible()
+    check_a11y(phone, axe, "join page with the member offer")
     phone.get_by_label("Your name").fill("Pat")
     phone.get_by_role("button", name="Join").click()
     expect(phone).to_have_url(re.compile(rf"/e/{ev.slug}/vote$"))

@@ -149,3 +149,33 @@ def test_directory_is_for_members_and_anyone_can_hide(notify_server: Server, smt
     bad = ev.organizer.patch(f"/api/v1/communities/{slug}/", json={"greeter_daily_cap": -1})
     assert bad.status_code == 400 and bad.json()["field"] == "greeter_daily_cap"
     assert newcomer and second
+
+
+def test_an_attendee_may_stay_as_a_member_when_joining(notify_server: Server, smtp_sink: SmtpSink) -> None:
+    ev, community = community_event(notify_server, "Edcamp Joinville")
+    ev.phase("proposals")
+    plain = make_event(notify_server)
+    plain.phase("proposals")
+    with notify_server.client() as browser:
+        assert "member_email" not in browser.get(f"/e/{plain.slug}/join").text, "no community, no offer"
+        form = browser.get(f"/e/{ev.slug}/join")
+        assert 'name="member_email"' in form.text and "Edcamp Joinville" in form.text
+        same = {"Sec-Fetch-Site": "same-origin"}
+        bad = browser.post(
+            f"/e/{ev.slug}/join",
+            data={"display_name": "Jo", "code": ev.join_code, "member_email": "not an email"},
+            headers=same,
+        )
+        assert bad.status_code == 400 and "does not look right" in bad.text
+        assert f"unconf_t_{ev.slug}" not in browser.cookies, "nothing half done: not joined either"
+        ok = browser.post(
+            f"/e/{ev.slug}/join",
+            data={"display_name": "Jo", "code": ev.join_code, "member_email": "jo@school.example"},
+            headers=same,
+        )
+        assert ok.status_code == 303, ok.text
+        token = browser.cookies[f"unconf_t_{ev.slug}"]
+    signin_code(smtp_sink, ev.slug, community["slug"])
+    with notify_server.client(token) as jo:
+        r = jo.post(ev.url("/me/membership"), json={"email": "jo@school.example"})
+        assert r.status_code == 201 and r.json()["email"] == "jo@school.example" and r.json()["events"] == [ev.slug]
