@@ -8,18 +8,7 @@ from pathlib import Path
 import httpx
 
 from tests.conversation.support import live_socket, next_frame
-from tests.helpers import EventHandle, Server, database_rows, make_event, start_server
-
-
-def block(server: Server, blocker_id: int, blocked_id: int) -> None:
-    """A block as the community's block list records it (the community domain owns making them)."""
-    database_rows(
-        server.database_url,
-        "INSERT INTO block (blocker_participant, blocked_participant, created_at) VALUES (?, ?, ?) RETURNING id",
-        blocker_id,
-        blocked_id,
-        "2026-11-21 09:00:00+00:00",
-    )
+from tests.helpers import EventHandle, Server, make_event, start_server
 
 
 def join_with_email(ev: EventHandle, name: str, email: str) -> tuple[httpx.Client, dict]:  # type: ignore[type-arg]
@@ -112,7 +101,7 @@ def test_blocked_people_never_reach_you_and_reports_reach_organizers(server: Ser
     second = mallory.post(ev.url(f"/notes-to/{alice_me['id']}"), json={"text": "still here"})
     assert second.status_code == 201
     assert mallory.post(ev.url("/chat"), json={"text": "hello room"}).status_code == 201
-    block(server, alice_me["id"], mallory_me["id"])
+    assert alice.post(ev.url("/blocks"), json={"participant_id": mallory_me["id"]}).status_code == 201
     assert alice.get(ev.url("/inbox")).json()["threads"] == []
     r = mallory.post(ev.url(f"/notes-to/{alice_me['id']}"), json={"text": "let me in"})
     assert r.status_code == 403 and r.json()["error"] == "not_reachable"

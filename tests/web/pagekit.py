@@ -25,14 +25,26 @@ BOARD = {"width": 1920, "height": 1080}
 SMALL_BOARD = {"width": 1280, "height": 720}
 
 
+_RUNNING: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One Chromium for the run, however many test modules import this fixture: each import is its own
+    fixture to pytest, and a second Playwright in the same thread cannot start while the first runs."""
+    if "chromium" in _RUNNING:
+        yield _RUNNING["chromium"]
+        return
     path = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        _RUNNING["chromium"] = chromium
+        try:
+            yield chromium
+        finally:
+            del _RUNNING["chromium"]
+            chromium.close()
 
 
 @pytest.fixture(scope="session")
