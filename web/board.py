@@ -8,7 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from agenda import services as agenda_services
-from agenda.schemas import AgendaOut, SessionOut
+from agenda.schemas import AgendaOut, SessionOut, SlotOut
 from events import services as event_services
 from events.tables import Event
 from rooms import presence
@@ -52,7 +52,11 @@ async def agenda_view(event: Event, agenda: AgendaOut) -> dict[str, Any]:
         next_id = next((s.id for s in slots if s.starts_at > now), None)
     # Long days: show from the current slot on, so now/next are always on the projector.
     start = next((i for i, s in enumerate(slots) if s.id in (now_id, next_id)), 0)
-    visible = slots[start : start + SLOTS_PER_PAGE] if len(slots) > SLOTS_PER_PAGE else slots
+    visible: list[SlotOut] = []
+    for slot in slots[start:] if len(slots) > SLOTS_PER_PAGE else slots:
+        visible.append(slot)  # up to 6 breakout columns; plenaries and breaks ride along, narrow
+        if sum(1 for s in visible if s.kind == "breakout") == SLOTS_PER_PAGE:
+            break
     visible_ids = {s.id for s in visible}
     cells: dict[tuple[int, int], SessionOut] = {(s.slot_id, s.room_id): s for s in agenda.sessions}
     used = {s.room_id for s in agenda.sessions if s.slot_id in visible_ids}
@@ -69,7 +73,7 @@ async def agenda_view(event: Event, agenda: AgendaOut) -> dict[str, Any]:
     return {
         "mode": "agenda",
         "slots": visible,
-        "breakout_share": 100 / max(1, breakouts * 3 + (len(visible) - breakouts)),
+        "breakout_share": 100 / max(1, breakouts * 3 + (len(visible) - breakouts) * 1.3),
         "room_pages": balanced(rooms, ROOMS_PER_PAGE),
         "cells": cells,
         "now_id": now_id,

@@ -56,7 +56,10 @@
     if (!table || !body) return;
     var room = body.clientHeight;
     var others = body.querySelectorAll(".pager, .main-occ");
-    for (var i = 0; i < others.length; i++) room -= others[i].offsetHeight + parseFloat(getComputedStyle(others[i]).marginTop) + parseFloat(getComputedStyle(others[i]).marginBottom);
+    for (var i = 0; i < others.length; i++) {
+      var style = getComputedStyle(others[i]);
+      if (style.position !== "absolute") room -= others[i].offsetHeight + parseFloat(style.marginTop) + parseFloat(style.marginBottom);
+    }
     var vh = window.innerHeight / 100, lo = 1.1 * vh, hi = 5.5 * vh;
     table.style.height = "auto";
     for (var step = 0; step < 9; step++) {
@@ -127,7 +130,7 @@
     // Tallies and occupancy carry what the board shows: patch in place, never ask the server again.
     if (msg.type === "vote.cast") { if (msg.data) patchCount(msg.data); return; }
     if (msg.type === "occupancy.changed") { if (msg.data) patchOccupancy(msg.data); return; }
-    if (msg.type === "agenda.progress") return;
+    if (msg.type === "agenda.progress" || msg.type === "participant.joined") return; // nothing the board shows
     // A new phase changes the whole board (the grid, the countdown): redraw now, not in 100 ms.
     if (msg.type === "phase.changed" && msg.data && msg.data.phase !== phase()) { clearTimeout(pending); refresh(); return; }
     soon();
