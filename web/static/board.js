@@ -60,7 +60,7 @@
       var style = getComputedStyle(others[i]);
       if (style.position !== "absolute") room -= others[i].offsetHeight + parseFloat(style.marginTop) + parseFloat(style.marginBottom);
     }
-    var vh = window.innerHeight / 100, lo = 1.1 * vh, hi = 5.5 * vh;
+    var vh = window.innerHeight / 100, lo = 1.1 * vh, hi = 4.2 * vh; // 4.2vh: big, and still a title, not a poster
     table.style.height = "auto";
     for (var step = 0; step < 9; step++) {
       var mid = (lo + hi) / 2;

@@ -75,26 +75,28 @@
     });
   }
 
-  document.addEventListener("submit", function (ev) {
-    var form = ev.target;
-    if (ev.defaultPrevented || !form.classList || !form.classList.contains("join-table")) return;
-    if (form.getAttribute("target") === "_blank") return; // not embeddable: the form opens a new tab itself
+  // "Join video" is a plain link (our join redirect, which also moves you); for Jitsi tables we take
+  // the seat with one request instead and keep the meeting in the page.
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest ? ev.target.closest("a.join-table") : null;
+    if (!link || ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    if (link.getAttribute("target") === "_blank") return; // not embeddable: the link opens a new tab itself
     ev.preventDefault();
-    var button = form.querySelector("button");
-    if (button) button.setAttribute("aria-busy", "true");
-    var label = form.getAttribute("data-title") || "";
-    fetch(form.getAttribute("action"), {
-      method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin",
+    link.setAttribute("aria-busy", "true");
+    var label = link.getAttribute("data-title") || "";
+    var key = link.getAttribute("data-join-table");
+    fetch(stage.getAttribute("data-join"), {
+      method: "POST", body: new URLSearchParams({ table: key }), credentials: "same-origin",
       headers: { "X-Unconf-Fetch": "1" }
     })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (res) {
         if (!res.ok) { if (where) where.textContent = res.data && res.data.detail ? res.data.detail : "That did not work."; return; }
-        markHere(form.querySelector("input[name=table]").value, label, res.data.presence.how);
+        markHere(key, label, res.data.presence.how);
         open(res.data, label);
       })
-      .catch(function () { form.submit(); })
-      .then(function () { if (button) button.removeAttribute("aria-busy"); });
+      .catch(function () { window.location.href = link.href; })
+      .then(function () { link.removeAttribute("aria-busy"); });
   });
 
   // Live counts: occupancy changes arrive over the page's socket (phone.js); read the tables once per burst.
