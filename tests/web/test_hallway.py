@@ -157,9 +157,7 @@ def test_hallway_works_without_javascript(server: Server) -> None:
             assert page.status_code == 200 and "Join video" in page.text and "Where am I" in page.text
             # "Join video" is a plain link to our join redirect: it moves you there and opens the video.
             assert f'href="/e/{slug}/s/{session["proposal_id"]}/join"' in page.text
-            r = phone.post(
-                f"/e/{slug}/hallway/join", data={"table": f"s:{session['proposal_id']}"}, headers=origin
-            )
+            r = phone.post(f"/e/{slug}/hallway/join", data={"table": f"s:{session['proposal_id']}"}, headers=origin)
             assert r.status_code == 303 and r.headers["location"].startswith("https://meet.jit.si/")
             assert r.headers["cache-control"] == "no-store"
             assert me.get(day.ev.url("/presence")).json()["how"] == "video"
