@@ -27,7 +27,8 @@ TITLES_WHOLE = """() => {
   const table = document.querySelector('table.agenda-grid:not([hidden])');
   for (const cell of table.querySelectorAll('td:not(.pause) .cell, .room-name')) {
     const td = cell.closest('td, th');
-    if (cell.scrollWidth > cell.clientWidth + 1 || cell.getBoundingClientRect().bottom > td.getBoundingClientRect().bottom + 1)
+    const below = cell.getBoundingClientRect().bottom > td.getBoundingClientRect().bottom + 1;
+    if (cell.scrollWidth > cell.clientWidth + 1 || below)
       problems.push('clipped: ' + cell.textContent);
     const text = cell.firstChild;
     if (!text || text.nodeType !== 3) continue;
