@@ -3,7 +3,8 @@
 Joining goes through ``rooms.hallway.join_table`` (the API's rule too): your presence moves to that
 table. Jitsi meetings are shown in the page with Jitsi's IFrame API, whose script comes from the
 event's own Jitsi server, and only once someone joins; other providers open in a new tab. Without
-JavaScript every button is a plain form.
+JavaScript "Join video" is a plain link to our join redirect (which moves you too) and "I'm here" a
+plain form.
 """
 
 from __future__ import annotations
