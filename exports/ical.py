@@ -13,11 +13,13 @@ from datetime import UTC, timedelta
 
 from icalendar import Calendar, Event, Timezone, vText
 
-from exports.schedule import Item, Schedule
+from exports.schedule import Item, Plenary, Schedule
 from unconf import __version__
 
 PRODID = f"-//unconf//unconf {__version__}//EN"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
+FEED_REFRESH = timedelta(minutes=15)
+"""How often subscribed calendars should look again: agendas move on the morning itself."""
 
 
 def _is_utc(schedule: Schedule) -> bool:
@@ -65,7 +67,7 @@ def vevent(schedule: Schedule, item: Item) -> Event:
     else:
         ev.add("dtstart", item.starts_at)
         ev.add("dtend", item.ends_at)
-    ev.add("location", item.room.name)
+    ev.add("location", schedule.location(item.room.name))
     ev.add("url", item.video_link or schedule.session_url(item.proposal_id))
     ev.add("description", description(schedule, item))
     ev.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
@@ -78,7 +80,40 @@ def vevent(schedule: Schedule, item: Item) -> Event:
     return ev
 
 
-def calendar(schedule: Schedule, items: Iterable[Item], *, name: str, feed: bool = False) -> bytes:
+def plenary_vevent(schedule: Schedule, plenary: Plenary) -> Event:
+    """Opening, lunch, closing: everyone together, so the venue is the place and no room is named."""
+    ev = Event()
+    ev.add("uid", f"{plenary.guid}@unconf")
+    ev.add("dtstamp", schedule.published_at.astimezone(UTC))
+    ev.add("last-modified", schedule.published_at.astimezone(UTC))
+    ev.add("sequence", 0)
+    ev.add("summary", plenary.title)
+    if _is_utc(schedule):
+        ev.add("dtstart", plenary.starts_at.astimezone(UTC))
+        ev.add("dtend", plenary.ends_at.astimezone(UTC))
+    else:
+        ev.add("dtstart", plenary.starts_at)
+        ev.add("dtend", plenary.ends_at)
+    if schedule.venue:
+        ev.add("location", schedule.venue)
+    ev.add("url", schedule.event_url())
+    what = "A break for everyone." if plenary.is_break else "A plenary: everyone together."
+    ev.add("description", f"{what}\n\nAgenda: {schedule.event_url()}/agenda")
+    ev.add("status", "CONFIRMED")
+    ev.add("transp", "OPAQUE")
+    ev.add("class", "PUBLIC")
+    ev.add("categories", ["BREAK" if plenary.is_break else "PLENARY"])
+    return ev
+
+
+def calendar(
+    schedule: Schedule,
+    items: Iterable[Item],
+    *,
+    name: str,
+    feed: bool = False,
+    plenaries: Iterable[Plenary] = (),
+) -> bytes:
     """A VCALENDAR of the given sessions; ``feed`` adds refresh hints for subscriptions."""
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -89,10 +124,12 @@ def calendar(schedule: Schedule, items: Iterable[Item], *, name: str, feed: bool
     cal.add("x-wr-timezone", schedule.timezone)
     cal.add("x-wr-caldesc", vText(f"{schedule.title}: agenda version {schedule.version}"))
     if feed:
-        cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", "PT1H")
+        cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", "PT15M")
     if not _is_utc(schedule):
         cal.add_component(vtimezone(schedule))
     for item in items:
         cal.add_component(vevent(schedule, item))
+    for plenary in plenaries:
+        cal.add_component(plenary_vevent(schedule, plenary))
     return cal.to_ical()

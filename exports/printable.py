@@ -7,7 +7,7 @@ from typing import Literal
 
 from exports.qr import inline_svg
 from exports.render import render_template
-from exports.schedule import Item, Schedule
+from exports.schedule import Item, Plenary, Schedule
 from unconf.errors import ValidationFailed
 
 Paper = Literal["a4", "letter"]
@@ -25,7 +25,7 @@ def check_paper(value: str) -> Paper:
 def door_sign(schedule: Schedule, room_id: int, paper: Paper) -> bytes:
     room = schedule.room(room_id)
     sessions = [
-        (i, inline_svg(schedule.session_url(i.proposal_id), label="QR code to the session page"))
+        (i, inline_svg(schedule.checkin_url(i.proposal_id), label="QR code: check in to this session"))
         for i in schedule.live
         if i.room.id == room.id
     ]
@@ -34,17 +34,31 @@ def door_sign(schedule: Schedule, room_id: int, paper: Paper) -> bytes:
     )
 
 
-def agenda_grid(schedule: Schedule) -> list[tuple[date, list[tuple[tuple[datetime, datetime], dict[int, list[Item]]]]]]:
-    """Days -> time rows -> room id -> sessions, for a table with one column per room."""
+Row = tuple[tuple[datetime, datetime], dict[int, list[Item]], Plenary | None]
+
+
+def agenda_grid(schedule: Schedule) -> list[tuple[date, list[Row]]]:
+    """Days -> time rows -> room id -> sessions, for a table with one column per room.
+
+    Plenaries (opening, lunch, closing) are rows of their own, across every room.
+    """
     days: dict[date, dict[tuple[datetime, datetime], dict[int, list[Item]]]] = {}
+    together: dict[tuple[datetime, datetime], Plenary] = {}
     for item in schedule.live:
         row = days.setdefault(item.starts_at.date(), {}).setdefault((item.starts_at, item.ends_at), {})
         row.setdefault(item.room.id, []).append(item)
-    return [(day, sorted(rows.items())) for day, rows in sorted(days.items())]
+    for plenary in schedule.plenaries:
+        days.setdefault(plenary.starts_at.date(), {}).setdefault((plenary.starts_at, plenary.ends_at), {})
+        together[(plenary.starts_at, plenary.ends_at)] = plenary
+    return [
+        (day, [(times, cells, together.get(times)) for times, cells in sorted(rows.items())])
+        for day, rows in sorted(days.items())
+    ]
 
 
 def agenda_page(schedule: Schedule, paper: Paper) -> bytes:
-    rooms = sorted({i.room.id: i.room for i in schedule.live}.values(), key=lambda r: (r.position, r.id))
+    # Every room of the agenda keeps its column, even one with nothing in it yet (people look for it).
+    rooms = sorted(schedule.rooms, key=lambda r: (r.position, r.id))
     orientation = "landscape" if len(rooms) > 4 else "portrait"
     return render_template(
         "agenda_print.html",

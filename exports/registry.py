@@ -87,7 +87,7 @@ class ICalExporter(ScheduleExporter):
     media_type = ical.MEDIA_TYPE
 
     def from_schedule(self, schedule: Schedule, ctx: ExportContext) -> bytes:
-        return ical.calendar(schedule, schedule.items, name=schedule.title)
+        return ical.calendar(schedule, schedule.items, name=schedule.title, plenaries=schedule.plenaries)
 
 
 @register

@@ -32,10 +32,11 @@ from exports.ical import MEDIA_TYPE as ICS
 from exports.openapi import file_operation
 from exports.printable import check_paper, door_sign
 from exports.registry import REGISTRY, ExportContext, Rendered
+from exports.render import render_template
 from exports.schedule import load_schedule
 from sessions.services import get_proposal
 from unconf.auth import Role
-from unconf.errors import NotFound
+from unconf.errors import DomainError, NotFound, Unauthorized, domain_error_response
 from unconf.guards import RoleGuard, requires_participant
 from unconf.security import NO_STORE
 from unconf.settings import get_settings
@@ -313,8 +314,19 @@ async def qr_room(
 # -- personal calendars, feeds and stars --------------------------------------------------------------------------
 
 
+def _me_ics_refused(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """A browser without a sign-in gets a page saying how to get the calendar; apps keep the JSON error."""
+    slug = request.path_params.get("slug", "") if request.scope.get("path_params") else ""
+    browser = "text/html" in request.headers.get("accept", "")
+    if exc.status_code != 401 or not browser or not isinstance(slug, str) or len(slug) > 64:
+        return domain_error_response(exc)
+    body = render_template("me_ics_help.html", slug=slug)
+    return Response(body, status_code=401, media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
 @get(
     "/e/{slug:str}/me.ics",
+    exception_handlers={Unauthorized: _me_ics_refused},
     operation_class=ICS_OPERATION,
     dependencies=EVENT_DEPENDENCIES,
     tags=["exports"],

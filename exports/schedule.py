@@ -45,6 +45,10 @@ def person_guid(slug: str, participant_id: int) -> uuid.UUID:
     return uuid.uuid5(GUID_NAMESPACE, f"person/{slug}/{participant_id}")
 
 
+def plenary_guid(slug: str, slot_id: int) -> uuid.UUID:
+    return uuid.uuid5(GUID_NAMESPACE, f"plenary/{slug}/{slot_id}")
+
+
 @dataclass(frozen=True)
 class RoomInfo:
     id: int
@@ -90,6 +94,22 @@ class Item:
         return self.session_video_link or self.room.video_link
 
 
+@dataclass(frozen=True)
+class Plenary:
+    """A time everyone spends together (opening, lunch, closing): no room of its own, the whole venue."""
+
+    slot_id: int
+    guid: uuid.UUID
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def is_break(self) -> bool:
+        return self.kind == "break"
+
+
 @dataclass
 class Schedule:
     event_id: int
@@ -106,6 +126,7 @@ class Schedule:
     base_url: str
     rooms: list[RoomInfo]
     items: list[Item] = field(default_factory=list)
+    plenaries: list[Plenary] = field(default_factory=list)
     touched_at: datetime = EPOCH  # latest edit of the event or a listed proposal, for HTTP Last-Modified
 
     @property
@@ -121,6 +142,10 @@ class Schedule:
 
     def session_url(self, proposal_id: int) -> str:
         return f"{self.base_url}/e/{self.slug}/s/{proposal_id}"
+
+    def checkin_url(self, proposal_id: int) -> str:
+        """Where a door sign's code leads: "I'm here" for the session in that room."""
+        return f"{self.base_url}/e/{self.slug}/s/{proposal_id}/checkin"
 
     def notes_url(self, proposal_id: int) -> str:
         return f"{self.base_url}/e/{self.slug}/s/{proposal_id}/notes"
@@ -143,7 +168,14 @@ class Schedule:
         for item in self.items:
             days.add(item.starts_at.date())
             days.add(item.ends_at.date())
+        for plenary in self.plenaries:
+            days.add(plenary.starts_at.date())
+            days.add(plenary.ends_at.date())
         return sorted(days)
+
+    def location(self, room_name: str) -> str:
+        """Where, for a calendar: the room and the venue (calendar apps show one line)."""
+        return ", ".join(part for part in (room_name, self.venue) if part)
 
 
 def base_url() -> str:
@@ -319,6 +351,18 @@ async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
             )
         )
     items.sort(key=lambda i: (i.starts_at, i.room.position, i.room.id, i.proposal_id))
+    plenaries = [
+        Plenary(
+            slot_id=slot.id,
+            guid=plenary_guid(event.slug, slot.id),
+            title=slot.label or ("Break" if slot.kind == "break" else "Everyone together"),
+            kind=slot.kind,
+            starts_at=slot.starts_at.astimezone(tz),
+            ends_at=slot.ends_at.astimezone(tz),
+        )
+        for slot in sorted(agenda.slots, key=lambda s: (s.starts_at, s.id))
+        if slot.kind != "breakout"
+    ]
     latest = history[-1]
     return _schedule(
         event,
@@ -327,5 +371,6 @@ async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
         published_at=latest.published_at,
         rooms=list(rooms.values()),
         items=items,
+        plenaries=plenaries,
         touched_at=touched.replace(microsecond=0),
     )

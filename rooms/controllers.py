@@ -13,9 +13,17 @@ from litestar.params import FromPath, JSONBody
 from events import tiers
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
-from rooms import links, metering, presence
+from rooms import hallway, links, metering, presence
 from rooms.edcamp import EdcampCreate, EdcampCreated, create_edcamp
-from rooms.schemas import OccupancyOut, PresenceOut, UsageOut, VideoSettingsIn, VideoSettingsOut
+from rooms.schemas import (
+    HallwayOut,
+    OccupancyOut,
+    PresenceOut,
+    TableJoined,
+    UsageOut,
+    VideoSettingsIn,
+    VideoSettingsOut,
+)
 from unconf import ratelimit
 from unconf.auth import client_address
 from unconf.errors import ErrorBody
@@ -84,6 +92,36 @@ class PresenceController(Controller):
         self, event: NamedDependency[Event], participant: NamedDependency[Participant]
     ) -> PresenceOut | None:
         return await presence.where_am_i(event, participant)
+
+    @get("/hallway", summary="The main table and the breakouts running now and next, with who is there")
+    async def read_hallway(
+        self, event: NamedDependency[Event], viewer: NamedDependency[Participant | None]
+    ) -> HallwayOut:
+        return await hallway.hallway(event, viewer)
+
+    @post(
+        "/hallway/main/join",
+        status_code=200,
+        cache_control=NO_STORE,
+        summary="Join the main table's video (moves you there); your own link, or what to embed",
+        guards=[requires_participant],
+    )
+    async def join_main_table(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant]
+    ) -> TableJoined:
+        return await hallway.join_table(event, participant, None)
+
+    @post(
+        "/hallway/sessions/{proposal_id:int}/join",
+        status_code=200,
+        cache_control=NO_STORE,
+        summary="Join a breakout table's video (moves you there); your own link, or what to embed",
+        guards=[requires_participant],
+    )
+    async def join_session_table(
+        self, event: NamedDependency[Event], participant: NamedDependency[Participant], proposal_id: FromPath[int]
+    ) -> TableJoined:
+        return await hallway.join_table(event, participant, proposal_id)
 
     @delete("/presence", status_code=204, summary="Check out", guards=[requires_participant])
     async def check_out(self, event: NamedDependency[Event], participant: NamedDependency[Participant]) -> None:

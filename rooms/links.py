@@ -23,7 +23,7 @@ from events import tiers
 from events.tables import Event, Participant
 from rooms.schemas import ProviderInfo, VideoSettingsIn, VideoSettingsOut
 from rooms.tables import VideoLink, VideoSettings
-from rooms.video import REGISTRY, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
+from rooms.video import REGISTRY, Embed, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
 from sessions.tables import ProposalFacilitator
 from unconf import live, realtime
 from unconf.auth import is_organizer
@@ -405,6 +405,7 @@ class JoinTarget:
     room_id: int | None
     ends_by: datetime | None
     moderator: bool
+    embed: Embed | None = None
 
 
 async def join_target(event: Event, who: Participant, proposal_id: int | None) -> JoinTarget:
@@ -439,7 +440,12 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
             f"the video service did not answer ({exc}); please try again in a moment", field="session"
         ) from exc
     moderator = await is_moderator(event, who, proposal_id)
-    url = provider.join_url(meeting, Joiner(participant_id=who.id, display_name=who.display_name, moderator=moderator))
+    joiner = Joiner(participant_id=who.id, display_name=who.display_name, moderator=moderator)
     return JoinTarget(
-        url=url, proposal_id=proposal_id, room_id=room.id if room else None, ends_by=ends_by, moderator=moderator
+        url=provider.join_url(meeting, joiner),
+        proposal_id=proposal_id,
+        room_id=room.id if room else None,
+        ends_by=ends_by,
+        moderator=moderator,
+        embed=provider.embed(meeting, joiner),
     )

@@ -27,7 +27,7 @@ PRESENCE_PHASES = ("scheduled", "running")
 HOW = ("video", "checkin")
 
 
-def _is_open(visit: RoomVisit, now: datetime) -> bool:
+def is_open(visit: RoomVisit, now: datetime) -> bool:
     ends_by = aware(visit.ends_by)
     return visit.ended_at is None and (ends_by is None or ends_by > now)
 
@@ -51,7 +51,7 @@ async def record_visit(
         )
         for visit in open_visits:
             same = visit.proposal == proposal_id and visit.room == room_id and visit.how == how
-            if same and _is_open(visit, now):
+            if same and is_open(visit, now):
                 return visit
         if open_visits:
             await RoomVisit.update({RoomVisit.ended_at: now}).where(RoomVisit.id.is_in([v.id for v in open_visits]))
@@ -124,7 +124,7 @@ async def where_am_i(event: Event, who: Participant) -> PresenceOut | None:
         (RoomVisit.event == event.id) & (RoomVisit.participant == who.id) & RoomVisit.ended_at.is_null()
     )
     for visit in visits:
-        if _is_open(visit, now):
+        if is_open(visit, now):
             room = await Room.objects().where(Room.id == visit.room).first() if visit.room else None
             return presence_out(visit, room)
     return None
@@ -157,7 +157,7 @@ async def occupancy(event: Event, now: datetime | None = None) -> OccupancyOut:
             continue
         if v.proposal is not None:
             (joins if v.how == "video" else checkins)[v.proposal].add(person)
-        if not _is_open(v, now):
+        if not is_open(v, now):
             continue
         if v.proposal is not None:
             session_present[v.proposal].add(person)

@@ -102,3 +102,52 @@ class UsageOut(msgspec.Struct, kw_only=True):
     lines: list[UsageLine]
     video_person_minutes: int
     price_cents: int
+
+
+class EmbedOut(msgspec.Struct, kw_only=True):
+    """What a page needs to show a meeting in place (Jitsi's IFrame API); absent: open ``url`` in a new tab."""
+
+    kind: str
+    domain: str
+    script_url: str
+    room: str
+    jwt: str
+    display_name: str
+
+
+class TableJoined(msgspec.Struct, kw_only=True):
+    """After joining a table: where you are now and how to open its video (your own link)."""
+
+    presence: PresenceOut
+    url: str
+    embed: EmbedOut | None
+
+
+class HallwayTable(msgspec.Struct, kw_only=True):
+    """The main table or a breakout, with who is there: in the room and remote counted apart."""
+
+    key: str
+    proposal_id: int | None
+    title: str
+    room_name: str
+    when: Literal["main", "now", "next"]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    capacity: int | None
+    present: int
+    in_room: int
+    remote: int
+    full: bool
+    facilitators: list[str]
+    join_path: str
+    here: bool
+
+
+class HallwayOut(msgspec.Struct, kw_only=True):
+    event: str
+    at: datetime
+    provider: str
+    embeddable: bool
+    embed_origin: str | None
+    you: PresenceOut | None
+    tables: list[HallwayTable]

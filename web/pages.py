@@ -22,6 +22,7 @@ from events.dependencies import EVENT_DEPENDENCIES, event_of, guarded_participan
 from events.schemas import JoinRequest
 from events.tables import Event, Participant
 from exports import routes as export_routes
+from exports import services as export_services
 from sessions import services as proposal_services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
@@ -67,12 +68,18 @@ def base_context(request: Request[Any, Any, Any], event: Event, me: Participant 
     }
 
 
-def page(template: str, context: dict[str, Any], status: int = 200, cookies: list[Any] | None = None) -> Template:
+def page(
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+    cookies: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Template:
     """Render, and drop the one-time message once it has been shown."""
     all_cookies = list(cookies or [])
     if context.get("flash"):
         all_cookies.append(clear_flash())
-    return Template(template_name=template, context=context, status_code=status, cookies=all_cookies)
+    return Template(template_name=template, context=context, status_code=status, cookies=all_cookies, headers=headers)
 
 
 def see_other(path: str, message: str = "") -> Redirect:
@@ -439,6 +446,7 @@ async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Template:
         by_slot=by_slot,
         now_id=now_id,
         next_id=next_id,
+        feed=await export_services.feed_status(me) if me else None,
         nav="agenda",
     )
     return page("agenda.html", context)

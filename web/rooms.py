@@ -18,7 +18,7 @@ from events import services as event_services
 from events.dependencies import event_of, guarded_participant
 from events.tables import Event, Participant
 from exports.digest import session_record_markdown
-from rooms import links, presence
+from rooms import hallway, links, presence
 from rooms.edcamp import EdcampCreate, create_edcamp
 from sessions.notes import NoteConflict, NoteSave, read_notes, save_notes
 from sessions.services import get_proposal
@@ -26,6 +26,8 @@ from unconf import ratelimit
 from unconf.auth import client_address, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden
 from unconf.validation import check_timezone, in_timezone
+from web import hallway as hallway_pages
+from web import subscribe as subscribe_pages
 from web import web_templates
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
@@ -68,11 +70,8 @@ async def _join(request: Request[Any, Any, Any], slug: str, proposal_id: int | N
     me = await viewer_or_none(request, event)
     if me is None:
         return see_other(f"/e/{slug}/join", "!Join the event first, then tap the video link again.")
-    target = await links.join_target(event, me, proposal_id)
-    await presence.record_visit(
-        event, me, proposal_id=target.proposal_id, room_id=target.room_id, how="video", ends_by=target.ends_by
-    )
-    return Redirect(path=target.url, status_code=303, headers=NO_STORE)
+    joined = await hallway.join_table(event, me, proposal_id)
+    return Redirect(path=joined.url, status_code=303, headers=NO_STORE)
 
 
 @get("/e/{slug:str}/s/{session:int}/join", name="session_join")
@@ -288,6 +287,8 @@ ROOM_PAGE_HANDLERS: list[Any] = [
             checkin_overview,
             new_edcamp_form,
             new_edcamp_submit,
+            *hallway_pages.HANDLERS,
+            *subscribe_pages.HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

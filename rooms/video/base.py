@@ -53,6 +53,21 @@ class Joiner(msgspec.Struct, kw_only=True):
     moderator: bool
 
 
+class Embed(msgspec.Struct, kw_only=True):
+    """How a page shows a meeting inside itself (Jitsi's IFrame API). Providers without one open in a new tab.
+
+    ``script_url`` is the provider's own ``external_api.js`` on the event's video server, loaded only
+    when someone joins such a table; ``jwt`` is the person's own token when the server wants one.
+    """
+
+    kind: str
+    domain: str
+    script_url: str
+    room: str
+    jwt: str = ""
+    display_name: str = ""
+
+
 class NoSecrets(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
@@ -97,6 +112,17 @@ class VideoProvider(ABC):
 
     @abstractmethod
     def join_url(self, meeting: Meeting, who: Joiner) -> str: ...
+
+    embeddable: ClassVar[bool] = False
+    """True when pages can show the meeting inside themselves (``embed``); otherwise it opens in a new tab."""
+
+    def embed(self, meeting: Meeting, who: Joiner) -> Embed | None:
+        """What a page needs to show this meeting in place; None: it cannot be embedded."""
+        return None
+
+    def embed_origin(self) -> str | None:
+        """The origin a page embedding this provider must allow (script and frame); None: not embeddable."""
+        return None
 
     async def before_join(self, meeting: Meeting, spec: MeetingSpec) -> None:  # noqa: B027  (optional hook)
         """Make sure the meeting is still there (BigBlueButton forgets idle ones)."""

@@ -16,6 +16,7 @@ import msgspec
 from msgspec import Meta
 
 from rooms.video.base import (
+    Embed,
     Joiner,
     Meeting,
     MeetingSpec,
@@ -100,6 +101,24 @@ class Jitsi(VideoProvider):
             "context": {"user": user},
         }
         return str(jwt.encode(claims, self.secrets.app_secret, algorithm="HS256"))
+
+    embeddable = True
+
+    def embed(self, meeting: Meeting, who: Joiner) -> Embed:
+        """For ``JitsiMeetExternalAPI(domain, {roomName, jwt, userInfo})``, from the server's own script."""
+        base = self.config.base_url.rstrip("/")
+        return Embed(
+            kind="jitsi",
+            domain=base.split("://", 1)[-1],
+            script_url=f"{base}/external_api.js",
+            room=meeting.meeting_id,
+            jwt=self.token(meeting, who) if self.config.token_auth else "",
+            display_name=who.display_name,
+        )
+
+    def embed_origin(self) -> str:
+        parsed = urlparse(self.config.base_url)
+        return f"{parsed.scheme}://{parsed.netloc}"
 
     def join_url(self, meeting: Meeting, who: Joiner) -> str:
         if self.config.token_auth:

@@ -218,7 +218,7 @@ def test_printable_pages(berlin: Scenario) -> None:
         in_room = [s for s in sc.agenda["sessions"] if s["room_id"] == room["id"]]
         assert html.count("<svg") == len(in_room)
         for s in in_room:
-            assert f"/e/{sc.slug}/s/{s['proposal_id']}" in html
+            assert f"/e/{sc.slug}/s/{s['proposal_id']}/checkin" in html  # the door sign's code checks people in
     letter = get_ok(sc, f"/e/{sc.slug}/print/rooms/{next(iter(sc.rooms.values()))['id']}?paper=letter").text
     assert "size: letter" in letter
     page = get_ok(sc, f"/e/{sc.slug}/print/agenda?paper=letter").text

@@ -25,26 +25,32 @@ BOARD = {"width": 1920, "height": 1080}
 SMALL_BOARD = {"width": 1280, "height": 720}
 
 
-_RUNNING: dict[str, Any] = {}
+_SHARED: dict[str, Any] = {"users": 0}
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """One Chromium for the run, however many test modules import this fixture: each import is its own
-    fixture to pytest, and a second Playwright in the same thread cannot start while the first runs."""
-    if "chromium" in _RUNNING:
-        yield _RUNNING["chromium"]
-        return
+    """One Chromium for the whole run, however many test modules import this fixture.
+
+    Each importing module gets its own session fixture; Playwright's sync API cannot run twice at
+    once, so they share one instance and the last one to finish closes it.
+    """
     path = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        _RUNNING["chromium"] = chromium
-        try:
-            yield chromium
-        finally:
-            del _RUNNING["chromium"]
-            chromium.close()
+    if _SHARED["users"] == 0:
+        manager = sync_api.sync_playwright()
+        pw = manager.start()
+        _SHARED.update(
+            manager=manager, chromium=pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        )
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["chromium"]
+    finally:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] == 0:
+            _SHARED["chromium"].close()
+            _SHARED["manager"].__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -131,6 +131,7 @@
   var phaseNames = { draft: "getting ready", proposals: "proposals", voting: "voting", scheduled: "agenda published", running: "sessions running", closed: "closed" };
   window.unconfLive(slug, function (msg) {
     var d = msg.data || {};
+    document.dispatchEvent(new CustomEvent("unconf:live", { detail: msg })); // page scripts (the hallway) listen
     if (msg.type === "vote.cast") { setCount(d.proposal_id, d.votes); return; }
     if (msg.type === "phase.changed" && d.phase && d.phase !== document.body.getAttribute("data-phase")) {
       offer("The event moved to: " + (phaseNames[d.phase] || d.phase) + ".");
