@@ -51,8 +51,14 @@ async def _placements(agenda_id: int) -> list[Placement]:
     return list(await Placement.objects().where(Placement.agenda == agenda_id))
 
 
-async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None = None) -> optimizer.Problem:
-    """Everything the optimizer needs, read from the database: live proposals, voters, slots, rooms."""
+async def build_problem(
+    event: Event, *, pins: dict[int, tuple[int, int]] | None = None, for_solving: bool = False
+) -> optimizer.Problem:
+    """Everything the optimizer needs, read from the database: live proposals, voters, slots, rooms.
+
+    ``for_solving`` leaves out rooms that host no breakouts (the main room), unless a pin uses them;
+    scoring and clash reports of a draft keep every room, since a hand placement may use any.
+    """
     proposals = (
         await Proposal.objects()
         .where((Proposal.event == event.id) & (Proposal.status.is_in(list(LIVE_STATUSES))))
@@ -89,8 +95,14 @@ async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None
                 else:
                     previous[pid] = now_at
     live_ids = {p.id for p in proposals}
-    previous = {pid: place for pid, place in previous.items() if pid in live_ids}
     pins = {pid: place for pid, place in (pins or {}).items() if pid in live_ids}
+    # The main room holds plenaries and the main video: breakouts go there only when the organizer
+    # marked it as a breakout room too, or pinned a session there by hand.
+    if for_solving:
+        pinned_rooms = {room for _, room in pins.values()}
+        rooms = [r for r in rooms if r.hosts_breakouts or r.id in pinned_rooms]
+    room_ids = {r.id for r in rooms}
+    previous = {pid: place for pid, place in previous.items() if pid in live_ids and place[1] in room_ids}
 
     return optimizer.Problem(
         proposals=tuple(
@@ -124,9 +136,13 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         pins: dict[int, tuple[int, int]] = {}
         if draft is not None:
             pins = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id) if p.pinned}
-        problem = await build_problem(event, pins=pins)
+        problem = await build_problem(event, pins=pins, for_solving=True)
         if not any(s.kind == "breakout" for s in problem.slots) or not problem.rooms:
-            raise Conflict("add at least one room and one breakout slot before building", code="nothing_to_build")
+            raise Conflict(
+                "add at least one breakout room (the main room hosts none unless marked) and one breakout slot "
+                "before building",
+                code="nothing_to_build",
+            )
         loop = asyncio.get_running_loop()
 
         def progress(p: optimizer.Progress) -> None:

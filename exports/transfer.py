@@ -75,6 +75,7 @@ class FileSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     dots_per_participant: Annotated[int, Meta(ge=1, le=100)] = 5
     allow_stacking: bool = False
     late_proposals: bool = False
+    listed: bool = False
 
 
 class FileEvent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -467,6 +468,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 dots_per_participant=event.dots_per_participant,
                 allow_stacking=event.allow_stacking,
                 late_proposals=event.late_proposals,
+                listed=event.listed,
             ),
             created_at=_utc(event.created_at),
             updated_at=_utc(event.updated_at),
@@ -998,6 +1000,7 @@ async def import_event(
             dots_per_participant=ev.settings.dots_per_participant,
             allow_stacking=ev.settings.allow_stacking,
             late_proposals=ev.settings.late_proposals,
+            listed=ev.settings.listed,
             join_code=code,
             created_at=at_or_now(ev.created_at),
             updated_at=at_or_now(ev.updated_at),

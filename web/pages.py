@@ -133,19 +133,20 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
         return see_other(home_for(event))
     fields = await form_fields(request)
     name, code = fields.get("display_name", "").strip(), fields.get("code", "").strip().upper()
-    error, status = "", 400
+    error, status, bad_code = "", 400, False
     if not name:
         error = "Please type a name so others know who proposed what."
     elif len(name) > 80:
         error = "That name is long: please keep it under 80 characters."
     elif not code:
-        error = "Please type the join code shown on the board."
+        error, bad_code = "Please type the join code shown on the board.", True
     else:
         await ratelimit.check("join", address=client_address(request))
         try:
             joined = await event_services.join_event(event, JoinRequest(display_name=name, join_code=code[:16]))
         except DomainError as exc:
             error, status = exc.detail[0].upper() + exc.detail[1:] + ".", exc.status_code
+            bad_code = exc.field == "join_code"
         else:
             fresh = await event_services.get_event(slug)
             return Redirect(
@@ -156,7 +157,7 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
                     flash_cookie(f"Welcome, {joined.participant.display_name}!"),
                 ],
             )
-    context = base_context(request, event, None, code=code, name=name[:80], error=error)
+    context = base_context(request, event, None, code=code, name=name[:80], error=error, bad_code=bad_code)
     return page("join.html", context, status=status)
 
 
