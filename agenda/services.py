@@ -56,8 +56,9 @@ async def build_problem(
 ) -> optimizer.Problem:
     """Everything the optimizer needs, read from the database: live proposals, voters, slots, rooms.
 
-    ``for_solving`` leaves out rooms that host no breakouts (the main room), unless a pin uses them;
-    scoring and clash reports of a draft keep every room, since a hand placement may use any.
+    ``for_solving`` leaves out rooms that host no breakouts (the main room); a session pinned there by
+    hand is left out too, and ``build_agenda`` puts it back where it was pinned. Scoring and clash
+    reports of a draft keep every room, since a hand placement may use any.
     """
     proposals = (
         await Proposal.objects()
@@ -99,9 +100,11 @@ async def build_problem(
     # The main room holds plenaries and the main video: breakouts go there only when the organizer
     # marked it as a breakout room too, or pinned a session there by hand.
     if for_solving:
-        pinned_rooms = {room for _, room in pins.values()}
-        rooms = [r for r in rooms if r.hosts_breakouts or r.id in pinned_rooms]
+        rooms = [r for r in rooms if r.hosts_breakouts]
     room_ids = {r.id for r in rooms}
+    held = {pid for pid, (_, room) in pins.items() if room not in room_ids}
+    proposals = [p for p in proposals if p.id not in held]
+    pins = {pid: place for pid, place in pins.items() if pid not in held}
     previous = {pid: place for pid, place in previous.items() if pid in live_ids and place[1] in room_ids}
 
     return optimizer.Problem(
@@ -159,6 +162,9 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         score, _, violations = optimizer.evaluate(problem, assignment)
         if violations:  # the completion must never break a hard rule; fall back to the solver's answer
             assignment, score = dict(solution.assignment), solution.score
+        solved_rooms = {r.id for r in problem.rooms}
+        # Sessions pinned by hand in a room without breakouts (the main room) stay exactly there.
+        assignment.update({pid: place for pid, place in pins.items() if place[1] not in solved_rooms})
         async with write_transaction():
             await AgendaVersion.delete().where((AgendaVersion.event == event.id) & (AgendaVersion.status == "draft"))
             fresh = AgendaVersion(event=event.id, status="draft", score=float(score), created_at=utcnow())

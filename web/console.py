@@ -345,6 +345,15 @@ class ProviderField(msgspec.Struct, kw_only=True):
     choices: list[str] = msgspec.field(default_factory=list)
 
 
+_LABEL_WORDS = {"url": "URL", "id": "ID", "api": "API"}
+
+
+def _field_label(name: str) -> str:
+    """``base_url`` -> 'Base URL'."""
+    words = [_LABEL_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
 def _provider_fields(struct: type[msgspec.Struct], stored: dict[str, Any], *, secret: bool) -> list[ProviderField]:
     out = []
     for f in msgspec.structs.fields(struct):
@@ -357,11 +366,7 @@ def _provider_fields(struct: type[msgspec.Struct], stored: dict[str, Any], *, se
         kind = "secret" if secret else "checkbox" if base is bool else "number" if base is int else "text"
         if choices:
             kind = "select"
-        out.append(
-            ProviderField(
-                name=f.name, label=f.name.replace("_", " ").capitalize(), kind=kind, value=value, choices=choices
-            )
-        )
+        out.append(ProviderField(name=f.name, label=_field_label(f.name), kind=kind, value=value, choices=choices))
     return out
 
 
@@ -892,8 +897,8 @@ async def console_walk_up(request: Request[Any, Any, Any], slug: str) -> Redirec
     me = guarded_participant(request)
 
     async def act(event: Event, f: dict[str, str]) -> str:
-        facilitator = f.get("facilitator_id", "")
-        ids = [_id(f, "facilitator_id")] if facilitator else []
+        # Nobody named: the organizer holds the topic until someone takes it over.
+        ids = [_id(f, "facilitator_id")] if f.get("facilitator_id") else None
         data = msgspec.convert(
             {"title": f.get("title", ""), "description": f.get("description", ""), "facilitator_ids": ids},
             ProposalCreate,

@@ -143,7 +143,12 @@ def test_console_has_everything_and_saves_it(server: Server, browser: Any, axe: 
         expect(page.get_by_label("Close proposals at")).to_have_value("")
 
         # Every printable, QR code and export is one click away.
-        for label in ("Printable agenda", "join the event", "check in to Room 1", "The digest: sessions and their notes"):
+        for label in (
+            "Printable agenda",
+            "join the event",
+            "check in to Room 1",
+            "The digest: sessions and their notes",
+        ):
             expect(page.get_by_role("link", name=label, exact=True)).to_be_visible()
         expect(page.locator("#print").get_by_role("link", name="Main room", exact=True)).to_have_attribute(
             "href", f"/e/{ev.slug}/print/rooms/{main['id']}"

@@ -265,7 +265,9 @@ def test_organizer_sets_up_an_edcamp_in_one_form(server: Server) -> None:
         assert bad.status_code == 400 and "control character" in bad.text
         bad = org.post("/new", data={**base, "breakout_rooms": "many"})
         assert bad.status_code == 400 and "whole number" in bad.text
-        assert 'id="breakout_rooms" name="breakout_rooms" type="number" min="1" max="39" required value="many"' in bad.text
+        assert (
+            'id="breakout_rooms" name="breakout_rooms" type="number" min="1" max="39" required value="many"' in bad.text
+        )
         bad = org.post("/new", data={**base, "breakout_rooms": "0"})
         assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
 
