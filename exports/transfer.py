@@ -113,6 +113,7 @@ class FileRoom(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     video_link: Annotated[str, Meta(max_length=500)] = ""
     features: Tags = msgspec.field(default_factory=list)
     position: Annotated[int, Meta(ge=0, le=10_000)] = 0
+    hosts_breakouts: bool = True
 
 
 class FileSlot(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -494,6 +495,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 video_link=x.video_link,
                 features=list(x.features),
                 position=x.position,
+                hosts_breakouts=x.hosts_breakouts,
             )
             for x in rooms
         ],
@@ -1041,6 +1043,7 @@ async def import_event(
                 video_link=room.video_link,
                 features=list(room.features),
                 position=room.position,
+                hosts_breakouts=room.hosts_breakouts,
             )
             await room_row.save()
             rooms[room.ref] = room_row.id
