@@ -240,6 +240,7 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/e/{slug}/board"): PUBLIC,
     ("GET", "/e/{slug}/board/state"): PUBLIC,
     ("GET", "/"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
     ("POST", "/join"): PUBLIC,
     ("GET", "/new"): ANYONE_CREATES,
     ("POST", "/new"): ANYONE_CREATES,
