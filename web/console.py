@@ -556,6 +556,8 @@ async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
             raise ValidationFailed("pick when the countdown ends", field="ends_at")
         change = msgspec.convert({"phase": f.get("phase", ""), "ends_at": f.get("ends_at") or None}, PhaseChange)
         fresh = await event_services.change_phase(event, change)
+        if fresh.phase == event.phase and fresh.phase_ends_at:
+            return f"The countdown now ends at {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}."
         until = ""
         if fresh.phase_ends_at:
             until = f" with a countdown to {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}"
@@ -734,6 +736,7 @@ async def console_save_rooms(request: Request[Any, Any, Any], slug: str) -> Redi
             if name.lower() in names:
                 raise ValidationFailed(f"two rooms are named {name!r}", field=key + "name")
             names[name.lower()] = room_id
+            room_services.clean_link(f.get(key + "video_link", "").strip(), key + "video_link")
             patch = msgspec.convert(
                 {
                     "name": name,
@@ -823,18 +826,42 @@ async def console_save_slots(request: Request[Any, Any, Any], slug: str) -> Redi
         unknown = [slot_id for slot_id, _ in patches if slot_id not in known]
         if unknown:
             raise NotFound(f"no slot {unknown[0]} in this event; nothing was saved", field="slot_id")
-        changed = 0
-        for slot_id, patch in patches:
-            before = known[slot_id]
-            same = (
-                before.starts_at.strftime("%Y-%m-%dT%H:%M") == patch.starts_at
-                and before.ends_at.strftime("%Y-%m-%dT%H:%M") == patch.ends_at
-                and before.kind == patch.kind
-                and before.label == patch.label
-            )
-            if not same:
-                await slot_services.update_slot(event, slot_id, patch)
-                changed += 1
+        final = {
+            s.id: (s.starts_at.strftime("%Y-%m-%dT%H:%M"), s.ends_at.strftime("%Y-%m-%dT%H:%M")) for s in known.values()
+        }
+        final.update({slot_id: (patch.starts_at or "", patch.ends_at or "") for slot_id, patch in patches})
+        ordered = sorted(final.values())
+        for (a_start, a_end), (b_start, b_end) in itertools.pairwise(ordered):
+            if b_start < a_end:
+                raise ValidationFailed(
+                    f"the slots {a_start[-5:]}-{a_end[-5:]} and {b_start[-5:]}-{b_end[-5:]} would overlap; "
+                    "nothing was saved",
+                    field="slots",
+                )
+        pending = [
+            (slot_id, patch)
+            for slot_id, patch in patches
+            if (known[slot_id].starts_at.strftime("%Y-%m-%dT%H:%M"), known[slot_id].ends_at.strftime("%Y-%m-%dT%H:%M"))
+            != (patch.starts_at, patch.ends_at)
+            or (known[slot_id].kind, known[slot_id].label) != (patch.kind, patch.label)
+        ]
+        changed = len(pending)
+        # The final times do not overlap, but one row may move into a time another row is leaving:
+        # save what fits now, then the rest, until everything is saved.
+        while pending:
+            waiting: list[tuple[int, SlotPatch]] = []
+            last: DomainError | None = None
+            for slot_id, patch in pending:
+                try:
+                    await slot_services.update_slot(event, slot_id, patch)
+                except DomainError as exc:
+                    if exc.code != "slot_overlap":
+                        raise
+                    waiting.append((slot_id, patch))
+                    last = exc
+            if len(waiting) == len(pending) and last is not None:
+                raise last
+            pending = waiting
         return f"Saved the time slots ({count(changed, 'slot', 'slots')} changed)."
 
     return await _run(request, slug, "slots", act)
