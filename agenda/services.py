@@ -51,8 +51,15 @@ async def _placements(agenda_id: int) -> list[Placement]:
     return list(await Placement.objects().where(Placement.agenda == agenda_id))
 
 
-async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None = None) -> optimizer.Problem:
-    """Everything the optimizer needs, read from the database: live proposals, voters, slots, rooms."""
+async def build_problem(
+    event: Event, *, pins: dict[int, tuple[int, int]] | None = None, for_solving: bool = False
+) -> optimizer.Problem:
+    """Everything the optimizer needs, read from the database: live proposals, voters, slots, rooms.
+
+    ``for_solving`` leaves out rooms that host no breakouts (the main room); a session pinned there by
+    hand is left out too, and ``build_agenda`` puts it back where it was pinned. Scoring and clash
+    reports of a draft keep every room, since a hand placement may use any.
+    """
     proposals = (
         await Proposal.objects()
         .where((Proposal.event == event.id) & (Proposal.status.is_in(list(LIVE_STATUSES))))
@@ -89,8 +96,16 @@ async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None
                 else:
                     previous[pid] = now_at
     live_ids = {p.id for p in proposals}
-    previous = {pid: place for pid, place in previous.items() if pid in live_ids}
     pins = {pid: place for pid, place in (pins or {}).items() if pid in live_ids}
+    # The main room holds plenaries and the main video: breakouts go there only when the organizer
+    # marked it as a breakout room too, or pinned a session there by hand.
+    if for_solving:
+        rooms = [r for r in rooms if r.hosts_breakouts]
+    room_ids = {r.id for r in rooms}
+    held = {pid for pid, (_, room) in pins.items() if room not in room_ids}
+    proposals = [p for p in proposals if p.id not in held]
+    pins = {pid: place for pid, place in pins.items() if pid not in held}
+    previous = {pid: place for pid, place in previous.items() if pid in live_ids and place[1] in room_ids}
 
     return optimizer.Problem(
         proposals=tuple(
@@ -124,9 +139,13 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         pins: dict[int, tuple[int, int]] = {}
         if draft is not None:
             pins = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id) if p.pinned}
-        problem = await build_problem(event, pins=pins)
+        problem = await build_problem(event, pins=pins, for_solving=True)
         if not any(s.kind == "breakout" for s in problem.slots) or not problem.rooms:
-            raise Conflict("add at least one room and one breakout slot before building", code="nothing_to_build")
+            raise Conflict(
+                "add at least one breakout room (the main room hosts none unless marked) and one breakout slot "
+                "before building",
+                code="nothing_to_build",
+            )
         loop = asyncio.get_running_loop()
 
         def progress(p: optimizer.Progress) -> None:
@@ -143,6 +162,9 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         score, _, violations = optimizer.evaluate(problem, assignment)
         if violations:  # the completion must never break a hard rule; fall back to the solver's answer
             assignment, score = dict(solution.assignment), solution.score
+        solved_rooms = {r.id for r in problem.rooms}
+        # Sessions pinned by hand in a room without breakouts (the main room) stay exactly there.
+        assignment.update({pid: place for pid, place in pins.items() if place[1] not in solved_rooms})
         async with write_transaction():
             await AgendaVersion.delete().where((AgendaVersion.event == event.id) & (AgendaVersion.status == "draft"))
             fresh = AgendaVersion(event=event.id, status="draft", score=float(score), created_at=utcnow())

@@ -19,6 +19,8 @@ class Room(Table):
     video_link = Varchar(length=500, default="")
     features = Array(base_column=Varchar(length=40))
     position = Integer(default=0)
+    # False for the main room: the plenary and main video room, where the optimizer places no breakout.
+    hosts_breakouts = Boolean(default=True)
 
 
 class TimeSlot(Table):

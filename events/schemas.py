@@ -21,12 +21,14 @@ class EventSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     dots_per_participant: Annotated[int, Meta(ge=1, le=100)] = 5
     allow_stacking: bool = False
     late_proposals: bool = False
+    listed: bool = False
 
 
 class EventSettingsPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     dots_per_participant: Annotated[int, Meta(ge=1, le=100)] | None = None
     allow_stacking: bool | None = None
     late_proposals: bool | None = None
+    listed: bool | None = None
 
 
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

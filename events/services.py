@@ -74,6 +74,7 @@ def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
             dots_per_participant=event.dots_per_participant,
             allow_stacking=event.allow_stacking,
             late_proposals=event.late_proposals,
+            listed=event.listed,
         ),
         join_code=event.join_code if with_join_code else None,
     )
@@ -153,6 +154,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
             dots_per_participant=data.settings.dots_per_participant,
             allow_stacking=data.settings.allow_stacking,
             late_proposals=data.settings.late_proposals,
+            listed=data.settings.listed,
             join_code=await _unique_join_code(),
             created_at=now,
             updated_at=now,
@@ -227,6 +229,8 @@ async def update_event(event: Event, data: EventPatch) -> Event:
             changes[Event.allow_stacking] = s.allow_stacking
         if s.late_proposals is not None:
             changes[Event.late_proposals] = s.late_proposals
+        if s.listed is not None:
+            changes[Event.listed] = s.listed
     changes[Event.updated_at] = utcnow()
     async with write_transaction():
         if moves_dates:
@@ -393,3 +397,27 @@ async def end_access(participant: Participant) -> None:
             Participant.id == participant.id
         )
         await PERSONAL_ACCESS.call(participant.id)
+
+
+async def listed_upcoming(today: date, limit: int = 20) -> list[Event]:
+    """Events whose organizers chose to be listed on the start page, from today on, open to joining."""
+    return (
+        await Event.objects()
+        .where(
+            (Event.listed == True)  # noqa: E712 (a Piccolo query, not a Python comparison)
+            & (Event.end_date >= today)
+            & Event.phase.is_in(["proposals", "voting", "scheduled", "running"])
+        )
+        .order_by(Event.start_date)
+        .order_by(Event.title)
+        .limit(limit)
+    )
+
+
+async def event_for_join_code(code: str) -> Event:
+    """The event a join code belongs to (the start page's 'join with a code')."""
+    clean = code.strip().upper()
+    event = await Event.objects().where(Event.join_code == clean[:16]).first() if clean else None
+    if event is None or not secrets.compare_digest(event.join_code.encode(), clean.encode()):
+        raise NotFound("no event has that join code: check it on the board", field="join_code")
+    return event

@@ -31,6 +31,8 @@ class Event(Table):
     dots_per_participant = Integer(default=5)
     allow_stacking = Boolean(default=False)
     late_proposals = Boolean(default=False)
+    # Shown on the start page's "upcoming events" only when the organizer says so (private by default).
+    listed = Boolean(default=False)
     join_code = Varchar(length=16, unique=True, index=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()

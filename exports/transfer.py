@@ -75,6 +75,7 @@ class FileSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     dots_per_participant: Annotated[int, Meta(ge=1, le=100)] = 5
     allow_stacking: bool = False
     late_proposals: bool = False
+    listed: bool = False
 
 
 class FileEvent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -112,6 +113,7 @@ class FileRoom(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     video_link: Annotated[str, Meta(max_length=500)] = ""
     features: Tags = msgspec.field(default_factory=list)
     position: Annotated[int, Meta(ge=0, le=10_000)] = 0
+    hosts_breakouts: bool = True
 
 
 class FileSlot(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -467,6 +469,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 dots_per_participant=event.dots_per_participant,
                 allow_stacking=event.allow_stacking,
                 late_proposals=event.late_proposals,
+                listed=event.listed,
             ),
             created_at=_utc(event.created_at),
             updated_at=_utc(event.updated_at),
@@ -492,6 +495,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 video_link=x.video_link,
                 features=list(x.features),
                 position=x.position,
+                hosts_breakouts=x.hosts_breakouts,
             )
             for x in rooms
         ],
@@ -998,6 +1002,7 @@ async def import_event(
             dots_per_participant=ev.settings.dots_per_participant,
             allow_stacking=ev.settings.allow_stacking,
             late_proposals=ev.settings.late_proposals,
+            listed=ev.settings.listed,
             join_code=code,
             created_at=at_or_now(ev.created_at),
             updated_at=at_or_now(ev.updated_at),
@@ -1038,6 +1043,7 @@ async def import_event(
                 video_link=room.video_link,
                 features=list(room.features),
                 position=room.position,
+                hosts_breakouts=room.hosts_breakouts,
             )
             await room_row.save()
             rooms[room.ref] = room_row.id

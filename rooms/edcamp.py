@@ -108,7 +108,13 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
     async def setup(event: Event) -> tuple[Event, list[RoomOut], list[SlotOut]]:
         main = await create_room(
             event,
-            RoomCreate(name="Main room", capacity=data.main_room_capacity, kind="hybrid", position=0),
+            RoomCreate(
+                name="Main room",
+                capacity=data.main_room_capacity,
+                kind="hybrid",
+                position=0,
+                hosts_breakouts=False,
+            ),
         )
         rooms = [main]
         for i in range(1, data.breakout_rooms + 1):

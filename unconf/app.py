@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -73,6 +73,10 @@ async def database_pool(_: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         await close_connection_pool()
+
+
+API_DOCS_ASSETS = "/static/apidocs"
+API_DOCS_FAVICON = "<link rel='icon' href='/static/favicon.svg' type='image/svg+xml'>"
 
 
 def wire() -> None:
@@ -157,7 +161,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Run an Edcamp morning: proposals, dot voting, an optimized agenda, a live board.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            # The viewers come from web/static/apidocs (see its README): the API docs work offline.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{API_DOCS_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{API_DOCS_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{API_DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                    favicon=API_DOCS_FAVICON,
+                ),
+                RedocRenderPlugin(
+                    js_url=f"{API_DOCS_ASSETS}/redoc.standalone.js", google_fonts=False, favicon=API_DOCS_FAVICON
+                ),
+            ],
         ),
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,

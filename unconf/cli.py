@@ -28,6 +28,11 @@ def _use_database(url: str | None) -> None:
     get_settings.cache_clear()
 
 
+def _shown_database(url: str) -> str:
+    """The database URL without a password, to print."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
 T = TypeVar("T")
 
 
@@ -123,11 +128,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import(raw: bytes, slug: str | None, shift_to: date | None) -> tuple[Any, list[tuple[str, str]]]:
+async def _import(
+    raw: bytes, slug: str | None, shift_to: date | None, *, free_slug: bool = False
+) -> tuple[Any, list[tuple[str, str]]]:
+    """Import one event file; with ``free_slug`` an existing event of that slug stays and the copy gets
+    the next free one (the demo, loaded into a database that may hold it already)."""
+    from events.tables import Event
     from exports.transfer import decode_event_file, import_event
 
     await _migrate(quiet=True)
-    return await import_event(decode_event_file(raw), slug=slug, shift_to=shift_to)
+    data = decode_event_file(raw)
+    if free_slug and slug is None:
+        base, number = data.event.slug, 1
+        slug = base
+        while await Event.exists().where(Event.slug == slug):
+            number += 1
+            slug = f"{base[:58]}-{number}"
+    return await import_event(data, slug=slug, shift_to=shift_to)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -170,9 +187,14 @@ def cmd_tier(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """A fresh database with the sample Edcamp, dated today, served with its links printed."""
-    db_path = Path(args.db_file)
-    if args.database is None:
+    """The sample Edcamp, dated today, served with its links printed.
+
+    By default it goes into the same database ``unconf serve``, ``new-edcamp``, ``export`` and
+    ``import`` use (UNCONF_DATABASE_URL, or unconf.sqlite), beside any events already there;
+    ``--db-file`` gives the demo a throwaway SQLite file of its own instead, made afresh.
+    """
+    if args.db_file and args.database is None:
+        db_path = Path(args.db_file)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         _use_database(f"sqlite:///{db_path}")
@@ -187,7 +209,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     get_settings.cache_clear()
     try:
         raw = Path(args.file).read_bytes()
-        event, keys = run(_import(raw, None, date.today()))
+        event, keys = run(_import(raw, None, date.today(), free_slug=True))
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror}")
     except DomainError as exc:
@@ -196,6 +218,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lines = [
         "",
         f"  unconf demo: {event.title}",
+        f"  database:            {_shown_database(get_settings().database_url)}",
         f"  board (project it):  {base}/e/{event.slug}/board",
         f"  join link (phones):  {base}/e/{event.slug}/join?code={event.join_code}",
         f"  join code:           {event.join_code}",
@@ -240,7 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("demo", help="load the sample Edcamp into a fresh database and serve it"))
     p.add_argument("--file", default=str(SAMPLE))
-    p.add_argument("--db-file", default="unconf-demo.sqlite", help="the demo's own SQLite file (recreated)")
+    p.add_argument(
+        "--db-file",
+        default=None,
+        help="a throwaway SQLite file for the demo alone, made afresh (default: the usual database)",
+    )
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_demo)
@@ -350,6 +377,7 @@ def new_edcamp(argv: Sequence[str] | None = None) -> int:
 
     from rooms.edcamp import EdcampCreate
     from unconf.errors import DomainError
+    from unconf.settings import get_settings
 
     args = build_edcamp_parser().parse_args(argv)
     _use_database(args.database)
@@ -391,6 +419,7 @@ def new_edcamp(argv: Sequence[str] | None = None) -> int:
         f"  join code:           {event.join_code}",
         f"  organizer console:   {created.organize_url}",
         f"  organizer key:       {created.organizer_key}   (shown once: keep it safe)",
+        f"  database:            {_shown_database(get_settings().database_url)}",
         f"  rooms:               {', '.join(r.name for r in created.rooms)}",
         "  morning:             " + ", ".join(f"{s.starts_at:%H:%M} {s.label}" for s in created.slots),
     ]

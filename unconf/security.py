@@ -40,7 +40,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers.append((b"cache-control", b"no-store"))
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
     path = scope.get("path", "")
-    # The API docs page loads its viewer from a CDN; our own HTML gets the strict policy.
+    # The API docs pages (Swagger UI, ReDoc: our own copies in web/static/apidocs) start their viewer
+    # with an inline script; every other HTML page of ours gets the strict policy.
     strict = content_type.startswith(b"text/html") and not path.startswith("/schema")
     if strict and b"content-security-policy" not in present:
         headers.append((b"content-security-policy", PAGE_POLICY.encode()))

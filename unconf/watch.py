@@ -23,6 +23,7 @@ from unconf.settings import SettingsError, get_settings
 
 NOT_FOUND = 4404
 MAX_BACKOFF = 5.0
+NOBODY_LISTENING = 3
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -102,7 +103,11 @@ async def follow(
     raw: bool = False,
     stop: asyncio.Event | None = None,
 ) -> int:
-    """Print messages until stopped; reconnect with a capped backoff; 1 when the event does not exist."""
+    """Print messages until stopped; reconnect with a capped backoff once it was live.
+
+    Returns 1 when the event does not exist, and 3 when nothing answers at the URL the first time
+    (a wrong port, or no server started): retrying then would wait forever for nobody.
+    """
     delay = 0.5
     was_live = False
     while stop is None or not stop.is_set():
@@ -132,8 +137,14 @@ async def follow(
             if exc.rcvd is not None and exc.rcvd.code == NOT_FOUND:
                 emit("unconf watch: no such event")
                 return 1
-        except (TimeoutError, OSError, InvalidHandshake):
-            pass
+        except (TimeoutError, OSError, InvalidHandshake) as exc:
+            if not was_live:
+                reason = "nothing answers there" if isinstance(exc, OSError) else f"no unconf server there ({exc})"
+                emit(
+                    f"unconf watch: cannot reach {url}: {_clean(reason, 160)}. Start the server "
+                    "('unconf serve' or 'unconf demo'), or pass --url with the address it prints."
+                )
+                return NOBODY_LISTENING
         if stop is not None and stop.is_set():
             break
         if not raw:

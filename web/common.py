@@ -30,6 +30,7 @@ from unconf.errors import (
     DomainError,
     ErrorBody,
     Forbidden,
+    NotFound,
     Unauthorized,
     domain_error_response,
     error_response,
@@ -178,6 +179,8 @@ def _render_error(
             return domain_error_response(exc)
         return error_response(status, ErrorBody(error=code, detail=detail, field=field_at_fault(exc)))
     slug = request.path_params.get("slug") if request.scope.get("path_params") else None
+    if isinstance(exc, NotFound) and exc.field == "slug":
+        slug = None  # the event itself is missing: "back to the event" would lead to this page again
     try:
         template = web_templates().get_template("error.html")
         html = template.render(

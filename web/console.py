@@ -9,33 +9,50 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import msgspec
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from agenda import autopilot, optimizer
 from agenda import rooms as room_services
 from agenda import services as agenda_services
 from agenda import slots as slot_services
-from agenda.schemas import AgendaOut, BuildRequest, PlacementSet, RoomCreate, RoomPatch, SlotCreate, SlotPatch
+from agenda.schemas import (
+    AgendaOut,
+    AutopilotOut,
+    AutopilotSet,
+    BuildRequest,
+    PlacementSet,
+    RoomCreate,
+    RoomPatch,
+    SlotCreate,
+    SlotPatch,
+)
 from events import services as event_services
-from events.dependencies import event_of
-from events.schemas import EventCreate, PhaseChange
+from events import tiers
+from events.dependencies import event_of, guarded_participant
+from events.schemas import EventPatch, PhaseChange, RemoveParticipants
 from events.services import links
 from events.tables import Event, Participant
-from rooms.edcamp import create_event_with_day
+from exports.registry import REGISTRY as EXPORTERS
+from rooms import links as video_links
+from rooms.edcamp import EdcampCreate, create_edcamp
+from rooms.schemas import VideoSettingsIn
+from rooms.video import REGISTRY as VIDEO_PROVIDERS
 from sessions import services as proposal_services
-from sessions.schemas import MergeRequest
+from sessions.schemas import MergeRequest, ProposalCreate, ProposalPatch
 from unconf import ratelimit
-from unconf.auth import client_address, is_organizer, token_cookie
-from unconf.errors import DomainError, NotFound, ValidationFailed
-from unconf.validation import check_timezone
+from unconf.auth import client_address, is_organizer, same_origin, token_cookie
+from unconf.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from unconf.validation import check_timezone, in_timezone
 from voting import services as vote_services
 from web.common import (
     PHASE_LABELS,
     clear_flash,
+    event_tz,
     flash_cookie,
     form_fields,
     join_qr,
@@ -108,87 +125,159 @@ def _page(template: str, context: dict[str, Any], status: int = 200, cookies: li
     return Template(template_name=template, context=context, status_code=status, cookies=all_cookies)
 
 
-# --- creating an event ---------------------------------------------------------------------------
+# --- the start page --------------------------------------------------------------------------------
 
 
-def _new_context(values: dict[str, str], error: str = "", field: str = "") -> dict[str, Any]:
-    return {"values": values, "error": error, "error_field": field, "timezones": COMMON_TIMEZONES}
+def _home(code: str = "", error: str = "", status: int = 200, events: list[Event] | None = None) -> Template:
+    context = {"code": code, "error": error, "events": events or []}
+    return Template(template_name="home.html", context=context, status_code=status)
 
 
-@get("/new", name="new_event_form")
-async def new_event_form() -> Template:
-    values = {
+@get("/", name="home")
+async def home() -> Template:
+    """Start an Edcamp, join one with its code, or pick an upcoming event whose organizers listed it."""
+    return _home(events=await event_services.listed_upcoming(date.today()))
+
+
+@post("/join", name="join_with_code", status_code=303)
+async def join_with_code(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """The code on the board leads to that event's join form; a wrong code comes back here to fix."""
+    if not same_origin(request):
+        raise Forbidden("cross-site request refused: send it from this site's form", code="csrf_refused")
+    fields = await form_fields(request)
+    code = fields.get("code", "").strip().upper()[:16]
+    if not code:
+        return _home(code, "Please type the join code shown on the board.", 400)
+    await ratelimit.check("join", address=client_address(request))
+    try:
+        event = await event_services.event_for_join_code(code)
+    except NotFound:
+        return _home(code, f"No event has the join code {code}. Check it on the board and try again.", 404)
+    return Redirect(path=f"/e/{event.slug}/join?code={event.join_code}", status_code=303)
+
+
+# --- creating an event: one form, one result page ----------------------------------------------
+
+SETUP_FIELDS = (
+    "title",
+    "organizer_name",
+    "start_date",
+    "timezone",
+    "venue",
+    "breakout_rooms",
+    "starts_at",
+    "breakout_slots",
+    "slot_minutes",
+    "dots_per_participant",
+)
+_SETUP_NUMBERS = ("breakout_rooms", "breakout_slots", "slot_minutes", "dots_per_participant")
+_SETUP_WORDS = {
+    "title": "the event name",
+    "organizer_name": "your name",
+    "start_date": "the date",
+    "timezone": "the time zone",
+    "breakout_rooms": "the number of breakout rooms",
+    "starts_at": "the opening time",
+    "breakout_slots": "the number of session slots",
+    "slot_minutes": "the session length",
+    "dots_per_participant": "the dots per person",
+    "venue": "the venue",
+}
+
+
+def setup_defaults() -> dict[str, str]:
+    """The form before the browser fills in its own date and time zone (setup.js): today, UTC."""
+    defaults = EdcampCreate(title="x", start_date=date.today(), organizer_name="x")
+    return {
         "title": "",
         "organizer_name": "",
         "start_date": date.today().isoformat(),
         "timezone": "UTC",
-        "rooms": "4",
-        "slots": DEFAULT_SLOTS,
-        "dots": "5",
-        "open_now": "on",
+        "venue": "",
+        "breakout_rooms": str(defaults.breakout_rooms),
+        "starts_at": defaults.starts_at,
+        "breakout_slots": str(defaults.breakout_slots),
+        "slot_minutes": str(defaults.slot_minutes),
+        "dots_per_participant": str(defaults.dots_per_participant),
     }
-    return Template(template_name="new_event.html", context=_new_context(values))
 
 
-@post("/new", name="new_event", status_code=200)
+def _setup_page(values: dict[str, str], error: str = "", field: str = "", status: int = 200) -> Template:
+    context = {
+        "values": values,
+        "error": error,
+        "error_field": field,
+        "timezones": COMMON_TIMEZONES,
+        "fresh": not error,
+    }
+    return Template(template_name="new_event.html", context=context, status_code=status)
+
+
+@get("/new", name="new_event_form")
+async def new_event_form() -> Template:
+    """The one way to start an event from a browser (the API and ``unconf new-edcamp`` use the same service)."""
+    return _setup_page(setup_defaults())
+
+
+@get("/new-edcamp", name="new_edcamp_form", status_code=302)
+async def new_edcamp_form() -> Redirect:
+    return Redirect(path="/new", status_code=302)
+
+
+@post("/new-edcamp", name="new_edcamp_submit", status_code=308)
+async def new_edcamp_submit() -> Redirect:
+    """Old bookmarks and forms post here: the same request goes on to ``/new``."""
+    return Redirect(path="/new", status_code=308)
+
+
+def _setup_data(values: dict[str, str]) -> EdcampCreate:
+    raw: dict[str, Any] = {k: v for k, v in values.items() if v}
+    for name in _SETUP_NUMBERS:
+        if name in raw:
+            text = raw[name]
+            if not text.isdigit() or len(text) > 6:
+                raise ValidationFailed(f"{_SETUP_WORDS[name]} must be a whole number", field=name)
+            raw[name] = int(text)
+    for name in ("title", "organizer_name", "start_date"):
+        if name not in raw:
+            raise ValidationFailed(f"please fill in {_SETUP_WORDS[name]}", field=name)
+    check_timezone(raw.get("timezone", "UTC"))
+    try:
+        return msgspec.convert(raw, EdcampCreate)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.split("$.", 1)[1].split("`", 1)[0] if "$." in message else ""
+        words = _SETUP_WORDS.get(field, "the form")
+        detail = message.split(" - at ", 1)[0]
+        raise ValidationFailed(f"please check {words}: {detail}", field=field) from exc
+
+
+@post("/new", name="new_event", status_code=201)
 async def new_event(request: Request[Any, Any, Any]) -> Template:
-    """Event, rooms and slots from one form; the organizer is signed in on this browser straight away."""
+    """A free Edcamp from one form: main room, breakout rooms, the morning's slots, dots, open for proposals.
+
+    The organizer is signed in on this browser straight away; the key is shown once.
+    """
+    if not same_origin(request):
+        raise Forbidden("cross-site request refused: send it from this site's form", code="csrf_refused")
     await ratelimit.check("create_event", address=client_address(request))
     fields = await form_fields(request)
-    keys = ("title", "organizer_name", "start_date", "timezone", "rooms", "slots", "dots", "open_now")
-    values = {k: fields.get(k, "").strip() if k != "slots" else fields.get(k, "") for k in keys}
+    values = {k: fields.get(k, "").strip()[:200] for k in SETUP_FIELDS}
     try:
-        rooms = int(values["rooms"]) if values["rooms"].isdigit() and len(values["rooms"]) < 4 else -1
-        if not 1 <= rooms <= 50:
-            raise ValidationFailed("number of rooms must be between 1 and 50", field="rooms")
-        dots = int(values["dots"]) if values["dots"].isdigit() and len(values["dots"]) < 4 else -1
-        if not 1 <= dots <= 100:
-            raise ValidationFailed("dots per person must be between 1 and 100", field="dots")
-        check_timezone(values["timezone"])
-        slot_lines = parse_slot_lines(values["slots"])
-        try:
-            data = msgspec.convert(
-                {
-                    "title": values["title"],
-                    "organizer_name": values["organizer_name"],
-                    "start_date": values["start_date"],
-                    "timezone": values["timezone"],
-                    "settings": {"dots_per_participant": dots},
-                },
-                EventCreate,
-            )
-        except msgspec.ValidationError as exc:
-            message = str(exc)
-            field = next((f for f in ("title", "organizer_name", "start_date") if f"$.{f}" in message), "")
-            words = {"title": "the event name", "organizer_name": "your name", "start_date": "the date"}
-            raise ValidationFailed(f"please check {words.get(field, 'the form')}: {message}", field=field) from exc
-        day = data.start_date.isoformat()
-        slots = [
-            SlotCreate(starts_at=f"{day}T{start}", ends_at=f"{day}T{end}", kind=kind, label=label)  # type: ignore[arg-type]
-            for start, end, kind, label in slot_lines
-        ]
-        event, organizer, key = await create_event_with_day(
-            data, rooms=rooms, slots=slots, open_now=bool(values["open_now"])
-        )
+        created = await create_edcamp(_setup_data(values))
     except DomainError as exc:
-        return Template(
-            template_name="new_event.html",
-            context=_new_context(values, exc.detail, exc.field or ""),
-            status_code=400,
-        )
-    join_link, board_url = links(event.slug, event.join_code)
-    context = {
-        "event": event,
-        "organizer": organizer,
-        "key": key,
-        "join_link": join_link,
-        "board_url": board_url,
-        "qr": join_qr(join_link),
-    }
-    return Template(template_name="created.html", context=context, cookies=[token_cookie(event.slug, key)])
+        return _setup_page(values, exc.detail, exc.field or "", status=exc.status_code)
+    context = {"created": created, "qr": join_qr(created.join_link)}
+    cookie = token_cookie(created.event.slug, created.organizer_key)
+    return Template(template_name="created.html", context=context, status_code=201, cookies=[cookie])
 
 
 # --- the console ---------------------------------------------------------------------------------
+
+
+def count(n: int, one: str, many: str) -> str:
+    """'1 person', '2 people', '0 people'."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _twins(proposals: list[Any]) -> list[tuple[Any, Any]]:
@@ -200,6 +289,115 @@ def _twins(proposals: list[Any]) -> list[tuple[Any, Any]]:
                 keep, fold = (a, b) if (a.votes, -a.id) >= (b.votes, -b.id) else (b, a)
                 pairs.append((fold, keep))
     return pairs[:20]
+
+
+PHASE_ORDER = list(PHASE_LABELS)
+
+
+def phase_moves(event: Event, has_published: bool) -> tuple[list[str], list[str]]:
+    """(moves that can succeed now, moves that wait for a published agenda) from the event's phase."""
+    ready, waiting = [], []
+    for phase in event_services.allowed_next_phases(event.phase):
+        if phase in ("scheduled", "running") and not has_published:
+            waiting.append(phase)
+        else:
+            ready.append(phase)
+    return ready, waiting
+
+
+def score_in_words(event: Event, problem: Any, agenda: AgendaOut) -> list[str]:
+    """What the optimizer's number is made of, in the organizer's words (the weights are its own)."""
+    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions}
+    _, metrics, _ = optimizer.evaluate(problem, assignment)
+    weights = problem.weights
+    points = lambda n: count(n, "point", "points")  # noqa: E731
+    lines = [
+        f"{points(weights.interest)} for each time a person gets a session they voted for: "
+        f"{count(metrics['interest'], 'time', 'times')}.",
+    ]
+    short = metrics["overflow"]
+    lines.append(
+        f"{points(weights.overflow)} off for each voter beyond a room's seats: "
+        + (count(short, "seat", "seats") + " short." if short else "every room has enough seats.")
+    )
+    if weights.moved:
+        lines.append(
+            f"{points(weights.moved)} off for each session moved from the published agenda: "
+            + count(metrics["moved"], "session", "sessions")
+            + " moved."
+        )
+    clashes = metrics["clashes"]
+    lines.append(
+        f"{count(clashes, 'time', 'times')} someone wanted two sessions at the same hour (the clash report below)."
+        if clashes
+        else "Nobody who voted has two wanted sessions at the same hour."
+    )
+    return lines
+
+
+class ProviderField(msgspec.Struct, kw_only=True):
+    """One input of a video provider's settings, drawn from the provider's own Config/Secrets structs."""
+
+    name: str
+    label: str
+    kind: str  # text, number, checkbox, select, secret
+    value: Any
+    choices: list[str] = msgspec.field(default_factory=list)
+
+
+_LABEL_WORDS = {"url": "URL", "id": "ID", "api": "API"}
+
+
+def _field_label(name: str) -> str:
+    """``base_url`` -> 'Base URL'."""
+    words = [_LABEL_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def _provider_fields(struct: type[msgspec.Struct], stored: dict[str, Any], *, secret: bool) -> list[ProviderField]:
+    out = []
+    for f in msgspec.structs.fields(struct):
+        default = None if f.default is msgspec.NODEFAULT else f.default
+        value = "" if secret else stored.get(f.name, default)
+        hint = f.type
+        args = get_args(hint)
+        base = args[0] if get_origin(hint) is Annotated else hint
+        choices = [str(c) for c in get_args(base)] if get_origin(base) is Literal else []
+        kind = "secret" if secret else "checkbox" if base is bool else "number" if base is int else "text"
+        if choices:
+            kind = "select"
+        out.append(ProviderField(name=f.name, label=_field_label(f.name), kind=kind, value=value, choices=choices))
+    return out
+
+
+def video_forms(video: Any) -> list[dict[str, Any]]:
+    """Every provider the tier offers, with its settings as inputs (secrets are never shown, only whether set)."""
+    forms = []
+    for info in video.providers:
+        cls = VIDEO_PROVIDERS.get(info.name)
+        if cls is None or not info.in_tier:
+            continue
+        stored = video.config if video.provider == info.name else {}
+        forms.append(
+            {
+                "name": info.name,
+                "label": info.label,
+                "notes": info.notes,
+                "config": _provider_fields(cls.Config, stored, secret=False),
+                "secrets": _provider_fields(cls.Secrets, {}, secret=True),
+            }
+        )
+    return forms
+
+
+def _local_input(value: datetime | None, event: Event) -> str:
+    """A stored time as a datetime-local value on the event's clock."""
+    shown = in_timezone(value, event_tz(event))
+    return shown.strftime("%Y-%m-%dT%H:%M") if shown else ""
+
+
+def export_links(event: Event) -> list[tuple[str, str]]:
+    return [(f"/e/{event.slug}/export/{e.identifier}", e.verbose_name) for e in EXPORTERS.values()]
 
 
 async def console_context(request: Request[Any, Any, Any], event: Event, me: Participant) -> dict[str, Any]:
@@ -222,12 +420,29 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
     shown = draft or published
     titles = {p.id: p.title for p in proposals}
     flash = read_flash(request)
+    people = await event_services.list_participants(event)
+    ready, waiting = phase_moves(event, published is not None)
+    tz = event_tz(event)
+    ends = in_timezone(event.phase_ends_at, tz)
+    video = await video_links.read_settings(event)
+    pilot: AutopilotOut | None
+    try:
+        pilot = await autopilot.read_autopilot(event)
+    except NotFound:
+        pilot = None  # no timeline: every step by hand
+    score_lines = score_in_words(event, await agenda_services.build_problem(event), shown) if shown else []
+    tier = tiers.tier_of(event)
     return {
         "event": event,
         "me": me,
         "phase_label": PHASE_LABELS.get(event.phase, event.phase),
         "phase_labels": PHASE_LABELS,
-        "next_phases": event_services.allowed_next_phases(event.phase),
+        "phase_buttons": [
+            (p, "Move to" if PHASE_ORDER.index(p) > PHASE_ORDER.index(event.phase) else "Back to") for p in ready
+        ],
+        "waiting_phases": waiting,
+        "phase_ends_local": f"{ends:%A %d %B, %H:%M} ({event.timezone})" if ends else "",
+        "phase_ends_input": _local_input(event.phase_ends_at, event),
         "rooms": rooms,
         "slots": slots,
         "breakout_slots": [s for s in slots if s.kind == "breakout"],
@@ -236,16 +451,32 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
         "draft": draft,
         "published": published,
         "shown": shown,
+        "score_lines": score_lines,
         "cells": {(s.slot_id, s.room_id): s for s in shown.sessions} if shown else {},
         "titles": titles,
         "running_warning": running,
         "started": started,
         "join_link": join_link,
         "board_url": board_url,
-        "participants": len(await event_services.list_participants(event)),
+        "people": people,
+        "attendees": [p for p in people if p.role != "organizer"],
         "flash": flash.lstrip("!"),
         "flash_error": flash.startswith("!"),
         "can_build": event.phase in agenda_services.BUILD_PHASES,
+        "can_propose": event.phase in proposal_services.proposing_phases(event, me),
+        "timezones": COMMON_TIMEZONES,
+        "video": video,
+        "video_forms": video_forms(video),
+        "autopilot": pilot,
+        "autopilot_inputs": {
+            "proposals_until": _local_input(pilot.proposals_until if pilot else None, event),
+            "voting_until": _local_input(pilot.voting_until if pilot else None, event),
+            "publish_at": _local_input(pilot.publish_at if pilot else None, event),
+        },
+        "local": lambda v: f"{in_timezone(v, tz):%H:%M}" if v else "",
+        "exports": export_links(event),
+        "usage_reports": tier.usage_reports,
+        "count": count,
     }
 
 
@@ -288,6 +519,7 @@ async def console_signin(request: Request[Any, Any, Any], slug: str) -> Redirect
 
 
 Action = Callable[[Event, dict[str, str]], Awaitable[str]]
+FullAction = Callable[[Event, dict[str, str], Any], Awaitable[str]]
 
 
 async def _run(request: Request[Any, Any, Any], slug: str, anchor: str, action: Action) -> Redirect:
@@ -310,23 +542,179 @@ def _id(fields: dict[str, str], name: str) -> int:
     return int(raw)
 
 
+def _number(fields: dict[str, str], name: str, words: str) -> int:
+    raw = fields.get(name, "").strip()
+    if not raw.isdigit() or len(raw) > 6:
+        raise ValidationFailed(f"{words} must be a whole number", field=name)
+    return int(raw)
+
+
 @post("/e/{slug:str}/organize/phase", name="console_phase", status_code=303, guards=[page_requires_organizer])
 async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
+        if f.get("phase") == event.phase and not f.get("ends_at"):
+            raise ValidationFailed("pick when the countdown ends", field="ends_at")
         change = msgspec.convert({"phase": f.get("phase", ""), "ends_at": f.get("ends_at") or None}, PhaseChange)
         fresh = await event_services.change_phase(event, change)
-        until = " with a countdown" if fresh.phase_ends_at else ""
+        if fresh.phase == event.phase and fresh.phase_ends_at:
+            return f"The countdown now ends at {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}."
+        until = ""
+        if fresh.phase_ends_at:
+            until = f" with a countdown to {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}"
         return f"Moved to {PHASE_LABELS.get(fresh.phase, fresh.phase)}{until}."
 
     return await _run(request, slug, "phase", act)
 
 
+# --- event settings, video, autopilot -----------------------------------------------------------------
+
+
+@post("/e/{slug:str}/organize/settings", name="console_settings", status_code=303, guards=[page_requires_organizer])
+async def console_settings(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Title, date, time zone, venue, dots, stacking and late proposals: the API's ``PATCH`` on the event."""
+
+    async def act(event: Event, f: dict[str, str]) -> str:
+        dots = _number(f, "dots_per_participant", "dots per person")
+        check_timezone(f.get("timezone", "").strip())
+        data = msgspec.convert(
+            {
+                "title": f.get("title", ""),
+                "venue": f.get("venue", ""),
+                "timezone": f.get("timezone", "").strip(),
+                "start_date": f.get("start_date") or None,
+                "end_date": f.get("end_date") or None,
+                "settings": {
+                    "dots_per_participant": dots,
+                    "allow_stacking": f.get("allow_stacking") == "on",
+                    "late_proposals": f.get("late_proposals") == "on",
+                    "listed": f.get("listed") == "on",
+                },
+            },
+            EventPatch,
+        )
+        fresh = await event_services.update_event(event, data)
+        return f"Saved the settings of {fresh.title}."
+
+    return await _run(request, slug, "settings", act)
+
+
+@post("/e/{slug:str}/organize/video", name="console_video", status_code=303, guards=[page_requires_organizer])
+async def console_video(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """The video provider and its settings; secret fields left empty keep what is stored."""
+
+    async def act(event: Event, f: dict[str, str]) -> str:
+        name = f.get("provider", "")
+        cls = VIDEO_PROVIDERS.get(name)
+        if cls is None:
+            raise ValidationFailed("choose a video provider", field="provider")
+        config: dict[str, Any] = {}
+        for field in _provider_fields(cls.Config, {}, secret=False):
+            raw = f.get(f"{name}.config.{field.name}")
+            if field.kind == "checkbox":
+                config[field.name] = raw == "on"
+            elif raw is None or raw.strip() == "":
+                continue
+            elif field.kind == "number":
+                config[field.name] = _number(f, f"{name}.config.{field.name}", field.label.lower())
+            else:
+                config[field.name] = raw.strip()
+        secrets_in = {
+            field.name: f[f"{name}.secrets.{field.name}"]
+            for field in _provider_fields(cls.Secrets, {}, secret=True)
+            if f.get(f"{name}.secrets.{field.name}")
+        }
+        main_room = f.get("main_room_id", "")
+        data = VideoSettingsIn(
+            provider=name,  # type: ignore[arg-type]
+            config=config,
+            secrets=secrets_in or None,
+            main_room_id=_id(f, "main_room_id") if main_room else None,
+        )
+        out = await video_links.update_settings(event, data)
+        return f"Saved the video settings: {next((p.label for p in out.providers if p.name == out.provider), name)}."
+
+    return await _run(request, slug, "video", act)
+
+
+@post("/e/{slug:str}/organize/autopilot", name="console_autopilot", status_code=303, guards=[page_requires_organizer])
+async def console_autopilot(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """The morning's timeline (the API's autopilot); 'Turn off' clears it."""
+
+    async def act(event: Event, f: dict[str, str]) -> str:
+        if f.get("action") == "clear":
+            await autopilot.clear_autopilot(event)
+            return "The autopilot is off: every step is yours again."
+        data = msgspec.convert(
+            {
+                "proposals_until": f.get("proposals_until") or None,
+                "voting_until": f.get("voting_until") or None,
+                "publish_at": f.get("publish_at") or None,
+                "hold_for_review": f.get("hold_for_review") == "on",
+            },
+            AutopilotSet,
+        )
+        out = await autopilot.set_autopilot(event, data)
+        return "Saved the timeline." + (f" Next: {out.next_step}." if out.next_step else "")
+
+    return await _run(request, slug, "autopilot", act)
+
+
+# --- people and the join code ---------------------------------------------------------------------
+
+
+@post("/e/{slug:str}/organize/join-code", name="console_join_code", status_code=303, guards=[page_requires_organizer])
+async def console_join_code(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    async def act(event: Event, f: dict[str, str]) -> str:
+        fresh = await event_services.rotate_join_code(event)
+        return f"New join code: {fresh.join_code}. The old one no longer works; the board shows the new one."
+
+    return await _run(request, slug, "people", act)
+
+
+@post(
+    "/e/{slug:str}/organize/participants/remove",
+    name="console_remove_participants",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
+async def console_remove_participants(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Everyone ticked, all or none (the API's bulk removal)."""
+    event = await event_of(request, slug)
+    me = guarded_participant(request)
+    form = await request.form()
+    raw = [str(v) for v in form.getall("participant_id")] if "participant_id" in form else []
+    try:
+        if not raw:
+            raise ValidationFailed("tick the people to remove", field="participant_ids")
+        if any(not v.isdigit() or len(v) > 10 for v in raw):
+            raise ValidationFailed("a ticked person is not valid", field="participant_ids")
+        out = await event_services.remove_participants(
+            event, RemoveParticipants(participant_ids=[int(v) for v in raw]), by=me
+        )
+        message = f"Removed {count(len(out.removed), 'person', 'people')}: their sign-ins stopped working."
+    except DomainError as exc:
+        message = "!" + exc.detail[0].upper() + exc.detail[1:] + "."
+    return Redirect(path=f"/e/{slug}/organize#people", status_code=303, cookies=[flash_cookie(message)])
+
+
+# --- rooms and slots: one form saves every row ------------------------------------------------------
+
+
+def _row_ids(fields: dict[str, str], prefix: str) -> list[int]:
+    return sorted({int(k.split(".", 2)[1]) for k in fields if k.startswith(prefix) and k.split(".", 2)[1].isdigit()})
+
+
 @post("/e/{slug:str}/organize/rooms", name="console_add_room", status_code=303, guards=[page_requires_organizer])
 async def console_add_room(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
-        capacity = _id(f, "capacity") if f.get("capacity") else 30
+        capacity = _number(f, "capacity", "seats") if f.get("capacity") else 30
         data = msgspec.convert(
-            {"name": f.get("name", ""), "capacity": capacity, "video_link": f.get("video_link", "").strip()},
+            {
+                "name": f.get("name", ""),
+                "capacity": capacity,
+                "video_link": f.get("video_link", "").strip(),
+                "hosts_breakouts": f.get("hosts_breakouts", "on") == "on",
+            },
             RoomCreate,
         )
         room = await room_services.create_room(event, data)
@@ -335,24 +723,47 @@ async def console_add_room(request: Request[Any, Any, Any], slug: str) -> Redire
     return await _run(request, slug, "rooms", act)
 
 
-@post(
-    "/e/{slug:str}/organize/rooms/{room_id:int}",
-    name="console_edit_room",
-    status_code=303,
-    guards=[page_requires_organizer],
-)
-async def console_edit_room(request: Request[Any, Any, Any], slug: str, room_id: int) -> Redirect:
+@post("/e/{slug:str}/organize/rooms/save", name="console_save_rooms", status_code=303, guards=[page_requires_organizer])
+async def console_save_rooms(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Every row of the rooms table in one submit: all rows are checked before any is saved."""
+
     async def act(event: Event, f: dict[str, str]) -> str:
-        data = msgspec.convert(
-            {
-                "name": f.get("name", ""),
-                "capacity": _id(f, "capacity"),
-                "video_link": f.get("video_link", "").strip(),
-            },
-            RoomPatch,
-        )
-        room = await room_services.update_room(event, room_id, data)
-        return f"Saved {room.name}."
+        patches: list[tuple[int, RoomPatch]] = []
+        names: dict[str, int] = {}
+        for number, room_id in enumerate(_row_ids(f, "room."), start=1):
+            key = f"room.{room_id}."
+            name = f.get(key + "name", "").strip()
+            if name.lower() in names:
+                raise ValidationFailed(f"two rooms are named {name!r}", field=key + "name")
+            names[name.lower()] = room_id
+            room_services.clean_link(f.get(key + "video_link", "").strip(), key + "video_link")
+            patch = msgspec.convert(
+                {
+                    "name": name,
+                    "capacity": _number(f, key + "capacity", f"the seats of room {number}"),
+                    "video_link": f.get(key + "video_link", "").strip(),
+                    "hosts_breakouts": f.get(key + "hosts_breakouts") == "on",
+                },
+                RoomPatch,
+            )
+            patches.append((room_id, patch))
+        if not patches:
+            raise ValidationFailed("there are no rooms to save", field="rooms")
+        current = {r.id: r.name for r in await room_services.list_rooms(event)}
+        unknown = [room_id for room_id, _ in patches if room_id not in current]
+        if unknown:
+            raise NotFound(f"no room {unknown[0]} in this event; nothing was saved", field="room_id")
+        others = {name.lower() for rid, name in current.items() if rid not in dict(patches)}
+        taken = next((name for name in names if name in others), None)
+        if taken is not None:
+            raise ValidationFailed(f"a room named {taken!r} exists already; nothing was saved", field="rooms")
+        # Renames that swap names go through a free name first, so no row meets a name still taken.
+        clashing = [(rid, p) for rid, p in patches if p.name and p.name != current[rid] and p.name in current.values()]
+        for rid, _ in clashing:
+            await room_services.update_room(event, rid, RoomPatch(name=f"{current[rid][:60]} ({rid}…)"))
+        for room_id, patch in patches:
+            await room_services.update_room(event, room_id, patch)
+        return f"Saved {count(len(patches), 'room', 'rooms')}."
 
     return await _run(request, slug, "rooms", act)
 
@@ -371,16 +782,16 @@ async def console_delete_room(request: Request[Any, Any, Any], slug: str, room_i
     return await _run(request, slug, "rooms", act)
 
 
-def _slot_times(event: Event, f: dict[str, str]) -> tuple[str, str, str, str]:
-    line = f"{f.get('starts', '')}-{f.get('ends', '')} {f.get('label', '')}"
+def _slot_times(event: Event, f: dict[str, str], prefix: str = "") -> tuple[str, str, str, str]:
+    line = f"{f.get(prefix + 'starts', '')}-{f.get(prefix + 'ends', '')} {f.get(prefix + 'label', '')}"
     start, end, kind, label = parse_slot_lines(line)[0]
-    if f.get("kind") in ("breakout", "plenary", "break"):
-        kind = f["kind"]
-    raw_day = f.get("day", "")
+    if f.get(prefix + "kind") in ("breakout", "plenary", "break"):
+        kind = f[prefix + "kind"]
+    raw_day = f.get(prefix + "day", "")
     try:
         day = date.fromisoformat(raw_day).isoformat() if raw_day else event.start_date.isoformat()
     except ValueError as exc:
-        raise ValidationFailed("the day must be a date like 2026-11-21", field="day") from exc
+        raise ValidationFailed("the day must be a date like 2026-11-21", field=prefix + "day") from exc
     return f"{day}T{start}", f"{day}T{end}", kind, label
 
 
@@ -390,23 +801,68 @@ async def console_add_slot(request: Request[Any, Any, Any], slug: str) -> Redire
         starts, ends, kind, label = _slot_times(event, f)
         data = msgspec.convert({"starts_at": starts, "ends_at": ends, "kind": kind, "label": label}, SlotCreate)
         slot = await slot_services.create_slot(event, data)
-        return f"Added the slot {slot.label}."
+        return f"Added the slot {slot.label or slot.starts_at.strftime('%H:%M')}."
 
     return await _run(request, slug, "slots", act)
 
 
-@post(
-    "/e/{slug:str}/organize/slots/{slot_id:int}",
-    name="console_edit_slot",
-    status_code=303,
-    guards=[page_requires_organizer],
-)
-async def console_edit_slot(request: Request[Any, Any, Any], slug: str, slot_id: int) -> Redirect:
+@post("/e/{slug:str}/organize/slots/save", name="console_save_slots", status_code=303, guards=[page_requires_organizer])
+async def console_save_slots(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Every row of the slots table in one submit; all rows are read and checked before any is saved."""
+
     async def act(event: Event, f: dict[str, str]) -> str:
-        starts, ends, kind, label = _slot_times(event, f)
-        data = msgspec.convert({"starts_at": starts, "ends_at": ends, "kind": kind, "label": label}, SlotPatch)
-        slot = await slot_services.update_slot(event, slot_id, data)
-        return f"Saved the slot {slot.label}."
+        patches: list[tuple[int, SlotPatch]] = []
+        for slot_id in _row_ids(f, "slot."):
+            starts, ends, kind, label = _slot_times(event, f, prefix=f"slot.{slot_id}.")
+            patches.append(
+                (
+                    slot_id,
+                    msgspec.convert({"starts_at": starts, "ends_at": ends, "kind": kind, "label": label}, SlotPatch),
+                )
+            )
+        if not patches:
+            raise ValidationFailed("there are no slots to save", field="slots")
+        known = {s.id: s for s in await slot_services.list_slots(event)}
+        unknown = [slot_id for slot_id, _ in patches if slot_id not in known]
+        if unknown:
+            raise NotFound(f"no slot {unknown[0]} in this event; nothing was saved", field="slot_id")
+        final = {
+            s.id: (s.starts_at.strftime("%Y-%m-%dT%H:%M"), s.ends_at.strftime("%Y-%m-%dT%H:%M")) for s in known.values()
+        }
+        final.update({slot_id: (patch.starts_at or "", patch.ends_at or "") for slot_id, patch in patches})
+        ordered = sorted(final.values())
+        for (a_start, a_end), (b_start, b_end) in itertools.pairwise(ordered):
+            if b_start < a_end:
+                raise ValidationFailed(
+                    f"the slots {a_start[-5:]}-{a_end[-5:]} and {b_start[-5:]}-{b_end[-5:]} would overlap; "
+                    "nothing was saved",
+                    field="slots",
+                )
+        pending = [
+            (slot_id, patch)
+            for slot_id, patch in patches
+            if (known[slot_id].starts_at.strftime("%Y-%m-%dT%H:%M"), known[slot_id].ends_at.strftime("%Y-%m-%dT%H:%M"))
+            != (patch.starts_at, patch.ends_at)
+            or (known[slot_id].kind, known[slot_id].label) != (patch.kind, patch.label)
+        ]
+        changed = len(pending)
+        # The final times do not overlap, but one row may move into a time another row is leaving:
+        # save what fits now, then the rest, until everything is saved.
+        while pending:
+            waiting: list[tuple[int, SlotPatch]] = []
+            last: DomainError | None = None
+            for slot_id, patch in pending:
+                try:
+                    await slot_services.update_slot(event, slot_id, patch)
+                except DomainError as exc:
+                    if exc.code != "slot_overlap":
+                        raise
+                    waiting.append((slot_id, patch))
+                    last = exc
+            if len(waiting) == len(pending) and last is not None:
+                raise last
+            pending = waiting
+        return f"Saved the time slots ({count(changed, 'slot', 'slots')} changed)."
 
     return await _run(request, slug, "slots", act)
 
@@ -425,22 +881,72 @@ async def console_delete_slot(request: Request[Any, Any, Any], slug: str, slot_i
     return await _run(request, slug, "slots", act)
 
 
+# --- proposals ------------------------------------------------------------------------------------
+
+
 @post("/e/{slug:str}/organize/merge", name="console_merge", status_code=303, guards=[page_requires_organizer])
 async def console_merge(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         source, target = _id(f, "proposal_id"), _id(f, "into")
         merged = await vote_services.merge_proposals(event, source, MergeRequest(into=target))
-        return f"Merged into {merged.title}: its voters and facilitators moved over."
+        return f"Merged into {merged.title}: its voters and facilitators moved over. Rename it below if needed."
 
     return await _run(request, slug, "proposals", act)
+
+
+@post(
+    "/e/{slug:str}/organize/proposals/{proposal_id:int}",
+    name="console_rename_proposal",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
+async def console_rename_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Redirect:
+    """Organizers rename any live proposal (after a merge, a clearer title), as the API's PATCH does."""
+    me = guarded_participant(request)
+
+    async def act(event: Event, f: dict[str, str]) -> str:
+        out = await proposal_services.update_proposal(
+            event, proposal_id, me, msgspec.convert({"title": f.get("title", "")}, ProposalPatch)
+        )
+        return f"Renamed #{out.id} to “{out.title}”."
+
+    return await _run(request, slug, "proposals", act)
+
+
+@post(
+    "/e/{slug:str}/organize/walk-up",
+    name="console_walk_up",
+    status_code=303,
+    guards=[page_requires_organizer],
+)
+async def console_walk_up(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """A topic from a sticky note or someone at the desk; the person named is asked to facilitate."""
+    me = guarded_participant(request)
+
+    async def act(event: Event, f: dict[str, str]) -> str:
+        # Nobody named: the organizer holds the topic until someone takes it over.
+        ids = [_id(f, "facilitator_id")] if f.get("facilitator_id") else None
+        data = msgspec.convert(
+            {"title": f.get("title", ""), "description": f.get("description", ""), "facilitator_ids": ids},
+            ProposalCreate,
+        )
+        out = await proposal_services.create_proposal(event, me, data)
+        asked = " Its facilitator was asked to confirm." if ids else ""
+        return f"Added “{out.title}” to the proposals.{asked}"
+
+    return await _run(request, slug, "proposals", act)
+
+
+# --- the agenda -------------------------------------------------------------------------------------
 
 
 @post("/e/{slug:str}/organize/build", name="console_build", status_code=303, guards=[page_requires_organizer])
 async def console_build(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         out = await agenda_services.build_agenda(event, BuildRequest(time_limit=2.0))
-        clashes = f"{len(out.clashes)} clash(es)" if out.clashes else "no clashes"
-        return f"Built a draft: {len(out.sessions)} sessions placed, {clashes}. Pinned sessions stayed put."
+        clashes = count(len(out.clashes), "clash", "clashes") if out.clashes else "no clashes"
+        placed = count(len(out.sessions), "session", "sessions")
+        return f"Built a draft: {placed} placed, {clashes}. Pinned sessions stayed put."
 
     return await _run(request, slug, "agenda", act)
 
@@ -483,18 +989,29 @@ async def console_publish(request: Request[Any, Any, Any], slug: str) -> Redirec
 
 
 HANDLERS = [
+    home,
+    join_with_code,
     new_event_form,
     new_event,
+    new_edcamp_form,
+    new_edcamp_submit,
     console_page,
     console_signin,
     console_phase,
+    console_settings,
+    console_video,
+    console_autopilot,
+    console_join_code,
+    console_remove_participants,
     console_add_room,
-    console_edit_room,
+    console_save_rooms,
     console_delete_room,
     console_add_slot,
-    console_edit_slot,
+    console_save_slots,
     console_delete_slot,
     console_merge,
+    console_rename_proposal,
+    console_walk_up,
     console_build,
     console_place,
     console_unschedule,

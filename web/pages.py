@@ -146,7 +146,7 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     name, code = fields.get("display_name", "").strip(), fields.get("code", "").strip().upper()
     community = await community_services.community_of_event(event.id)
     member_email = fields.get("member_email", "").strip() if community else ""
-    error, status = "", 400
+    error, status, bad_code = "", 400, False
     if member_email and not is_plain_email(member_email[:254]):
         error = "That email address does not look right: fix it, or leave it empty to join without staying."
     elif not name:
@@ -154,13 +154,14 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     elif len(name) > 80:
         error = "That name is long: please keep it under 80 characters."
     elif not code:
-        error = "Please type the join code shown on the board."
+        error, bad_code = "Please type the join code shown on the board.", True
     else:
         await ratelimit.check("join", address=client_address(request))
         try:
             joined = await event_services.join_event(event, JoinRequest(display_name=name, join_code=code[:16]))
         except DomainError as exc:
             error, status = exc.detail[0].upper() + exc.detail[1:] + ".", exc.status_code
+            bad_code = exc.field == "join_code"
         else:
             fresh = await event_services.get_event(slug)
             welcome = f"Welcome, {joined.participant.display_name}!"
@@ -178,7 +179,15 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
                 cookies=[token_cookie(slug, joined.token), flash_cookie(welcome)],
             )
     context = base_context(
-        request, event, None, code=code, name=name[:80], error=error, community=community, member_email=member_email
+        request,
+        event,
+        None,
+        code=code,
+        name=name[:80],
+        error=error,
+        bad_code=bad_code,
+        community=community,
+        member_email=member_email,
     )
     return page("join.html", context, status=status)
 

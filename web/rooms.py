@@ -19,12 +19,9 @@ from events.dependencies import event_of, guarded_participant
 from events.tables import Event, Participant
 from exports.digest import session_record_markdown
 from rooms import hallway, links, presence
-from rooms.edcamp import EdcampCreate, create_edcamp
 from sessions.notes import NoteConflict, NoteSave, read_notes, save_notes
 from sessions.services import get_proposal
-from unconf import ratelimit
-from unconf.auth import client_address, same_origin, token_cookie
-from unconf.errors import DomainError, Forbidden
+from unconf.errors import DomainError
 from unconf.validation import check_timezone, in_timezone
 from web import hallway as hallway_pages
 from web import subscribe as subscribe_pages
@@ -228,50 +225,6 @@ async def checkin_overview(request: Request[Any, Any, Any], slug: FromPath[str])
     return await _checkin_page(request, event, me, None)
 
 
-# --- one-step Edcamp -----------------------------------------------------------------------------
-
-EDCAMP_FIELDS = ("title", "start_date", "organizer_name", "timezone", "breakout_rooms", "starts_at", "venue")
-
-
-@get("/new-edcamp", name="new_edcamp_form")
-async def new_edcamp_form(request: Request[Any, Any, Any]) -> Response[str]:
-    today = datetime.now(UTC).date().isoformat()
-    values = {"start_date": today, "timezone": "UTC", "breakout_rooms": "4", "starts_at": "09:00"}
-    return render(request, "edcamp_new.html", values=values, error="", bad_field="")
-
-
-@post("/new-edcamp", name="new_edcamp_submit", status_code=201)
-async def new_edcamp_submit(request: Request[Any, Any, Any]) -> Response[str]:
-    if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from this site's form", code="csrf_refused")
-    await ratelimit.check("create_event", address=client_address(request))
-    fields = await form_fields(request)
-    values = {k: fields.get(k, "").strip()[:200] for k in EDCAMP_FIELDS}
-    raw: dict[str, Any] = {k: v for k, v in values.items() if v}
-    if "breakout_rooms" in raw:
-        try:
-            raw["breakout_rooms"] = int(raw["breakout_rooms"])
-        except ValueError:
-            error = "Rooms must be a number."
-            return render(request, "edcamp_new.html", 400, values=values, error=error, bad_field="breakout_rooms")
-    try:
-        data = msgspec.convert(raw, EdcampCreate)
-        created = await create_edcamp(data)
-    except msgspec.ValidationError as exc:
-        message = str(exc)
-        field = message.split("$.", 1)[1].split("`", 1)[0] if "$." in message else ""
-        if "missing required field" in message:
-            field = message.split("`")[1]
-        return render(request, "edcamp_new.html", 400, values=values, error=message, bad_field=field)
-    except DomainError as exc:
-        return render(
-            request, "edcamp_new.html", exc.status_code, values=values, error=exc.detail, bad_field=exc.field or ""
-        )
-    response = render(request, "edcamp_created.html", 201, created=created)
-    response.cookies.append(token_cookie(created.event.slug, created.organizer_key))
-    return response
-
-
 ROOM_PAGE_HANDLERS: list[Any] = [
     Router(
         path="/",
@@ -285,8 +238,6 @@ ROOM_PAGE_HANDLERS: list[Any] = [
             checkin_submit,
             main_checkin,
             checkin_overview,
-            new_edcamp_form,
-            new_edcamp_submit,
             *hallway_pages.HANDLERS,
             *subscribe_pages.HANDLERS,
         ],

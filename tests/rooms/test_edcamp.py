@@ -84,20 +84,26 @@ def test_one_step_edcamp_refuses_bad_input_with_the_field(server: Server) -> Non
         assert anon.get("/api/v1/events/edc-bad-tz").status_code == 404
 
 
-def test_new_edcamp_page(server: Server) -> None:
+def test_one_setup_page_and_the_old_address_leads_to_it(server: Server) -> None:
     with server.client() as browser:
-        form = browser.get("/new-edcamp")
+        old = browser.get("/new-edcamp", follow_redirects=False)
+        assert old.status_code == 302 and old.headers["location"] == "/new"
+        form = browser.get("/new-edcamp", follow_redirects=True)
         assert form.status_code == 200 and 'name="title"' in form.text and "<label" in form.text
+        assert "Start an Edcamp" in form.text and 'value="UTC"' in form.text  # without JavaScript: UTC, today
         origin = {"origin": server.base_url}
         empty_day = {"title": "Edcamp Page", "start_date": "", "organizer_name": "Pia"}
-        r = browser.post("/new-edcamp", data=empty_day, headers=origin)
+        r = browser.post("/new", data=empty_day, headers=origin)
         assert r.status_code == 400 and 'aria-invalid="true"' in r.text
         today = datetime.now(UTC).date().isoformat()
         good = {"title": "Edcamp Page", "start_date": today, "organizer_name": "Pia"}
-        r = browser.post("/new-edcamp", data=good, headers={"origin": "https://evil.example"})
+        r = browser.post("/new", data=good, headers={"origin": "https://evil.example"})
         assert r.status_code == 403
-        r = browser.post("/new-edcamp", data=good, headers=origin)
-        assert r.status_code == 201 and "is live" in r.text
+        # An old form posting to /new-edcamp is sent on, body and all, to /new.
+        moved = browser.post("/new-edcamp", data=good, headers=origin, follow_redirects=False)
+        assert moved.status_code == 308 and moved.headers["location"] == "/new"
+        r = browser.post("/new", data=good, headers=origin)
+        assert r.status_code == 201 and "is ready" in r.text and "Main room" in r.text
         assert any(c.startswith("unconf_t_") for c in r.cookies)
 
 

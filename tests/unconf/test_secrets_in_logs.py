@@ -92,26 +92,18 @@ def test_no_secret_reaches_the_log_and_no_token_answer_is_cached(tmp_path: Path)
         secrets["edcamp organizer key"] = camp.json()["organizer_key"]
         with srv.client() as browser:
             made = browser.post(
-                "/new-edcamp",
-                data={"title": "Camp page", "start_date": "2026-11-21", "organizer_name": "O"},
-                headers=SAME_SITE,
-            )
-            assert made.status_code == 201 and no_store(made), made.headers
-        with srv.client() as browser:
-            made = browser.post(
                 "/new",
                 data={
                     "title": "Console event",
                     "organizer_name": "O",
                     "start_date": "2026-11-21",
                     "timezone": "UTC",
-                    "rooms": "2",
-                    "slots": "09:00-10:00 Opening",
-                    "dots": "3",
+                    "breakout_rooms": "2",
+                    "dots_per_participant": "3",
                 },
                 headers=SAME_SITE,
             )
-            assert made.status_code == 200 and "Console event is ready" in made.text, made.text[:300]
+            assert made.status_code == 201 and "Console event is ready" in made.text, made.text[:300]
             assert no_store(made), made.headers
             signin = browser.post(f"/e/{ev.slug}/organize/signin", data={"key": ev.organizer_key}, headers=SAME_SITE)
             assert signin.status_code == 303 and no_store(signin), signin.headers

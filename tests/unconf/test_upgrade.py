@@ -48,6 +48,8 @@ EXPECTED_MIGRATIONS = {
     ("notify", "2026-11-21T14:23:00:000000"),
     ("sessions", "2026-12-01T04:26:25:496258"),
     ("sessions", "2026-12-01T04:26:26:000000"),
+    ("events", "2026-12-01T06:05:00:000000"),
+    ("agenda", "2026-12-01T06:15:00:000000"),
     ("community", "2026-12-01T06:01:56:560152"),
     ("community", "2026-12-01T06:02:00:000000"),
     ("conversation", "2026-12-01T06:02:20:860843"),
@@ -66,10 +68,23 @@ NEW_TABLES |= {
 }
 
 
+# Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
+NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
+    "event": (("listed", False),),  # not on the start page unless the organizer says so
+    "room": (("hosts_breakouts", True),),  # every old room keeps taking breakouts
+}
+
+
 def old_tables(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of the tables release 0.1 had; the tables added since must be there and empty."""
+    """The rows of the tables release 0.1 had, as they were; the tables added since must be there and
+    empty, and the columns added since hold their default in every old row."""
     assert {t: rows.get(t) for t in NEW_TABLES} == {t: [] for t in NEW_TABLES}
-    return {t: r for t, r in rows.items() if t not in NEW_TABLES}
+    out = {t: r for t, r in rows.items() if t not in NEW_TABLES}
+    for table, added in NEW_COLUMNS.items():
+        defaults = tuple(value for _, value in added)
+        assert all(tuple(row[-len(added) :]) == defaults for row in out[table]), f"{table}: {added}"
+        out[table] = [tuple(row[: -len(added)]) for row in out[table]]
+    return out
 
 
 def manifest(stack: str) -> dict[str, Any]:

@@ -25,32 +25,28 @@ BOARD = {"width": 1920, "height": 1080}
 SMALL_BOARD = {"width": 1280, "height": 720}
 
 
-_SHARED: dict[str, Any] = {"users": 0}
+_SHARED: dict[str, Any] = {}
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """One Chromium for the whole run, however many test modules import this fixture.
-
-    Each importing module gets its own session fixture; Playwright's sync API cannot run twice at
-    once, so they share one instance and the last one to finish closes it.
-    """
+    """One Chromium for the whole run: each test module that imports this fixture gets its own
+    session fixture, and Playwright's sync API allows only one at a time in a thread."""
     path = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
-    if _SHARED["users"] == 0:
-        manager = sync_api.sync_playwright()
-        pw = manager.start()
-        _SHARED.update(
-            manager=manager, chromium=pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        )
+    if not _SHARED:
+        pw = sync_api.sync_playwright().start()
+        chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        _SHARED.update(playwright=pw, browser=chromium, users=0)
     _SHARED["users"] += 1
     try:
-        yield _SHARED["chromium"]
+        yield _SHARED["browser"]
     finally:
         _SHARED["users"] -= 1
         if _SHARED["users"] == 0:
-            _SHARED["chromium"].close()
-            _SHARED["manager"].__exit__(None, None, None)
+            _SHARED["browser"].close()
+            _SHARED["playwright"].stop()
+            _SHARED.clear()
 
 
 @pytest.fixture(scope="session")

@@ -223,22 +223,26 @@ def test_organizer_sets_up_an_edcamp_in_one_form(server: Server) -> None:
                 "organizer_name": "Olga",
                 "start_date": "2030-05-04",
                 "timezone": "Europe/Berlin",
-                "rooms": "4",
-                "dots": "3",
-                "slots": "08:30-09:00 Opening\n09:15-10:00\n10:15-11:00\n11:00-11:30 Lunch\n11:30-12:15",
-                "open_now": "on",
+                "breakout_rooms": "4",
+                "dots_per_participant": "3",
+                "starts_at": "08:30",
+                "breakout_slots": "3",
+                "slot_minutes": "45",
             },
         )
-        assert r.status_code == 200, r.text
+        assert r.status_code == 201, r.text
         assert "Edcamp &lt;Riverside&gt; is ready" in r.text
         slug = re.search(r"/e/([a-z0-9-]+)/organize", r.text).group(1)
         key = re.search(r'class="key" readonly value="([^"]+)"', r.text).group(1)
         api = server.client(key)
         event = api.get(f"/api/v1/events/{slug}").json()
         assert event["phase"] == "proposals" and event["settings"]["dots_per_participant"] == 3
-        assert len(api.get(f"/api/v1/events/{slug}/rooms").json()) == 4
-        kinds = [s["kind"] for s in api.get(f"/api/v1/events/{slug}/slots").json()]
-        assert kinds == ["plenary", "breakout", "breakout", "break", "breakout"]
+        rooms = api.get(f"/api/v1/events/{slug}/rooms").json()
+        assert [r["name"] for r in rooms] == ["Main room", "Room 1", "Room 2", "Room 3", "Room 4"]
+        assert [r["hosts_breakouts"] for r in rooms] == [False, True, True, True, True]
+        slots = api.get(f"/api/v1/events/{slug}/slots").json()
+        assert [s["kind"] for s in slots] == ["plenary", "breakout", "breakout", "breakout", "plenary"]
+        assert slots[0]["starts_at"].startswith("2030-05-04T08:30:00+02:00")
 
         console = org.get(f"/e/{slug}/organize")
         assert console.status_code == 200 and "Organizer console" in console.text
@@ -252,45 +256,20 @@ def test_organizer_sets_up_an_edcamp_in_one_form(server: Server) -> None:
         assert r.status_code == 303
         assert any(room["name"] == "Library" for room in api.get(f"/api/v1/events/{slug}/rooms").json())
 
-        bad = org.post(
-            "/new",
-            data={
-                "title": "X",
-                "organizer_name": "O",
-                "start_date": "2030-05-04",
-                "timezone": "UTC",
-                "rooms": "2",
-                "dots": "5",
-                "slots": "10:00-09:00",
-            },
-        )
-        assert bad.status_code == 400 and "ends before it starts" in bad.text
-        bad = org.post(
-            "/new",
-            data={
-                "title": "Tab\there",
-                "organizer_name": "O",
-                "start_date": "2030-05-04",
-                "timezone": "Mars/Base",
-                "rooms": "2",
-                "dots": "5",
-                "slots": "09:00-10:00",
-            },
-        )
+        base = {"title": "X", "organizer_name": "O", "start_date": "2030-05-04", "timezone": "UTC"}
+        bad = org.post("/new", data={**base, "starts_at": "22:30", "breakout_slots": "8"})
+        assert bad.status_code == 400 and "past midnight" in bad.text and 'id="starts_at"' in bad.text
+        bad = org.post("/new", data={**base, "title": "Tab\there", "timezone": "Mars/Base"})
         assert bad.status_code == 400 and "IANA timezone" in bad.text and 'value="Tab' in bad.text
-        bad = org.post(
-            "/new",
-            data={
-                "title": "Tab\there",
-                "organizer_name": "O",
-                "start_date": "2030-05-04",
-                "timezone": "UTC",
-                "rooms": "2",
-                "dots": "5",
-                "slots": "09:00-10:00",
-            },
-        )
+        bad = org.post("/new", data={**base, "title": "Tab\there"})
         assert bad.status_code == 400 and "control character" in bad.text
+        bad = org.post("/new", data={**base, "breakout_rooms": "many"})
+        assert bad.status_code == 400 and "whole number" in bad.text
+        assert (
+            'id="breakout_rooms" name="breakout_rooms" type="number" min="1" max="39" required value="many"' in bad.text
+        )
+        bad = org.post("/new", data={**base, "breakout_rooms": "0"})
+        assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
 
     with browser_client(server) as stranger:
         r = stranger.get(f"/e/{slug}/organize")

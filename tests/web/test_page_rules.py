@@ -207,7 +207,7 @@ def _first_free(ev: EventHandle) -> dict[str, int]:
 
 
 def test_a_failed_new_event_form_leaves_no_event_behind(server: Server) -> None:
-    """The free tier has 40 rooms: the 41st fails part-way and the service removes the event again."""
+    """The free tier has 40 rooms: a setup asking for more is refused, and no event is left behind."""
     marker = uuid.uuid4().hex[:8]
     with browser_client(server) as org:
         r = org.post(
@@ -217,13 +217,10 @@ def test_a_failed_new_event_form_leaves_no_event_behind(server: Server) -> None:
                 "organizer_name": "Olga",
                 "start_date": "2030-05-04",
                 "timezone": "UTC",
-                "rooms": "45",
-                "dots": "3",
-                "slots": "09:00-10:00",
-                "open_now": "on",
+                "breakout_rooms": "45",
             },
         )
-        assert r.status_code == 400 and "rooms" in r.text
+        assert r.status_code == 403 and "max_rooms" in r.text and 'value="45"' in r.text
     with server.client() as anon:
         gone = anon.get(f"/api/v1/events/too-big-{marker}")
         assert gone.status_code == 404 and gone.json()["error"] == "not_found"
