@@ -328,7 +328,6 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/e/{slug}/qr/rooms/{room_id}"): PUBLIC,
     ("GET", "/e/{slug}/me.ics"): MEMBER,
     ("GET", "/e/{slug}/feed/{name}"): PUBLIC,  # the secret in the URL is the credential
-    ("GET", "/healthz"): PUBLIC,
     ("GET", "/e/{slug}/people"): PUBLIC,
     ("GET", "/e/{slug}/me"): PUBLIC,
     ("POST", "/e/{slug}/me/profile"): MEMBER,
