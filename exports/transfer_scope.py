@@ -64,13 +64,7 @@ CONVERSATION_LEFT_OUT: tuple[LeftOut, ...] = tuple(
     )
 )  # fmt: skip
 
-# The community's tables belong to the community, which outlives any one event (see community/).
-COMMUNITY_LEFT_OUT: tuple[LeftOut, ...] = tuple(
-    LeftOut(table=table, what=f"{table} rows", why="communities, members, profiles and blocks outlive one event: "
-            "they are the community's, not the event's; link the imported event to its community again")
-    for table in ("community", "community_event", "member", "attendance", "profile", "block", "greeting")
-)  # fmt: skip
-ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + CONVERSATION_LEFT_OUT + COMMUNITY_LEFT_OUT
+ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + CONVERSATION_LEFT_OUT
 
 SECRETS_LEFT_OUT: tuple[LeftOut, ...] = (
     LeftOut(
