@@ -563,17 +563,23 @@ async def my_sessions(participant_id: int) -> MySessions:
     )
 
 
+async def cached_my_sessions(event: Event, participant_id: int) -> MySessions:
+    """``my_sessions`` through the read cache, per person: dots, proposals and facilitators change
+    through ``realtime.publish`` and stars through ``realtime.forget``, both of which drop it."""
+    return await read_cache.through(event.slug, f"mine:{participant_id}", lambda: my_sessions(participant_id))
+
+
 async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
     """The published sessions that are someone's own (``my_sessions``), per slot; where two share a slot, pick one.
 
     The pick goes to a session they facilitate (they have to be there), then to the one with more of
     their dots, then to one they proposed or starred, then to the more popular one.
     """
-    agenda = await latest_published(event)
-    if agenda is None:
+    try:
+        out = await cached_agenda(event)
+    except NotFound:
         return []
-    out = await agenda_out(event, agenda)
-    mine = await my_sessions(participant_id)
+    mine = await cached_my_sessions(event, participant_id)
     ids = mine.ids
     by_slot: dict[int, list[SessionOut]] = defaultdict(list)
     for s in out.sessions:

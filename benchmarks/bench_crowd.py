@@ -20,7 +20,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_service import Service, api, parse_wrk
+from bench_service import LUA_VOTES, Service, api, parse_wrk
+from bench_service import voting_event as vote_storm_event
 
 REPO = Path(__file__).resolve().parent.parent
 COOKIE_PREFIX = "unconf_t_"
@@ -151,6 +154,10 @@ def routes(voting: dict[str, Any], agenda: dict[str, Any], favicon: str) -> dict
         "api_event": [{"path": f"/api/v1/events/{a}"}],
         "api_agenda": [{"path": f"/api/v1/events/{a}/agenda"}],
         "agenda_page": each(a, agenda["tokens"], f"/e/{a}/agenda", cookie),
+        "agenda_page_gzip": [
+            {"path": f"/e/{a}/agenda", "headers": {**cookie(a, t), "Accept-Encoding": "gzip, deflate, br"}}
+            for t in agenda["tokens"]
+        ],
         "proposals_page": each(v, voting["tokens"], f"/e/{v}/proposals", cookie),
         "vote_page": each(v, voting["tokens"], f"/e/{v}/vote", cookie),
         "board_voting": [{"path": f"/e/{v}/board"}],
@@ -164,6 +171,7 @@ def routes(voting: dict[str, Any], agenda: dict[str, Any], favicon: str) -> dict
         "schedule_json": [{"path": f"/e/{a}/schedule.json"}],
         "print_agenda": [{"path": f"/e/{a}/print/agenda"}],
         "favicon": [{"path": favicon}],
+        "favicon_gzip": [{"path": favicon, "headers": {"Accept-Encoding": "gzip, deflate, br"}}],
     }
 
 
@@ -221,12 +229,10 @@ def measure(base: str, name: str, specs: list[dict[str, Any]], tmp: Path, load: 
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def favicon_path(base: str) -> str:
-    """The favicon as the pages link it (a content-hashed name once assets are fingerprinted)."""
-    html = httpx.get(f"{base}/", timeout=30).text
-    import re
-
-    found = re.search(r'href="(/static/[^"]*favicon[^"]*)"', html)
+def favicon_path(base: str, slug: str) -> str:
+    """The favicon as the pages link it (its content-hashed name where assets have one)."""
+    html = httpx.get(f"{base}/e/{slug}/board", timeout=30).text
+    found = re.search(r'href="(/(?:static|assets)/favicon[^"]*)"', html)
     return found.group(1) if found else "/static/favicon.svg"
 
 
@@ -272,6 +278,23 @@ def storm(base: str, tmp: Path, tokens_wanted: int = 1500, window: float = 10.0)
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def votes(base: str, tmp: Path, duration: int) -> dict[str, Any]:
+    """bench_service's vote load (400 people, 20 proposals), next to /healthz on the same server."""
+    slug, tokens, ids, _ = vote_storm_event(base)
+    script = tmp / "votes.lua"
+    script.write_text(
+        LUA_VOTES % {"tokens": ", ".join(f'"{t}"' for t in tokens), "proposals": ", ".join(map(str, ids)), "slug": slug}
+    )
+    health = [measure(base, "healthz", [{"path": "/healthz"}], tmp, "wrk", duration)]
+    command = ["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", "--timeout", "10s", "-s", str(script), base]
+    row = parse_wrk(subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout)
+    health.append(measure(base, "healthz", [{"path": "/healthz"}], tmp, "wrk", duration))
+    ceiling = sum(h["per_second"] for h in health) / 2
+    row["healthz_per_second"] = round(ceiling)
+    row["ratio"] = round(row["per_second"] / ceiling, 2)
+    return row
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated route names (default: all)")
@@ -279,24 +302,28 @@ def main() -> int:
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--storm", action="store_true", help="also run the publish storm")
     parser.add_argument("--storm-only", action="store_true")
+    parser.add_argument("--votes", action="store_true", help="also votes/s (wrk), between two /healthz runs")
     parser.add_argument("--out", default="", help="also write the results as JSON here")
+    parser.add_argument("--profile", default="", help="run the server under cProfile, written here on exit")
     args = parser.parse_args()
     results: dict[str, Any] = {"load": args.load, "connections": 32, "duration_s": args.duration}
     os.environ["UNCONF_OPERATOR_KEY"] = OPERATOR_KEY
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        service = Service("sqlite", 1, tmp)
+        service = Service("sqlite", 1, tmp, profile=Path(args.profile).resolve() if args.profile else None)
         try:
             if not args.storm_only:
                 t = time.perf_counter()
                 voting = voting_event(service.base)
                 agenda = published_event(service.base)
                 results["setup_s"] = round(time.perf_counter() - t, 1)
-                table = routes(voting, agenda, favicon_path(service.base))
+                table = routes(voting, agenda, favicon_path(service.base, agenda["slug"]))
                 wanted = [n for n in table if not args.only or n in args.only.split(",")]
-                for specs in table.values():  # warm every route once (templates compiled, caches filled)
-                    with httpx.Client(base_url=service.base, timeout=60) as http:
-                        for spec in specs[:3]:
+                # Warm up: every request once (templates compiled; each person's page made once, as the
+                # first load after a change does; the publish storm measures those first loads).
+                with httpx.Client(base_url=service.base, timeout=60) as http:
+                    for name in wanted:
+                        for spec in table[name]:
                             http.get(spec["path"], headers=spec.get("headers", {}))
                 rows: dict[str, Any] = {}
                 health_before = measure(service.base, "healthz", table["healthz"], tmp, args.load, args.duration)
@@ -312,11 +339,18 @@ def main() -> int:
                     health_before = health_after
                     print(json.dumps({name: row}), flush=True)
                 results["routes"] = rows
+            if args.votes:
+                results["votes"] = votes(service.base, tmp, args.duration)
+                print(json.dumps({"votes": results["votes"]}), flush=True)
             if args.storm or args.storm_only:
                 results["storm"] = storm(service.base, tmp)
                 print(json.dumps({"storm": results["storm"]}), flush=True)
         finally:
-            service.stop()
+            if args.profile:  # uvicorn re-raises SIGTERM after shutdown, which would skip writing the profile
+                service.process.send_signal(signal.SIGINT)
+                service.process.wait(timeout=60)
+            else:
+                service.stop()
     print(json.dumps(results), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
@@ -47,6 +48,7 @@ from unconf.settings import Settings, get_settings
 from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
 from web import WEB_DIR, web_templates
+from web.assets import serve_asset
 from web.common import page_error
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AutopilotController,
             live_updates,
             healthz,
+            serve_asset,
             *ROOM_API_HANDLERS,
             NotesController,
             EdcampController,
@@ -130,6 +133,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,
         before_send=[add_security_headers],
+        # Pages, calendars and schedules go out gzip-compressed to clients that accept it; hashed
+        # assets are compressed once, ahead of time (their route says so with this opt key).
+        compression_config=CompressionConfig(
+            backend="gzip", gzip_compress_level=6, minimum_size=1024, exclude_opt_key="precompressed"
+        ),
         debug=False,
     )
     document_errors(app)
