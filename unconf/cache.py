@@ -57,9 +57,14 @@ class ReadCache:
         if entries is not None:
             entries.pop(key, None)
 
-    def invalidate(self, slug: str) -> None:
+    def invalidate(self, slug: str, *, keep: frozenset[str] = frozenset()) -> None:
+        """Drop the event's entries (but those named in ``keep``, which the change cannot touch)."""
         self._generations[slug] = self.generation(slug) + 1
-        self._entries.pop(slug, None)
+        entries = self._entries.pop(slug, None)
+        if keep and entries:
+            kept = OrderedDict((key, value) for key, value in entries.items() if key in keep)
+            if kept:
+                self._entries[slug] = kept
 
     def clear(self) -> None:
         self._entries.clear()
@@ -109,6 +114,10 @@ class ReadCache:
 
 
 read_cache = ReadCache()
+
+UNTOUCHED_BY_VOTES = frozenset({"event", "slots", "rooms"})
+"""Entries a vote cannot change: kept when votes drop an event's reads, so a vote storm does not
+re-read the event row on every request."""
 
 
 class AccessCache:

@@ -17,8 +17,8 @@ from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
-from unconf.cache import access_cache, read_cache
-from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, Refusal
+from unconf.cache import UNTOUCHED_BY_VOTES, access_cache, read_cache
+from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, Refusal, VoteCast
 from unconf.settings import get_settings
 from unconf.validation import utcnow
 
@@ -71,24 +71,32 @@ async def publish(slug: str, message: LiveMessage) -> None:
     """
     message = msgspec.structs.replace(message, event=slug, at=utcnow().isoformat())
     kind = type(message).__struct_config__.tag
-    read_cache.invalidate(slug)
+    keep = UNTOUCHED_BY_VOTES if isinstance(message, VoteCast) else frozenset()
+    read_cache.invalidate(slug, keep=keep)
     for handler in list(_subscribers):
         try:
             await handler(message)
         except Exception:  # a failed reaction must not undo what was stored
             log.exception("subscriber %s failed on %s for %s", getattr(handler, "__name__", handler), kind, slug)
     # Again: a read made while the subscribers ran may have cached what they were still writing.
-    read_cache.invalidate(slug)
+    read_cache.invalidate(slug, keep=keep)
     if _plugin is None:
         return
     try:
         _plugin.publish(msgspec.json.encode(message), channel_for(slug))
-        _plugin.publish(slug.encode(), CHANGES_CHANNEL)
+        _plugin.publish(((VOTES_PREFIX if keep else "") + slug).encode(), CHANGES_CHANNEL)
     except Exception:  # a broken live channel must not undo a vote that was stored
         log.exception("could not publish %s for %s", kind, slug)
 
 
 ACCESS_PREFIX = "access:"
+VOTES_PREFIX = "votes:"
+
+
+async def forget_votes(slug: str) -> None:
+    """Votes changed: drop the event's cached reads that show tallies or dots, here and on every worker."""
+    read_cache.invalidate(slug, keep=UNTOUCHED_BY_VOTES)
+    _announce(VOTES_PREFIX + slug)
 
 
 async def forget(slug: str) -> None:
@@ -122,6 +130,9 @@ async def cache_invalidation(_: Any) -> AsyncIterator[None]:
 
     async def forget(raw: bytes) -> None:
         what = raw.decode(errors="replace")
+        if what.startswith(VOTES_PREFIX):
+            read_cache.invalidate(what.removeprefix(VOTES_PREFIX), keep=UNTOUCHED_BY_VOTES)
+            return
         if what.startswith(ACCESS_PREFIX):
             what = what.removeprefix(ACCESS_PREFIX)
             access_cache.invalidate(what)

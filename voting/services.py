@@ -55,7 +55,7 @@ class TallyMessages:
     """Live tally messages, at most one per proposal per ``COALESCE_SECONDS``, each with the stored tally.
 
     A crowd voting sends thousands of votes a second; every board and phone does not need every one.
-    A vote drops the event's cached reads at once (``realtime.forget``: the voter's next page shows it),
+    A vote drops the event's cached reads at once (``realtime.forget_votes``: the voter's next page shows it),
     and marks its proposal; shortly after, one ``vote.cast`` per marked proposal goes out with the tally
     read from the stored votes then, so the last message always equals what is stored. The message's
     shape is unchanged: a board applies it as before, it just gets fewer.
@@ -67,7 +67,7 @@ class TallyMessages:
         self._running: set[asyncio.Task[None]] = set()
 
     async def changed(self, slug: str, proposal_id: int) -> None:
-        await realtime.forget(slug)
+        await realtime.forget_votes(slug)
         self._marked.setdefault(slug, set()).add(proposal_id)
         if slug not in self._flushing:
             task = asyncio.get_running_loop().create_task(self._flush_later(slug))
