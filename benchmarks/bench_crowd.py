@@ -134,6 +134,36 @@ def published_event(base: str) -> dict[str, Any]:
     return {"slug": slug, "tokens": tokens, "ids": ids, "key": key, "feeds": feeds}
 
 
+def side_by_side(
+    base: str, name: str, table: dict[str, list[dict[str, Any]]], tmp: Path, load: str, duration: int, rounds: int
+) -> dict[str, Any]:
+    """The route and /healthz in turn, ``rounds`` times each: a machine whose load changes shifts both alike.
+
+    The rate and ratio are over all rounds; p50/p99 are the median of the rounds' percentiles.
+    """
+    route: list[dict[str, Any]] = []
+    health: list[dict[str, Any]] = []
+    for _ in range(rounds):
+        health.append(measure(base, "healthz", table["healthz"], tmp, load, duration))
+        route.append(measure(base, name, table[name], tmp, load, duration))
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    rate = sum(r["per_second"] for r in route) / rounds
+    ceiling = sum(h["per_second"] for h in health) / rounds
+    return {
+        "per_second": round(rate),
+        "p50_ms": median([r["p50_ms"] for r in route]),
+        "p99_ms": median([r["p99_ms"] for r in route]),
+        "non_2xx": sum(r["non_2xx"] for r in route),
+        "socket_errors": "; ".join(r["socket_errors"] for r in route if r["socket_errors"]),
+        "healthz_per_second": round(ceiling),
+        "healthz_p99_ms": median([h["p99_ms"] for h in health]),
+        "ratio": round(rate / ceiling, 2) if ceiling else 0,
+    }
+
+
 def cookie(slug: str, token: str) -> dict[str, str]:
     return {"Cookie": f"{COOKIE_PREFIX}{slug}={token}"}
 
@@ -291,18 +321,62 @@ def votes(base: str, tmp: Path, duration: int) -> dict[str, Any]:
     health.append(measure(base, "healthz", [{"path": "/healthz"}], tmp, "wrk", duration))
     ceiling = sum(h["per_second"] for h in health) / 2
     row["healthz_per_second"] = round(ceiling)
+    row["healthz_p99_ms"] = max(h["p99_ms"] for h in health)
     row["ratio"] = round(row["per_second"] / ceiling, 2)
+    return row
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def fanout(base: str, pid: int, clients: int) -> dict[str, Any]:
+    """ws_fanout.py in its own process: ``clients`` boards, 20 votes; the server's memory while they are connected."""
+    slug, tokens, ids, _ = vote_storm_event(base, people=5, proposals=2)
+    idle = rss_mib(pid)
+    command = [
+        sys.executable,
+        str(REPO / "benchmarks" / "ws_fanout.py"),
+        "--clients",
+        str(clients),
+        "--votes",
+        "20",
+        "--",  # a token may start with "-"
+        base,
+        slug,
+        tokens[0],
+        str(ids[0]),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = idle
+    while process.poll() is None:
+        peak = max(peak, rss_mib(pid))
+        time.sleep(0.2)
+    out, err = process.communicate()
+    if process.returncode != 0:
+        return {"clients": clients, "error": (err or out)[-500:]}
+    row = dict(json.loads(out.strip().splitlines()[-1]))
+    row["server_rss_idle_mib"] = round(idle, 1)
+    row["server_rss_peak_mib"] = round(peak, 1)
+    row["server_mib_per_1000_clients"] = round((peak - idle) / clients * 1000, 1)
     return row
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated route names (default: all)")
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measure")
+    parser.add_argument("--rounds", type=int, default=1, help="route and /healthz in turn, this many times each")
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--storm", action="store_true", help="also run the publish storm")
     parser.add_argument("--storm-only", action="store_true")
     parser.add_argument("--votes", action="store_true", help="also votes/s (wrk), between two /healthz runs")
+    parser.add_argument(
+        "--fanout", default="", help="also live fan-out: CLIENTS[xRUNS],... e.g. 2000x3,5000 (ws_fanout.py)"
+    )
     parser.add_argument("--out", default="", help="also write the results as JSON here")
     parser.add_argument("--profile", default="", help="run the server under cProfile, written here on exit")
     args = parser.parse_args()
@@ -326,22 +400,19 @@ def main() -> int:
                         for spec in table[name]:
                             http.get(spec["path"], headers=spec.get("headers", {}))
                 rows: dict[str, Any] = {}
-                health_before = measure(service.base, "healthz", table["healthz"], tmp, args.load, args.duration)
                 for name in wanted:
-                    if name == "healthz":
-                        continue
-                    row = measure(service.base, name, table[name], tmp, args.load, args.duration)
-                    health_after = measure(service.base, "healthz", table["healthz"], tmp, args.load, args.duration)
-                    ceiling = (health_before["per_second"] + health_after["per_second"]) / 2
-                    row["healthz_per_second"] = round(ceiling)
-                    row["ratio"] = round(row["per_second"] / ceiling, 2) if ceiling else 0
-                    rows[name] = row
-                    health_before = health_after
-                    print(json.dumps({name: row}), flush=True)
+                    if name != "healthz":
+                        rows[name] = side_by_side(service.base, name, table, tmp, args.load, args.duration, args.rounds)
+                        print(json.dumps({name: rows[name]}), flush=True)
                 results["routes"] = rows
             if args.votes:
                 results["votes"] = votes(service.base, tmp, args.duration)
                 print(json.dumps({"votes": results["votes"]}), flush=True)
+            for spec in [f for f in args.fanout.split(",") if f]:
+                clients, _, runs = spec.partition("x")
+                fanned = [fanout(service.base, service.process.pid, int(clients)) for _ in range(int(runs or 1))]
+                results[f"fanout_{clients}"] = fanned
+                print(json.dumps({f"fanout_{clients}": fanned}), flush=True)
             if args.storm or args.storm_only:
                 results["storm"] = storm(service.base, tmp)
                 print(json.dumps({"storm": results["storm"]}), flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -55,30 +56,35 @@ class TallyMessages:
     """Live tally messages, at most one per proposal per ``COALESCE_SECONDS``, each with the stored tally.
 
     A crowd voting sends thousands of votes a second; every board and phone does not need every one.
-    A vote drops the event's cached reads at once (``realtime.forget_votes``: the voter's next page shows it),
-    and marks its proposal; shortly after, one ``vote.cast`` per marked proposal goes out with the tally
-    read from the stored votes then, so the last message always equals what is stored. The message's
-    shape is unchanged: a board applies it as before, it just gets fewer.
+    A vote drops the event's cached reads at once (``realtime.forget_votes``: the voter's next page
+    shows it) and marks its proposal. One ``vote.cast`` per marked proposal then goes out, with the
+    tally read from the stored votes at that moment: at once after a quiet moment, else when the
+    window since the last message ends. So the last message always equals what is stored. The
+    message's shape is unchanged: a board applies it as before, it just gets fewer.
     """
 
     def __init__(self) -> None:
         self._marked: dict[str, set[int]] = {}
         self._flushing: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
+        self._last_sent: dict[str, float] = {}
 
     async def changed(self, slug: str, proposal_id: int) -> None:
         await realtime.forget_votes(slug)
         self._marked.setdefault(slug, set()).add(proposal_id)
         if slug not in self._flushing:
-            task = asyncio.get_running_loop().create_task(self._flush_later(slug))
+            # The first vote after a quiet moment goes out at once; those right behind it wait for the window.
+            wait = self._last_sent.get(slug, 0.0) + COALESCE_SECONDS - time.monotonic()
+            task = asyncio.get_running_loop().create_task(self._flush_later(slug, wait))
             self._flushing[slug] = task
             self._running.add(task)  # held until done: the loop keeps only weak references
             task.add_done_callback(self._running.discard)
 
-    async def _flush_later(self, slug: str) -> None:
-        await asyncio.sleep(COALESCE_SECONDS)
+    async def _flush_later(self, slug: str, wait: float) -> None:
+        await asyncio.sleep(max(0.0, wait))
         # Marks made from here on start the next round (and its own task).
         self._flushing.pop(slug, None)
+        self._last_sent[slug] = time.monotonic()
         await self.send(slug, self._marked.pop(slug, set()))
 
     async def send(self, slug: str, proposal_ids: set[int]) -> None:
