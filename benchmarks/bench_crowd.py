@@ -42,6 +42,18 @@ PEOPLE = 300
 OPERATOR_KEY = "bench-operator-key-" + "k" * 32
 
 
+async def post_retrying(http: httpx.AsyncClient, path: str, **kwargs: Any) -> httpx.Response:
+    """Set-up requests survive the server closing an idle keep-alive connection as the client reuses it."""
+    for attempt in range(5):
+        try:
+            return await http.post(path, **kwargs)
+        except httpx.TransportError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
 def people(base: str, slug: str, code: str, count: int) -> list[str]:
     async def go() -> list[str]:
         async with httpx.AsyncClient(base_url=base, timeout=120) as http:
@@ -49,8 +61,8 @@ def people(base: str, slug: str, code: str, count: int) -> list[str]:
 
             async def one(i: int) -> str:
                 async with sem:
-                    r = await http.post(
-                        f"/api/v1/events/{slug}/join", json={"display_name": f"Person {i}", "join_code": code}
+                    r = await post_retrying(
+                        http, f"/api/v1/events/{slug}/join", json={"display_name": f"Person {i}", "join_code": code}
                     )
                     r.raise_for_status()
                     return str(r.json()["token"])
@@ -68,7 +80,8 @@ def spend_dots(base: str, slug: str, tokens: list[str], ids: list[int], dots: in
             async def one(n: int, token: str) -> None:
                 async with sem:
                     for k in range(dots):
-                        await http.post(
+                        await post_retrying(
+                            http,
                             f"/api/v1/events/{slug}/votes",
                             headers={"Authorization": f"Bearer {token}"},
                             json={"proposal_id": ids[(n * 7 + k * 11) % len(ids)]},
@@ -381,6 +394,7 @@ def main() -> int:
     parser.add_argument("--profile", default="", help="run the server under cProfile, written here on exit")
     args = parser.parse_args()
     results: dict[str, Any] = {"load": args.load, "connections": 32, "duration_s": args.duration}
+    results["load_average_before"] = os.getloadavg()  # other work on the machine shifts every figure
     os.environ["UNCONF_OPERATOR_KEY"] = OPERATOR_KEY
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -414,7 +428,10 @@ def main() -> int:
                 results[f"fanout_{clients}"] = fanned
                 print(json.dumps({f"fanout_{clients}": fanned}), flush=True)
             if args.storm or args.storm_only:
-                results["storm"] = storm(service.base, tmp)
+                try:
+                    results["storm"] = storm(service.base, tmp)
+                except Exception as exc:  # keep the other figures
+                    results["storm"] = {"error": f"{type(exc).__name__}: {exc}"}
                 print(json.dumps({"storm": results["storm"]}), flush=True)
         finally:
             if args.profile:  # uvicorn re-raises SIGTERM after shutdown, which would skip writing the profile
@@ -422,6 +439,7 @@ def main() -> int:
                 service.process.wait(timeout=60)
             else:
                 service.stop()
+    results["load_average_after"] = os.getloadavg()
     print(json.dumps(results), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
