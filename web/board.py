@@ -82,9 +82,8 @@ async def board_state(event: Event) -> dict[str, Any]:
 @get("/e/{slug:str}/board", name="board", opt=PRECOMPRESSED)
 async def board(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template:
     event = await event_of(request, slug)
-    return await cached_page(
-        request, event, "board.html", await clock_key(event), lambda: board_state(event), private=False
-    )
+    # Private like every page here: the board shows the join code, which no shared cache should keep.
+    return await cached_page(request, event, "board.html", await clock_key(event), lambda: board_state(event))
 
 
 @get("/e/{slug:str}/board/state", name="board_state", opt=PRECOMPRESSED)
@@ -94,9 +93,7 @@ async def board_fragment(request: Request[Any, Any, Any], slug: str) -> Response
     Rendered once per change of the event (kept in memory), so a room full of boards costs one render.
     """
     event = await event_of(request, slug)
-    return await cached_page(
-        request, event, "board_live.html", await clock_key(event), lambda: board_state(event), private=False
-    )
+    return await cached_page(request, event, "board_live.html", await clock_key(event), lambda: board_state(event))
 
 
 HANDLERS = [board, board_fragment]
