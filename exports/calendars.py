@@ -46,7 +46,7 @@ async def personal_calendar(event: Event, participant: Participant, *, feed: boo
 
     async def made() -> Rendered:
         schedule = await load_schedule(event, allow_empty=True)
-        ids, changed = await followed(participant)
+        ids, changed = await followed(event, participant)
         items = [i for i in schedule.items if i.proposal_id in ids]
         body = ical.calendar(schedule, items, name=f"{schedule.title}: my sessions", feed=feed)
         modified = max(schedule.last_modified, changed)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import msgspec
 
-from agenda.services import my_sessions
+from agenda.services import cached_my_sessions
 from events.tables import Event, Participant
 from exports.schedule import EPOCH, base_url
 from exports.tables import CalendarFeed
@@ -58,9 +58,10 @@ async def my_stars(participant: Participant) -> list[int]:
     return sorted(r["proposal"] for r in rows)
 
 
-async def followed(participant: Participant) -> tuple[set[int], datetime]:
-    """The person's own sessions (agenda's ``my_sessions``), and when that set last changed (for feeds)."""
-    mine = await my_sessions(participant.id)
+async def followed(event: Event, participant: Participant) -> tuple[set[int], datetime]:
+    """The person's own sessions (agenda's ``my_sessions``, from its read model), and when that set last
+    changed (for feeds)."""
+    mine = await cached_my_sessions(event, participant.id)
     changed = mine.changed_at or EPOCH
     return mine.ids, changed.replace(microsecond=0)
 

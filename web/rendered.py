@@ -32,23 +32,19 @@ PRECOMPRESSED = {"precompressed": True}
 """The ``opt`` of a route answered by ``cached_page``: it compresses once, the app's compression skips it."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class RenderedPage:
     body: bytes
-    gzipped: bytes
     etag: str
     last_modified: datetime
+    gzipped: bytes | None = None
+    """Made on the first request that accepts gzip, then kept with the page."""
 
 
 def _rendered(template: str, context: dict[str, Any]) -> RenderedPage:
     body = web_templates().get_template(template).render(**context).encode()
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    return RenderedPage(
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-        etag=etag,
-        last_modified=datetime.now(UTC).replace(microsecond=0),
-    )
+    return RenderedPage(body=body, etag=etag, last_modified=datetime.now(UTC).replace(microsecond=0))
 
 
 def not_modified(request: Request[Any, Any, Any], etag: str, last_modified: datetime | None) -> bool:
@@ -100,6 +96,8 @@ async def cached_page(
     if not_modified(request, page.etag, page.last_modified):
         return Response(content=b"", status_code=304, headers=sent, media_type=MediaType.HTML)
     if accepts_gzip(request):
+        if page.gzipped is None:
+            page.gzipped = gzip.compress(page.body, compresslevel=6, mtime=0)
         sent["Content-Encoding"] = "gzip"
         return Response(content=page.gzipped, headers=sent, media_type=MediaType.HTML)
     return Response(content=page.body, headers=sent, media_type=MediaType.HTML)
