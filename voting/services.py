@@ -68,6 +68,7 @@ class TallyMessages:
         self._flushing: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._last_sent: dict[str, float] = {}
+        self._sending: dict[str, asyncio.Lock] = {}
 
     async def changed(self, slug: str, proposal_id: int) -> None:
         await realtime.forget_votes(slug)
@@ -88,6 +89,12 @@ class TallyMessages:
         await self.send(slug, self._marked.pop(slug, set()))
 
     async def send(self, slug: str, proposal_ids: set[int]) -> None:
+        # One round at a time per event: a later round reads (and sends) a later tally, on any database.
+        lock = self._sending.setdefault(slug, asyncio.Lock())
+        async with lock:
+            await self._send(slug, proposal_ids)
+
+    async def _send(self, slug: str, proposal_ids: set[int]) -> None:
         for proposal_id in sorted(proposal_ids):
             try:
                 votes, voters = await proposal_tally(proposal_id)
