@@ -26,7 +26,7 @@ from sessions.services import (
     proposed_by,
     stars_changed,
 )
-from sessions.tables import Proposal, ProposalFacilitator
+from sessions.tables import Proposal, ProposalFacilitator, Star
 from unconf import live, realtime
 from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
@@ -34,6 +34,7 @@ from unconf.errors import Conflict, NotFound
 from unconf.validation import aware, check_timezone, in_timezone, utcnow
 from unconf.validation import aware as _aware
 from voting.services import dots_of, tallies, voters_by_proposal, votes_changed
+from voting.tables import Vote
 
 BUILD_PHASES = ("voting", "scheduled", "running")
 _build_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -585,17 +586,68 @@ async def my_sessions(participant_id: int) -> MySessions:
     )
 
 
+async def everyones_sessions(event: Event) -> dict[int, MySessions]:
+    """``my_sessions`` of every person of the event, from four statements: the read model behind each
+    person's agenda and calendar, so a crowd opening them after a publish costs no query per person."""
+    dots: dict[int, dict[int, int]] = defaultdict(dict)
+    times: dict[int, list[datetime]] = defaultdict(list)
+    starred: dict[int, set[int]] = defaultdict(set)
+    proposed: dict[int, set[int]] = defaultdict(set)
+    facilitating_ids: dict[int, set[int]] = defaultdict(set)
+    for row in await Vote.select(Vote.participant, Vote.proposal, Vote.dots, Vote.updated_at).where(
+        Vote.event == event.id
+    ):
+        if row["dots"] > 0:
+            dots[row["participant"]][row["proposal"]] = row["dots"]
+        times[row["participant"]].append(row["updated_at"])
+    for row in await Star.select(Star.participant, Star.proposal, Star.starred, Star.updated_at).where(
+        Star.event == event.id
+    ):
+        if row["starred"]:
+            starred[row["participant"]].add(row["proposal"])
+        times[row["participant"]].append(row["updated_at"])
+    for row in await Proposal.select(Proposal.id, Proposal.created_by).where(Proposal.event == event.id):
+        if row["created_by"] is not None:
+            proposed[row["created_by"]].add(row["id"])
+    for row in await ProposalFacilitator.select(ProposalFacilitator.participant, ProposalFacilitator.proposal).where(
+        ProposalFacilitator.proposal.event == event.id
+    ):
+        facilitating_ids[row["participant"]].add(row["proposal"])
+    everyone = set(dots) | set(times) | set(starred) | set(proposed) | set(facilitating_ids)
+    return {
+        pid: MySessions(
+            proposed=proposed.get(pid, set()),
+            facilitating=facilitating_ids.get(pid, set()),
+            dots=dots.get(pid, {}),
+            starred=starred.get(pid, set()),
+            changed_at=max((t for t in (_aware(at) for at in times.get(pid, [])) if t is not None), default=None),
+        )
+        for pid in everyone
+    }
+
+
+async def cached_my_sessions(event: Event, participant_id: int) -> MySessions:
+    """One person's ``my_sessions`` from the event's read model (``everyones_sessions``), kept in the read
+    cache: dots, proposals and facilitators change through ``realtime.publish`` / ``forget_votes``
+    and stars through ``realtime.forget``, all of which drop it."""
+    everyone = await read_cache.through(event.slug, "mine", lambda: everyones_sessions(event))
+    found = everyone.get(participant_id)
+    if found is None:
+        return MySessions(proposed=set(), facilitating=set(), dots={}, starred=set(), changed_at=None)
+    return found
+
+
 async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
     """The published sessions that are someone's own (``my_sessions``), per slot; where two share a slot, pick one.
 
     The pick goes to a session they facilitate (they have to be there), then to the one with more of
     their dots, then to one they proposed or starred, then to the more popular one.
     """
-    agenda = await latest_published(event)
-    if agenda is None:
+    try:
+        out = await cached_agenda(event)
+    except NotFound:
         return []
-    out = await agenda_out(event, agenda)
-    mine = await my_sessions(participant_id)
+    mine = await cached_my_sessions(event, participant_id)
     ids = mine.ids
     by_slot: dict[int, list[SessionOut]] = defaultdict(list)
     for s in out.sessions:

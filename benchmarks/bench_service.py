@@ -56,7 +56,7 @@ def fresh_postgres() -> str:
 
 
 class Service:
-    def __init__(self, stack: str, workers: int, tmp: Path) -> None:
+    def __init__(self, stack: str, workers: int, tmp: Path, profile: Path | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         database = fresh_postgres() if stack == "postgres" else f"sqlite:///{tmp / f'bench-{self.port}.sqlite'}"
@@ -71,7 +71,15 @@ class Service:
             env["UNCONF_REDIS_URL"] = "redis://127.0.0.1:6379/0"
         self.log = (tmp / f"server-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "unconf.cli", "serve", "--workers", str(workers)],
+            [
+                sys.executable,
+                *(["-m", "cProfile", "-o", str(profile)] if profile else []),
+                "-m",
+                "unconf.cli",
+                "serve",
+                "--workers",
+                str(workers),
+            ],
             cwd=REPO,
             env=env,
             stdout=self.log,

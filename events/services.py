@@ -362,6 +362,7 @@ async def remove_participants(event: Event, data: RemoveParticipants, *, by: Par
                 code="cannot_remove_organizer",
             )
         await Participant.delete().where((Participant.event == event.id) & Participant.id.is_in(ids))
+    await realtime.forget_access(event.slug)
     await realtime.publish(event.slug, live.ParticipantsRemoved(data=live.RemovedPeople(ids=ids)))
     return ParticipantsRemoved(removed=ids)
 
@@ -397,6 +398,9 @@ async def end_access(participant: Participant) -> None:
             Participant.id == participant.id
         )
         await PERSONAL_ACCESS.call(participant.id)
+    slug = await Event.select(Event.slug).where(Event.id == participant.event).first()
+    if slug is not None:
+        await realtime.forget_access(slug["slug"])
 
 
 async def listed_upcoming(today: date, limit: int = 20) -> list[Event]:

@@ -9,6 +9,7 @@ from exports import ical
 from exports.registry import Rendered
 from exports.schedule import load_schedule
 from exports.services import followed
+from unconf.cache import read_cache
 from unconf.errors import NotFound
 
 _ICS_NAME = re.compile(r"^([1-9][0-9]{0,9})\.ics$")
@@ -38,10 +39,17 @@ async def session_calendar(event: Event, proposal_id: int) -> Rendered:
 
 
 async def personal_calendar(event: Event, participant: Participant, *, feed: bool) -> Rendered:
-    """Sessions the person proposed, facilitates, voted for or starred; cancelled ones stay as CANCELLED."""
-    schedule = await load_schedule(event, allow_empty=True)
-    ids, changed = await followed(participant)
-    items = [i for i in schedule.items if i.proposal_id in ids]
-    body = ical.calendar(schedule, items, name=f"{schedule.title}: my sessions", feed=feed)
-    modified = max(schedule.last_modified, changed)
-    return Rendered(body, ical.MEDIA_TYPE, f"{event.slug}-my-sessions.ics", modified, private=True)
+    """Sessions the person proposed, facilitates, voted for or starred; cancelled ones stay as CANCELLED.
+
+    Made once per person and change (kept in the read cache: votes, proposals and publishing drop it
+    through ``realtime.publish``, stars through ``realtime.forget``)."""
+
+    async def made() -> Rendered:
+        schedule = await load_schedule(event, allow_empty=True)
+        ids, changed = await followed(event, participant)
+        items = [i for i in schedule.items if i.proposal_id in ids]
+        body = ical.calendar(schedule, items, name=f"{schedule.title}: my sessions", feed=feed)
+        modified = max(schedule.last_modified, changed)
+        return Rendered(body, ical.MEDIA_TYPE, f"{event.slug}-my-sessions.ics", modified, private=True)
+
+    return await read_cache.through(event.slug, f"ics:me:{participant.id}:{feed}", made)

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from events.tables import Event, Participant
 from exports import digest, frab, ical, printable, tabular
 from exports.schedule import Schedule, load_schedule
+from unconf.cache import read_cache
 
 Access = Literal["public", "organizer"]
 
@@ -68,8 +69,16 @@ class ScheduleExporter(Exporter):
     def from_schedule(self, schedule: Schedule, ctx: ExportContext) -> bytes: ...
 
     async def body(self, ctx: ExportContext) -> tuple[bytes, datetime | None]:
-        schedule = await load_schedule(ctx.event)
-        return self.from_schedule(schedule, ctx), schedule.last_modified
+        """Made once per published agenda and query (kept in the read cache, which every change drops)."""
+
+        async def made() -> tuple[bytes, datetime | None]:
+            schedule = await load_schedule(ctx.event)
+            return self.from_schedule(schedule, ctx), schedule.last_modified
+
+        if ctx.viewer is not None or len(ctx.params) > 4:
+            return await made()
+        query = "&".join(f"{k}={v[:40]}" for k, v in sorted(ctx.params.items()))
+        return await read_cache.through(ctx.event.slug, f"export:{self.identifier}?{query}", made)
 
 
 REGISTRY: dict[str, Exporter] = {}

@@ -387,9 +387,9 @@ async def rotate_feed(event: NamedDependency[Event], participant: NamedDependenc
     tags=["exports"],
     guards=[requires_participant],
 )
-async def revoke_feed(participant: NamedDependency[Participant]) -> None:
+async def revoke_feed(event: NamedDependency[Event], participant: NamedDependency[Participant]) -> None:
     """Revoke my subscription feed: its URL answers 404 from now on."""
-    await services.revoke_feed(participant)
+    await services.revoke_feed(event, participant)
 
 
 @get(

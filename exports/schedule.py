@@ -23,6 +23,7 @@ from events.tables import Event
 from exports.tables import SessionRevision
 from sessions.services import LIVE_STATUSES, cached_proposals, edited_at
 from unconf import live
+from unconf.cache import read_cache
 from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.validation import aware, check_timezone, utcnow
@@ -275,6 +276,13 @@ def _empty(event: Event, tz: ZoneInfo) -> Schedule:
 
 
 async def load_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
+    """The latest published agenda as exporters see it, through the read cache (every change drops it)."""
+    return await read_cache.through(
+        event.slug, f"schedule:{allow_empty}", lambda: read_schedule(event, allow_empty=allow_empty)
+    )
+
+
+async def read_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
     """The latest published agenda (agenda's read model) plus each session's revision history. Reads only.
 
     404 when nothing is published, unless ``allow_empty`` (subscription feeds made early should

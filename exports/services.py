@@ -7,12 +7,14 @@ from datetime import datetime
 
 import msgspec
 
-from agenda.services import my_sessions
+from agenda.services import cached_my_sessions
 from events.tables import Event, Participant
 from exports.schedule import EPOCH, base_url
 from exports.tables import CalendarFeed
 from sessions.services import get_proposal
 from sessions.tables import Star
+from unconf import realtime
+from unconf.cache import access_cache
 from unconf.errors import NotFound, Unauthorized
 from unconf.tokens import hash_token
 from unconf.validation import aware, utcnow
@@ -47,6 +49,7 @@ async def set_star(event: Event, participant: Participant, proposal_id: int, sta
     await Star.insert(row).on_conflict(
         target=(Star.participant, Star.proposal), action="DO UPDATE", values=[Star.starred, Star.updated_at]
     )
+    await realtime.forget(event.slug)  # the person's agenda and calendar follow their stars
     return StarOut(proposal_id=proposal.id, starred=starred)
 
 
@@ -55,9 +58,10 @@ async def my_stars(participant: Participant) -> list[int]:
     return sorted(r["proposal"] for r in rows)
 
 
-async def followed(participant: Participant) -> tuple[set[int], datetime]:
-    """The person's own sessions (agenda's ``my_sessions``), and when that set last changed (for feeds)."""
-    mine = await my_sessions(participant.id)
+async def followed(event: Event, participant: Participant) -> tuple[set[int], datetime]:
+    """The person's own sessions (agenda's ``my_sessions``, from its read model), and when that set last
+    changed (for feeds)."""
+    mine = await cached_my_sessions(event, participant.id)
     changed = mine.changed_at or EPOCH
     return mine.ids, changed.replace(microsecond=0)
 
@@ -83,12 +87,14 @@ async def rotate_feed(event: Event, participant: Participant) -> FeedCreated:
     await CalendarFeed.insert(row).on_conflict(
         target=CalendarFeed.participant, action="DO UPDATE", values=[CalendarFeed.secret_hash, CalendarFeed.created_at]
     )
+    await realtime.forget_access(event.slug)  # the old URL stops working on every worker too
     https_url, webcal_url = feed_urls(event.slug, secret)
     return FeedCreated(secret=secret, https_url=https_url, webcal_url=webcal_url, created_at=now)
 
 
-async def revoke_feed(participant: Participant) -> None:
+async def revoke_feed(event: Event, participant: Participant) -> None:
     await drop_feeds(participant.id)
+    await realtime.forget_access(event.slug)
 
 
 async def drop_feeds(participant_id: int) -> None:
@@ -100,10 +106,16 @@ async def feed_owner(event: Event, secret: str) -> Participant:
     """The participant behind a feed secret; every failure looks the same so secrets cannot be probed."""
     if not 20 <= len(secret) <= 100:
         raise NotFound("no such calendar feed (it may have been revoked)", field="secret")
+    key = "feed:" + hash_token(secret)
+    cached = access_cache.get(event.slug, key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    generation = access_cache.generation(event.slug)
     feed = await CalendarFeed.objects().where(CalendarFeed.secret_hash == hash_token(secret)).first()
     if feed is None or feed.event != event.id:
         raise NotFound("no such calendar feed (it may have been revoked)", field="secret")
     participant = await Participant.objects().where(Participant.id == feed.participant).first()
     if participant is None:
         raise Unauthorized("the feed's owner is gone", field="secret")
+    access_cache.put(event.slug, key, participant, generation)
     return participant

@@ -329,6 +329,8 @@ async def answer_invitation(event: Event, proposal_id: int, who: Participant, *,
     if accept:
         out = await read_proposal(event, proposal.id)
         await realtime.publish(event.slug, live.ProposalUpdated(data=proposal_data(out)))
+    else:
+        await realtime.forget(event.slug)  # the decliner's pages list open invitations
     row = (
         await FacilitatorInvite.select(
             FacilitatorInvite.invited_by.id.as_alias("by_id"),

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
@@ -59,6 +60,7 @@ from voting import personal_data as voting_data
 from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
 from web import WEB_DIR, web_templates
+from web.assets import serve_asset
 from web.common import page_error
 from web.community import COMMUNITY_PAGE_HANDLERS
 from web.conversation import CONVERSATION_PAGE_HANDLERS
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AutopilotController,
             live_updates,
             healthz,
+            serve_asset,
             *ROOM_API_HANDLERS,
             NotesController,
             EdcampController,
@@ -177,6 +180,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,
         before_send=[add_security_headers],
+        # Pages, calendars and schedules go out gzip-compressed to clients that accept it; hashed
+        # assets are compressed once, ahead of time (their route says so with this opt key).
+        compression_config=CompressionConfig(
+            backend="gzip", gzip_compress_level=6, minimum_size=1024, exclude_opt_key="precompressed"
+        ),
         debug=False,
     )
     document_errors(app)

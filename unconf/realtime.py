@@ -18,8 +18,8 @@ from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
-from unconf.cache import read_cache
-from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, OpenedData, Refusal, RoomOpened
+from unconf.cache import UNTOUCHED_BY_VOTES, access_cache, read_cache
+from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, OpenedData, Refusal, RoomOpened, VoteCast
 from unconf.settings import get_settings
 from unconf.validation import utcnow
 
@@ -82,32 +82,75 @@ async def publish(slug: str, message: LiveMessage) -> None:
     message = msgspec.structs.replace(message, event=slug, at=utcnow().isoformat())
     kind = type(message).__struct_config__.tag
     room = message.room()
+    keep = UNTOUCHED_BY_VOTES if isinstance(message, VoteCast) else frozenset()
     if room is None:  # a room's chatter changes no cached read
-        read_cache.invalidate(slug)
+        read_cache.invalidate(slug, keep=keep)
     for handler in list(_subscribers):
         try:
             await handler(message)
         except Exception:  # a failed reaction must not undo what was stored
             log.exception("subscriber %s failed on %s for %s", getattr(handler, "__name__", handler), kind, slug)
+    # Again: a read made while the subscribers ran may have cached what they were still writing.
+    if room is None:
+        read_cache.invalidate(slug, keep=keep)
     if _plugin is None:
         return
     try:
         _plugin.publish(msgspec.json.encode(message), channel_for(slug, room))
         if room is None:
-            _plugin.publish(slug.encode(), CHANGES_CHANNEL)
+            _plugin.publish(((VOTES_PREFIX if keep else "") + slug).encode(), CHANGES_CHANNEL)
     except Exception:  # a broken live channel must not undo a vote that was stored
         log.exception("could not publish %s for %s", kind, slug)
 
 
+ACCESS_PREFIX = "access:"
+VOTES_PREFIX = "votes:"
+
+
+async def forget_votes(slug: str) -> None:
+    """Votes changed: drop the event's cached reads that show tallies or dots, here and on every worker."""
+    read_cache.invalidate(slug, keep=UNTOUCHED_BY_VOTES)
+    _announce(VOTES_PREFIX + slug)
+
+
+async def forget(slug: str) -> None:
+    """Drop the event's cached reads here and on every worker, for a change no live page shows (a star)."""
+    read_cache.invalidate(slug)
+    _announce(slug)
+
+
+async def forget_access(slug: str) -> None:
+    """A token stopped working or a person was removed: drop the event's cached tokens and reads, everywhere."""
+    access_cache.invalidate(slug)
+    read_cache.invalidate(slug)
+    _announce(ACCESS_PREFIX + slug)
+
+
+def _announce(what: str) -> None:
+    if _plugin is None:
+        return
+    try:
+        _plugin.publish(what.encode(), CHANGES_CHANNEL)
+    except Exception:  # the change is stored; other workers' caches then wait for the next change
+        log.exception("could not announce a change of %s", what)
+
+
 @asynccontextmanager
 async def cache_invalidation(_: Any) -> AsyncIterator[None]:
-    """Drop cached reads when another worker announces a change."""
+    """Drop cached reads (and, for ``access:<slug>``, cached tokens) when another worker announces a change."""
     if _plugin is None:
         yield
         return
 
     async def forget(raw: bytes) -> None:
-        read_cache.invalidate(raw.decode(errors="replace"))
+        what = raw.decode(errors="replace")
+        if what.startswith(VOTES_PREFIX):
+            read_cache.invalidate(what.removeprefix(VOTES_PREFIX), keep=UNTOUCHED_BY_VOTES)
+            return
+        if what.startswith(ACCESS_PREFIX):
+            what = what.removeprefix(ACCESS_PREFIX)
+            access_cache.invalidate(what)
+        read_cache.invalidate(what)
 
     async with _plugin.start_subscription(CHANGES_CHANNEL) as subscriber, subscriber.run_in_background(forget):
         yield

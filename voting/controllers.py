@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from events import services as event_services
-from events.dependencies import EVENT_DEPENDENCIES
+from events.dependencies import CACHED_EVENT, EVENT_DEPENDENCIES
 from events.schemas import Me
 from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
@@ -26,7 +26,12 @@ class VoteController(Controller):
     dependencies = EVENT_DEPENDENCIES
     guards = [requires_participant]
 
-    @post("/", status_code=201, summary="Put a number of my dots on a proposal (0 takes them back)")
+    @post(
+        "/",
+        status_code=201,
+        summary="Put a number of my dots on a proposal (0 takes them back)",
+        opt={CACHED_EVENT: True},  # cast_vote reads the phase, budget and proposal again under its lock
+    )
     async def cast_vote(
         self,
         request: Request[Any, Any, Any],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -17,16 +20,19 @@ from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_p
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
-from unconf.errors import Conflict, DotsExhausted, PhaseConflict, ValidationFailed
-from unconf.validation import utcnow
+from unconf.errors import Conflict, DotsExhausted, NotFound, PhaseConflict, ValidationFailed
+from unconf.validation import check_id, utcnow
 from voting.schemas import MyVote, MyVotes, VoteCast, VoteOut
 from voting.tables import Vote
+
+log = logging.getLogger("unconf.voting")
 
 # The vote is the hottest path of the morning: a few lean statements instead of ORM queries.
 _TALLY = "SELECT COALESCE(SUM(dots), 0) AS dots, COUNT(id) AS voters FROM vote WHERE proposal = {} AND dots > 0"
 _STATE = (
-    "SELECT e.phase AS phase, a.voting_closed_at AS closed FROM event e "
-    "LEFT JOIN autopilot a ON a.event = e.id WHERE e.id = {}"
+    "SELECT e.phase AS phase, a.voting_closed_at AS closed, e.dots_per_participant AS budget, "
+    "e.allow_stacking AS stacking, p.status AS status FROM event e "
+    "LEFT JOIN autopilot a ON a.event = e.id LEFT JOIN proposal p ON p.id = {} AND p.event = e.id WHERE e.id = {}"
 )
 _MINE = (
     "SELECT v.proposal AS proposal, v.dots AS dots FROM vote v JOIN proposal p ON p.id = v.proposal "
@@ -41,6 +47,74 @@ _UPSERT = (
 async def proposal_tally(proposal_id: int) -> tuple[int, int]:
     rows = await Vote.raw(_TALLY, proposal_id)
     return int(rows[0]["dots"] or 0), int(rows[0]["voters"] or 0)
+
+
+COALESCE_SECONDS = 0.05
+
+
+class TallyMessages:
+    """Live tally messages, at most one per proposal per ``COALESCE_SECONDS``, each with the stored tally.
+
+    A crowd voting sends thousands of votes a second; every board and phone does not need every one.
+    A vote drops the event's cached reads at once (``realtime.forget_votes``: the voter's next page
+    shows it) and marks its proposal. One ``vote.cast`` per marked proposal then goes out, with the
+    tally read from the stored votes at that moment: at once after a quiet moment, else when the
+    window since the last message ends. So the last message always equals what is stored. The
+    message's shape is unchanged: a board applies it as before, it just gets fewer.
+    """
+
+    def __init__(self) -> None:
+        self._marked: dict[str, set[int]] = {}
+        self._flushing: dict[str, asyncio.Task[None]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+        self._last_sent: dict[str, float] = {}
+        self._sending: dict[str, asyncio.Lock] = {}
+
+    async def changed(self, slug: str, proposal_id: int) -> None:
+        await realtime.forget_votes(slug)
+        self._marked.setdefault(slug, set()).add(proposal_id)
+        if slug not in self._flushing:
+            # The first vote after a quiet moment goes out at once; those right behind it wait for the window.
+            wait = self._last_sent.get(slug, 0.0) + COALESCE_SECONDS - time.monotonic()
+            task = asyncio.get_running_loop().create_task(self._flush_later(slug, wait))
+            self._flushing[slug] = task
+            self._running.add(task)  # held until done: the loop keeps only weak references
+            task.add_done_callback(self._running.discard)
+
+    async def _flush_later(self, slug: str, wait: float) -> None:
+        await asyncio.sleep(max(0.0, wait))
+        # Marks made from here on start the next round (and its own task).
+        self._flushing.pop(slug, None)
+        self._last_sent[slug] = time.monotonic()
+        await self.send(slug, self._marked.pop(slug, set()))
+
+    async def send(self, slug: str, proposal_ids: set[int]) -> None:
+        # One round at a time per event: a later round reads (and sends) a later tally, on any database.
+        lock = self._sending.setdefault(slug, asyncio.Lock())
+        async with lock:
+            await self._send(slug, proposal_ids)
+
+    async def _send(self, slug: str, proposal_ids: set[int]) -> None:
+        for proposal_id in sorted(proposal_ids):
+            try:
+                votes, voters = await proposal_tally(proposal_id)
+            except Exception:  # the votes are stored; a board catches up on its next message or reconnect
+                log.exception("could not read the tally of proposal %s for %s", proposal_id, slug)
+                continue
+            await realtime.publish(
+                slug, live.VoteCast(data=live.TallyData(proposal_id=proposal_id, votes=votes, voters=voters))
+            )
+
+    async def drain(self) -> None:
+        """Send what is marked now (at shutdown, and for tests that must not wait)."""
+        for slug in list(self._marked):
+            task = self._flushing.pop(slug, None)
+            if task is not None:
+                task.cancel()
+            await self.send(slug, self._marked.pop(slug, set()))
+
+
+tally_messages = TallyMessages()
 
 
 async def tallies(event_id: int) -> dict[int, tuple[int, int]]:
@@ -144,9 +218,13 @@ async def dots_spent(participant_id: int) -> int:
 async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut:
     """Put exactly ``data.dots`` of this person's dots on a proposal (0 takes them back)."""
     require_phase(event, "voting", action="vote")
-    if not event.allow_stacking and data.dots > 1:
-        raise ValidationFailed("this event allows one dot per proposal", field="dots")
-    _, out = await _set_dots(event, voter, data.proposal_id, lambda current: data.dots)
+
+    def target(current: int, allow_stacking: bool) -> int:
+        if not allow_stacking and data.dots > 1:
+            raise ValidationFailed("this event allows one dot per proposal", field="dots")
+        return data.dots
+
+    _, out = await _set_dots(event, voter, data.proposal_id, target)
     return out
 
 
@@ -163,34 +241,44 @@ async def step_dots(event: Event, voter: Participant, proposal_id: int, step: Li
     Never below zero; without stacking a proposal holds at most one dot, so a second +1 changes nothing.
     """
 
-    def target(current: int) -> int:
+    def target(current: int, allow_stacking: bool) -> int:
         dots = max(0, current + step)
-        return dots if event.allow_stacking else min(dots, 1)
+        return dots if allow_stacking else min(dots, 1)
 
     before, out = await _set_dots(event, voter, proposal_id, target)
     return DotStep(before=before, vote=out)
 
 
 async def _set_dots(
-    event: Event, voter: Participant, proposal_id: int, target: Callable[[int], int]
+    event: Event, voter: Participant, proposal_id: int, target: Callable[[int, bool], int]
 ) -> tuple[int, VoteOut]:
-    """The one write path for dots: ``target`` turns this person's current dots on the proposal into the new count."""
+    """The one write path for dots: ``target`` turns this person's current dots on the proposal into the new count.
+
+    ``event`` may be the cached row (the vote routes ask for it: a crowd votes at once): everything a
+    rule depends on — the phase, whether voting closed, the budget, stacking, the proposal's status —
+    is read again inside the transaction, under the voter's lock, in one statement.
+    """
     require_phase(event, "voting", action="vote")
-    proposal = await get_proposal(event, proposal_id)
-    if proposal.status not in LIVE_STATUSES:
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}; its votes are closed", field="proposal_id")
-    budget = event.dots_per_participant
+    check_id(proposal_id, "proposal_id")
     async with write_transaction():
         # Serialises this person's concurrent votes so two taps cannot both spend the last dot.
         await lock_row(Participant, voter.id)
-        state = (await Event.raw(_STATE, event.id))[0]
+        rows = await Event.raw(_STATE, proposal_id, event.id)
+        if not rows:
+            raise NotFound(f"no event {event.slug!r}", field="slug")
+        state = rows[0]
+        if state["status"] is None:
+            raise NotFound(f"no proposal {proposal_id} in this event", field="proposal_id")
+        if state["status"] not in LIVE_STATUSES:
+            raise Conflict(f"proposal {proposal_id} is {state['status']}; its votes are closed", field="proposal_id")
         if state["phase"] != "voting":
             raise PhaseConflict("voting closed before this vote arrived", phase=state["phase"])
         if state["closed"] is not None:
             raise PhaseConflict("voting has closed; the agenda is being made", phase=state["phase"])
+        budget = int(state["budget"])
         mine = await live_dots(voter.id)
-        current = mine.get(proposal.id, 0)
-        dots = target(current)
+        current = mine.get(proposal_id, 0)
+        dots = target(current, bool(state["stacking"]))
         spent = sum(mine.values())
         after = spent - current + dots
         if after > budget:
@@ -200,15 +288,13 @@ async def _set_dots(
                 field="dots",
             )
         if dots > 0:
-            await Vote.raw(_UPSERT, event.id, proposal.id, voter.id, dots, utcnow())
+            await Vote.raw(_UPSERT, event.id, proposal_id, voter.id, dots, utcnow())
         elif current:
-            await Vote.delete().where((Vote.proposal == proposal.id) & (Vote.participant == voter.id))
-        votes, voters = await proposal_tally(proposal.id)
-    await realtime.publish(
-        event.slug, live.VoteCast(data=live.TallyData(proposal_id=proposal.id, votes=votes, voters=voters))
-    )
+            await Vote.delete().where((Vote.proposal == proposal_id) & (Vote.participant == voter.id))
+        votes, voters = await proposal_tally(proposal_id)
+    await tally_messages.changed(event.slug, proposal_id)
     return current, VoteOut(
-        proposal_id=proposal.id, dots=dots, dots_left=budget - after, proposal_votes=votes, proposal_voters=voters
+        proposal_id=proposal_id, dots=dots, dots_left=budget - after, proposal_votes=votes, proposal_voters=voters
     )
 
 

@@ -11,4 +11,9 @@ WEB_DIR = Path(__file__).parent
 
 def web_templates() -> Environment:
     """The environment behind Litestar's ``Template`` responses and the pages that render directly."""
-    return template_environment(WEB_DIR / "templates")
+    environment = template_environment(WEB_DIR / "templates")
+    if "asset" not in environment.globals:
+        from web.assets import asset  # static files by content-hashed name: ``{{ asset('app.css') }}``
+
+        environment.globals["asset"] = asset
+    return environment

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
-from litestar.response import Template
+from litestar.response import Response, Template
 
 from agenda import services as agenda_services
 from agenda.schemas import AgendaOut, SessionOut, SlotOut
-from events import services as event_services
+from events.dependencies import event_of
 from events.tables import Event
 from rooms import presence
 from rooms.schemas import RoomOccupancy
@@ -18,6 +18,7 @@ from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.validation import aware
 from web.common import PHASE_LABELS, event_tz, join_qr, join_url, local_now, short_url
+from web.rendered import PRECOMPRESSED, cached_page, clock_key
 
 PROPOSALS_PER_PAGE = 12
 ROOMS_PER_PAGE = 8
@@ -121,21 +122,21 @@ async def board_state(event: Event) -> dict[str, Any]:
     return context
 
 
-@get("/e/{slug:str}/board", name="board")
-async def board(slug: str) -> Template:
-    event = await event_services.get_event(slug)
-    return Template(template_name="board.html", context=await board_state(event))
+@get("/e/{slug:str}/board", name="board", opt=PRECOMPRESSED)
+async def board(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template:
+    event = await event_of(request, slug)
+    # Private like every page here: the board shows the join code, which no shared cache should keep.
+    return await cached_page(request, event, "board.html", await clock_key(event), lambda: board_state(event))
 
 
-@get("/e/{slug:str}/board/state", name="board_state")
-async def board_fragment(request: Request[Any, Any, Any], slug: str) -> Template:
-    """A fresh snapshot of the board's live part; the script swaps it in on every change and reconnect."""
-    event = await event_services.get_event(slug)
-    return Template(
-        template_name="board_live.html",
-        context=await board_state(event),
-        headers={"Cache-Control": "no-store"},
-    )
+@get("/e/{slug:str}/board/state", name="board_state", opt=PRECOMPRESSED)
+async def board_fragment(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template:
+    """A snapshot of the board's live part; the script swaps it in on every change and reconnect.
+
+    Rendered once per change of the event (kept in memory), so a room full of boards costs one render.
+    """
+    event = await event_of(request, slug)
+    return await cached_page(request, event, "board_live.html", await clock_key(event), lambda: board_state(event))
 
 
 HANDLERS = [board, board_fragment]

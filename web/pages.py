@@ -18,7 +18,7 @@ from agenda import services as agenda_services
 from agenda.schemas import AgendaOut, SessionOut, SlotOut
 from community import services as community_services
 from events import services as event_services
-from events.dependencies import EVENT_DEPENDENCIES, event_of, guarded_participant
+from events.dependencies import CACHED_EVENT, EVENT_DEPENDENCIES, event_of, guarded_participant
 from events.schemas import JoinRequest
 from events.tables import Event, Participant
 from exports import routes as export_routes
@@ -49,6 +49,7 @@ from web.common import (
     viewer_for_write,
     viewer_or_none,
 )
+from web.rendered import PRECOMPRESSED, cached_page, clock_key
 
 
 def base_context(request: Request[Any, Any, Any], event: Event, me: Participant | None, **extra: Any) -> dict[str, Any]:
@@ -213,22 +214,29 @@ async def leave(request: Request[Any, Any, Any], slug: str) -> Redirect:
 # --- proposals -----------------------------------------------------------------------------------
 
 
-async def _proposals_page(
-    request: Request[Any, Any, Any],
-    event: Event,
-    me: Participant | None,
-    *,
-    values: dict[str, str] | None = None,
-    error: str = "",
-    status: int = 200,
-) -> Template:
+async def _proposals_reads(event: Event, me: Participant | None, values: dict[str, str] | None) -> dict[str, Any]:
     proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
     mine = await proposal_services.facilitated_by(event, me.id) if me else set()
     invitations = await proposal_services.my_invitations(event, me) if me else []
     similar: list[ProposalOut] = []
     if values and values.get("title"):
         similar = await proposal_services.similar_proposals(event, values["title"])
-    context = base_context(
+    return {"proposals": proposals, "mine": mine, "invitations": invitations, "similar": similar}
+
+
+def _proposals_context(
+    request: Request[Any, Any, Any],
+    event: Event,
+    me: Participant | None,
+    *,
+    proposals: list[ProposalOut],
+    mine: set[int],
+    invitations: list[Any],
+    similar: list[ProposalOut],
+    values: dict[str, str] | None = None,
+    error: str = "",
+) -> dict[str, Any]:
+    return base_context(
         request,
         event,
         me,
@@ -242,16 +250,33 @@ async def _proposals_page(
         similar=similar,
         nav="proposals",
     )
+
+
+async def _proposals_page(
+    request: Request[Any, Any, Any],
+    event: Event,
+    me: Participant | None,
+    *,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Template:
+    reads = await _proposals_reads(event, me, values)
+    context = _proposals_context(request, event, me, **reads, values=values, error=error)
     return page("proposals.html", context, status=status)
 
 
-@get("/e/{slug:str}/proposals", name="proposals")
-async def proposals_page(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
-    event = await event_services.get_event(slug)
+@get("/e/{slug:str}/proposals", name="proposals", opt=PRECOMPRESSED)
+async def proposals_page(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template | Redirect:
+    event = await event_of(request, slug)
     me = await viewer_or_none(request, event)
     if me is None:
         return see_other(f"/e/{slug}/join")
-    return await _proposals_page(request, event, me)
+
+    async def context() -> dict[str, Any]:
+        return _proposals_context(request, event, me, **await _proposals_reads(event, me, None))
+
+    return await cached_page(request, event, "proposals.html", str(me.id), context)
 
 
 @post("/e/{slug:str}/proposals", name="propose", status_code=303, guards=[page_requires_participant])
@@ -359,35 +384,44 @@ async def answer_invitation(request: Request[Any, Any, Any], slug: str, proposal
 # --- voting --------------------------------------------------------------------------------------
 
 
-@get("/e/{slug:str}/vote", name="vote_page")
-async def vote_page(request: Request[Any, Any, Any], slug: str) -> Template | Redirect:
-    event = await event_services.get_event(slug)
+@get("/e/{slug:str}/vote", name="vote_page", opt=PRECOMPRESSED)
+async def vote_page(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template | Redirect:
+    event = await event_of(request, slug)
     me = await viewer_or_none(request, event)
     if me is None:
         return see_other(f"/e/{slug}/join")
-    proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
-    mine = await vote_services.my_votes(event, me)
-    my_dots = {v.proposal_id: v.dots for v in mine.votes}
-    # While voting keep a stable order (no anchoring on early leaders); afterwards rank by dots.
-    order = sorted(proposals, key=lambda p: p.id if event.phase == "voting" else -p.votes)
-    # After voting: the people who share my interests (those who chose to be suggested).
-    peers = (await community_services.peers(event, me))[:3] if my_dots else []
-    context = base_context(
-        request,
-        event,
-        me,
-        proposals=order,
-        my_dots=my_dots,
-        dots_left=mine.dots_left,
-        budget=mine.dots_per_participant,
-        can_vote=event.phase == "voting",
-        peers=peers,
-        nav="vote",
-    )
-    return page("vote.html", context)
+
+    async def context() -> dict[str, Any]:
+        proposals = proposal_services.live_only(await proposal_services.cached_proposals(event))
+        mine = await vote_services.my_votes(event, me)
+        my_dots = {v.proposal_id: v.dots for v in mine.votes}
+        # While voting keep a stable order (no anchoring on early leaders); afterwards rank by dots.
+        order = sorted(proposals, key=lambda p: p.id if event.phase == "voting" else -p.votes)
+        # After voting: the people who share my interests (those who chose to be suggested).
+        peers = (await community_services.peers(event, me))[:3] if my_dots else []
+        return base_context(
+            request,
+            event,
+            me,
+            proposals=order,
+            my_dots=my_dots,
+            dots_left=mine.dots_left,
+            budget=mine.dots_per_participant,
+            can_vote=event.phase == "voting",
+            peers=peers,
+            nav="vote",
+        )
+
+    return await cached_page(request, event, "vote.html", str(me.id), context)
 
 
-@post("/e/{slug:str}/vote", name="vote_submit", status_code=303, guards=[page_requires_participant])
+@post(
+    "/e/{slug:str}/vote",
+    name="vote_submit",
+    status_code=303,
+    guards=[page_requires_participant],
+    opt={CACHED_EVENT: True},  # step_dots reads the phase, budget and proposal again under its lock
+)
 async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[Any] | Redirect:
     """Add or take back one dot; a plain form redirects back, our script gets the new numbers as JSON."""
     event, me = await event_of(request, slug), guarded_participant(request)
@@ -430,35 +464,43 @@ def now_and_next(slots: list[SlotOut], event: Event) -> tuple[int | None, int | 
     return current, upcoming
 
 
-@get("/e/{slug:str}/agenda", name="agenda_page")
-async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Template:
-    """My agenda first (with a pick where two of mine clash), then everyone's, by time."""
-    event = await event_services.get_event(slug)
+@get("/e/{slug:str}/agenda", name="agenda_page", opt=PRECOMPRESSED)
+async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template:
+    """My agenda first (with a pick where two of mine clash), then everyone's, by time.
+
+    From memory: the published agenda and this person's own sessions are read models, and the
+    page itself is kept per person and minute (the now/next marks move with the clock).
+    """
+    event = await event_of(request, slug)
     me = await viewer_or_none(request, event)
-    agenda: AgendaOut | None
-    try:
-        agenda = await agenda_services.cached_agenda(event)
-    except NotFound:
-        agenda = None
-    my_slots = await agenda_services.my_agenda(event, me.id) if me and agenda else []
-    now_id, next_id = now_and_next(agenda.slots, event) if agenda else (None, None)
-    by_slot: dict[int, list[SessionOut]] = {}
-    if agenda:
-        for s in agenda.sessions:
-            by_slot.setdefault(s.slot_id, []).append(s)
-    context = base_context(
-        request,
-        event,
-        me,
-        agenda=agenda,
-        my_slots=my_slots,
-        by_slot=by_slot,
-        now_id=now_id,
-        next_id=next_id,
-        feed=await export_services.feed_status(me) if me else None,
-        nav="agenda",
-    )
-    return page("agenda.html", context)
+
+    async def context() -> dict[str, Any]:
+        agenda: AgendaOut | None
+        try:
+            agenda = await agenda_services.cached_agenda(event)
+        except NotFound:
+            agenda = None
+        my_slots = await agenda_services.my_agenda(event, me.id) if me and agenda else []
+        now_id, next_id = now_and_next(agenda.slots, event) if agenda else (None, None)
+        by_slot: dict[int, list[SessionOut]] = {}
+        if agenda:
+            for s in agenda.sessions:
+                by_slot.setdefault(s.slot_id, []).append(s)
+        return base_context(
+            request,
+            event,
+            me,
+            agenda=agenda,
+            my_slots=my_slots,
+            by_slot=by_slot,
+            now_id=now_id,
+            next_id=next_id,
+            feed=await export_services.feed_status(me) if me else None,
+            nav="agenda",
+        )
+
+    key = f"{me.id if me else 0}:{await clock_key(event)}"
+    return await cached_page(request, event, "agenda.html", key, context)
 
 
 async def session_page(request: Request[Any, Any, Any], event: Event, proposal_id: int) -> Template:

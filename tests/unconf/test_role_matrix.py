@@ -344,6 +344,7 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/c/{community}/profile"): PUBLIC,
     ("GET", "/c/{community}/directory"): PUBLIC,
     ("POST", "/c/{community}/signout"): PUBLIC,
+    ("GET", "/assets/{name}"): PUBLIC,  # static files under content-hashed names
 }
 
 
