@@ -310,7 +310,9 @@ def test_api_docs_work_without_the_internet(server: Server, browser: Any) -> Non
     try:
         page.goto(f"{server.base_url}/schema/swagger")
         expect(page.locator(".swagger-ui .info .title")).to_contain_text("unconf", timeout=WAIT)
-        expect(page.locator(".opblock-tag-section").first).to_be_visible(timeout=WAIT)
+        # A large schema renders as a virtual list (no tag sections): the operations are what matters.
+        expect(page.locator(".opblock-tag").first).to_be_visible(timeout=WAIT)
+        expect(page.locator(".opblock").first).to_be_visible(timeout=WAIT)
         page.goto(f"{server.base_url}/schema/redoc")
         expect(page.locator("h1").first).to_contain_text("unconf", timeout=WAIT)
         expect(page.locator("[data-section-id]").first).to_be_attached(timeout=WAIT)
