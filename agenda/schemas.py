@@ -132,6 +132,11 @@ class AgendaOut(msgspec.Struct, kw_only=True):
     sessions: list[SessionOut]
     unscheduled: list[int] = msgspec.field(default_factory=list)
     clashes: list[ClashOut] = msgspec.field(default_factory=list)
+    # A proven upper bound on the score (no agenda for these votes, slots and rooms can beat it),
+    # how far below it the score is in percent, and that as a sentence for organizers.
+    bound: float | None = None
+    gap_percent: float | None = None
+    quality: str = ""
 
 
 class AgendaVersionOut(msgspec.Struct, kw_only=True):

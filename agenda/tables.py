@@ -36,6 +36,7 @@ class AgendaVersion(Table):
     status = Varchar(length=16, default="draft")
     version = Integer(null=True, default=None)
     score = Float(default=0.0)
+    bound = Float(null=True, default=None)  # proven upper bound on the score (None: not computed)
     note = Text(default="")
     created_at = Timestamptz()
     published_at = Timestamptz(null=True, default=None)

@@ -1,9 +1,11 @@
 """Agenda optimizer: assigns Edcamp session proposals to (slot, room) places.
 
 Pure functions over plain data (no I/O): build a :class:`Problem`, call :func:`solve`, store the
-assignment. The score and hard constraints are those of ``shared/scheduling/evaluate.py``.
+assignment. The score and hard constraints are those of ``shared/scheduling/evaluate.py``;
+:func:`upper_bound` proves how far from the best possible any agenda can be.
 """
 
+from .bound import Bound, trivial_bound, upper_bound
 from .model import (
     Clash,
     InfeasibleProblem,
@@ -21,6 +23,7 @@ from .scoring import clash_report, evaluate
 from .search import solve
 
 __all__ = [
+    "Bound",
     "Clash",
     "InfeasibleProblem",
     "Problem",
@@ -35,4 +38,6 @@ __all__ = [
     "evaluate",
     "problem_from_instance",
     "solve",
+    "trivial_bound",
+    "upper_bound",
 ]
