@@ -24,7 +24,7 @@ from .search import solve
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="unconf agenda solve", description="Optimize an Edcamp agenda (edcamp-instance/v1 or v2 JSON)."
+        prog="unconf agenda solve", description="Optimize an Edcamp agenda (edcamp-instance/v1, v2 or v3 JSON)."
     )
     ap.add_argument("instance", help="instance JSON file ('-' for stdin)")
     ap.add_argument("--time-limit", type=float, default=2.0, metavar="S", help="seconds (default 2)")
@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     bound = bounds[0] if bounds else None
     out = {
         "assignment": {str(pid): [slot, room] for pid, (slot, room) in sorted(sol.assignment.items())},
+        "repeats": {str(pid): [slot, room] for pid, (slot, room) in sorted(sol.repeats.items())},
         "score": sol.score,
         "bound": None if bound is None else bound.value,
         "gap": None if bound is None else round(bound.gap(sol.score), 4),

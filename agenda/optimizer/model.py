@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 SLOT_KINDS = ("breakout", "plenary", "break")
-FORMATS = ("edcamp-instance/v1", "edcamp-instance/v2")
+FORMATS = ("edcamp-instance/v1", "edcamp-instance/v2", "edcamp-instance/v3")
 
 
 class InfeasibleProblem(ValueError):
@@ -46,6 +46,7 @@ class ProposalInput:
     needs: frozenset[str] = frozenset()
     unavailable_slots: frozenset[int] = frozenset()
     pinned: tuple[int, int] | None = None  # (slot_id, room_id)
+    repeatable: bool = False  # may run a second time, later, with the same facilitators (v3)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Solution:
     iterations: int
     elapsed: float
     start_score: float = 0.0  # score of the greedy start, for reporting how much the search added
+    repeats: dict[int, tuple[int, int]] = field(default_factory=dict)  # second runs (v3): pid -> place
 
     @property
     def feasible(self) -> bool:
@@ -156,6 +158,12 @@ def _pair(value: Any, where: str) -> tuple[int, int]:
     return pair[0], pair[1]
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: expected true or false")
+    return value
+
+
 def _strs(values: Any, where: str) -> frozenset[str]:
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
         raise ValueError(f"{where}: expected a list of strings")
@@ -163,10 +171,11 @@ def _strs(values: Any, where: str) -> frozenset[str]:
 
 
 def problem_from_instance(data: Mapping[str, Any]) -> Problem:
-    """Build a :class:`Problem` from a parsed ``edcamp-instance/v1`` or ``/v2`` document.
+    """Build a :class:`Problem` from a parsed ``edcamp-instance/v1``, ``/v2`` or ``/v3`` document.
 
     v1 has every slot a breakout and weights (10, 1, 0); v2 adds kinds, locks, features, needs,
-    unavailability, pins, a previous agenda and weights (missing weights default as in evaluate.py).
+    unavailability, pins, a previous agenda and weights (missing weights default as in evaluate.py);
+    v3 is v2 plus a per-proposal ``repeatable`` flag (see :mod:`.repeats`).
     Raises ``ValueError`` with a readable message on anything malformed.
     """
     if not isinstance(data, Mapping):
@@ -174,7 +183,8 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
     fmt = data.get("format")
     if fmt not in FORMATS:
         raise ValueError(f"instance: unsupported format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    v2 = fmt == FORMATS[1]
+    v2 = fmt in FORMATS[1:]
+    v3 = fmt == FORMATS[2]
     raw_props, raw_slots, raw_rooms = (_need(data, k, "instance") for k in ("proposals", "slots", "rooms"))
     for name, lst in (("proposals", raw_props), ("slots", raw_slots), ("rooms", raw_rooms)):
         if not isinstance(lst, list):
@@ -197,6 +207,7 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
                 if v2
                 else frozenset(),
                 pinned=None if pinned is None else _pair(pinned, where + " pinned"),
+                repeatable=_flag(p.get("repeatable", False), where + " repeatable") if v3 else False,
             )
         )
     slots = []

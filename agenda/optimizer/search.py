@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from .assign import FORBIDDEN, min_cost_assignment
 from .model import InfeasibleProblem, Problem, Progress, Solution
+from .repeats import plan_repeats
 from .scoring import evaluate
 
 IntArray = npt.NDArray[np.int64]
@@ -1339,6 +1340,11 @@ def solve(
         start_eval, start_metrics, start_viol = evaluate(problem, start_assignment)
         if not start_viol and (violations or start_eval > score):
             assignment, score, metrics, violations = start_assignment, start_eval, start_metrics, start_viol
+    repeats: dict[int, tuple[int, int]] = {}
+    if not violations and any(p.repeatable for p in problem.proposals):
+        repeats = plan_repeats(problem, assignment)  # second runs only where nothing else could go
+        if repeats:
+            score, metrics, violations = evaluate(problem, assignment, repeats)
     elapsed = time.perf_counter() - t0
     if on_progress is not None:
         on_progress(Progress(1.0, float(score), search.iterations, elapsed))
@@ -1351,4 +1357,5 @@ def solve(
         iterations=search.iterations,
         elapsed=elapsed,
         start_score=start_value,
+        repeats=repeats,
     )
