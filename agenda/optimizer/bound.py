@@ -112,19 +112,22 @@ def _max_pairs(k: int, d: int, cap: int) -> int:
     return total
 
 
-def _alpha(big_k: int, slots: int, cap: int, drop_max: int, beta: float, gamma: float) -> float:
+def _alpha(big_k: int, slots: int, cap: int, drop_max: int, beta: float, gamma: float, held: bool = False) -> float:
     """max over placements of ``big_k`` wanted items of d + beta·P + gamma·u (see module doc).
 
     ``u`` of them left out (at most ``drop_max``), the other ``k`` in exactly ``d`` slots; for a
-    fixed ``d`` the most pairs is the piled placement, so the maximum is over (u, d) only.
+    fixed ``d`` the most pairs is the piled placement, so the maximum is over (u, d) only. With
+    ``held``, left-out items sit in holding parts of ``cap`` whose pairs count too (piled: most).
     """
     best = 0.0
     for u in range(min(big_k, drop_max) + 1):
         k = big_k - u
+        full, rem = divmod(u, cap)
+        held_pairs = full * _pairs(cap) + _pairs(rem) if held else 0
         for d in range(1, min(k, slots) + 1) if k else (0,):
             if k > d * cap:
                 continue
-            best = max(best, d + beta * _max_pairs(k, d, cap) + gamma * u)
+            best = max(best, d + beta * (_max_pairs(k, d, cap) + held_pairs) + gamma * u)
     return best
 
 
@@ -195,21 +198,32 @@ def _partition_floor(
 
 
 def _best_line_bound(
-    inc: np.ndarray, slots: int, rooms: int, drop_max: int, steps: int, time_limit: float, quick: bool = False
+    inc: np.ndarray,
+    slots: int,
+    rooms: int,
+    drop_max: int,
+    steps: int,
+    time_limit: float,
+    quick: bool = False,
+    holding: int = 0,
 ) -> tuple[float, str]:
     """The smallest proven bound on total interest (unweighted) over the grid of lines.
 
     ``inc`` is people x proposals (1 = wants it). Returns ``(inf, "")`` if time ran out first.
+    With ``holding`` > 0, left-out proposals go to that many extra parts of ``rooms`` places that
+    give no interest but whose pairs count like a slot's, so every part is equal and the projected
+    bound applies (``drop_max`` is then how many a person can have left out).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     n = inc.shape[1]
-    run = min(n, slots * rooms)
-    if run == n and n < slots * rooms:
-        # Empty places: pad with proposals nobody wants, so every slot holds exactly ``rooms``
+    parts = slots + holding
+    run = min(n, parts * rooms)
+    if run == n and n < parts * rooms:
+        # Empty places: pad with proposals nobody wants, so every part holds exactly ``rooms``
         # (any agenda of the real ones fills up with them) and the projected bound applies.
-        inc = np.hstack([inc, np.zeros((inc.shape[0], slots * rooms - n))])
-        n = run = slots * rooms
+        inc = np.hstack([inc, np.zeros((inc.shape[0], parts * rooms - n))])
+        n = run = parts * rooms
     full, rest = divmod(run, rooms)
     sizes = np.array([rooms] * full + ([rest] if rest else []), dtype=float)
     k_of = inc.sum(axis=1).astype(int)
@@ -218,15 +232,21 @@ def _best_line_bound(
     # People wanting more sessions than there are slots have forced pairs, which a line can only
     # credit at their worst (piled) count: for them the line is tried at full slope or not at all.
     over = np.arange(kmax + 1) > slots
-    lines = ((1.0, 0.0), (1.0, 1.0)) if quick else ((1.0, 0.0), (1.0, 1.0), (0.7, 0.0), (0.7, 1.0))
-    tries = [(c, h, g) for c, h in lines for g in ((0.0, 0.5, 1.0) if drop_max else (0.0,))]
-    per_try = time_limit / len(tries)
+    # Most promising first (flat beyond the slot count when most people want more than fits).
+    flat_first = float((k_of > slots).mean()) > 0.5
+    lines = ((1.0, 0.0), (1.0, 1.0)) if flat_first else ((1.0, 1.0), (1.0, 0.0))
+    if not quick:
+        lines += ((0.7, lines[0][1]), (0.7, lines[1][1]))
+    tries = [(c, h, g) for c, h in lines for g in ((0.0, 0.5, 1.0) if drop_max and not holding else (0.0,))]
     best, method = math.inf, ""
-    for c, h, g in tries:
-        if time.perf_counter() > deadline:
+    for i, (c, h, g) in enumerate(tries):
+        now = time.perf_counter()
+        if now > deadline:
             break
+        # the first try gets half the time, the rest share what is left
+        per_try = (deadline - now) / (2 if i == 0 and len(tries) > 1 else len(tries) - i)
         slope = c * tangent * np.where(over, h, 1.0)
-        alpha = np.array([_alpha(k, slots, rooms, drop_max, slope[k], g) for k in range(kmax + 1)])
+        alpha = np.array([_alpha(k, slots, rooms, drop_max, slope[k], g, held=holding > 0) for k in range(kmax + 1)])
         beta_i = slope[k_of]
         base = float(alpha[k_of].sum())
         pairs = inc.T @ (inc * beta_i[:, None])  # sum of beta over people wanting both p and q
@@ -237,8 +257,37 @@ def _best_line_bound(
         value = base - (floor + total_cost)
         if value < best:
             scope = "" if h else ", flat beyond the slot count"
-            best, method = value, f"spectral (slope {c} x tangent{scope}, gamma {g})"
+            kept = f", {holding} holding parts" if holding else f", gamma {g}"
+            best, method = value, f"spectral (slope {c} x tangent{scope}{kept})"
     return best, method
+
+
+def _selection_bound(inc: np.ndarray, slots: int, places: int, steps: int, deadline: float) -> float:
+    """A bound on total interest from which proposals can run at all (at most ``places`` of them).
+
+    Person *i* enjoys at most ``min(S, k)`` slots when ``k`` of the ``K`` sessions they want run, and
+    for any ``b`` in [0, 1], ``min(S, k) <= min(S, K)·(1 - b) + b·k``. Summed, the ``b·k`` terms are
+    a weight per proposal that runs, at most the ``places`` largest. Every ``b`` is a bound (a
+    Lagrangian one); projected subgradient steps lower it. ``b = 0`` is the trivial bound.
+    """
+    people, n = inc.shape
+    cap = np.minimum(slots, inc.sum(axis=1))
+    b = np.zeros(people)
+    best = float(cap.sum())
+    if places >= n:
+        return best
+    for step in range(steps):
+        weight = inc.T @ b
+        top = np.argpartition(-weight, places - 1)[:places]
+        best = min(best, float((cap * (1 - b)).sum() + weight[top].sum()))
+        if time.perf_counter() > deadline:
+            break
+        grad = inc[:, top].sum(axis=1) - cap
+        norm = float(np.linalg.norm(grad))
+        if norm < 1e-12:
+            break
+        b = np.clip(b - 0.025 * math.sqrt(people / (step + 1)) * grad / norm, 0.0, 1.0)
+    return best
 
 
 #: Leave-out sets are enumerated (one bound each, the largest counts) up to this many.
@@ -250,8 +299,8 @@ def upper_bound(problem: Problem, *, time_limit: float = 2.0, steps: int = 30) -
 
     When a few proposals must be left out (``C(N, N - S·R)`` at most :data:`ENUMERATE_LIMIT`), each
     choice of them gets its own all-run bound and the largest is the bound: the strong projected
-    bound then applies. With many left out, the weaker unprojected bound (cost per left-out
-    proposal) is all there is; on such instances it rarely beats the trivial one.
+    bound then applies. With many left out, they are put in holding parts whose pairs count (see
+    :func:`_best_line_bound`), which is weaker.
     """
     t0 = time.perf_counter()
     trivial = trivial_bound(problem)
@@ -281,7 +330,14 @@ def upper_bound(problem: Problem, *, time_limit: float = 2.0, steps: int = 30) -
                 break
         value, method = worst, f"spectral, each of the {len(subsets)} ways to leave {drop} out"
     else:
-        value, method = _best_line_bound(inc, slots, rooms, drop, steps, max(0.0, time_limit))
+        holding = -(-drop // rooms)
+        value, method = _best_line_bound(
+            inc, slots, rooms, holding * rooms, steps, max(0.0, time_limit), holding=holding
+        )
+    if drop:
+        selection = _selection_bound(inc, slots, slots * rooms, 10 * steps, time.perf_counter() + time_limit / 4)
+        if selection < value:
+            value, method = selection, "which sessions can run (Lagrangian)"
     if not value < trivial / w_int:
         return Bound(trivial, trivial, "trivial", time.perf_counter() - t0)
     # Float safety: eigenvalues carry rounding; give back a hair before flooring to an integer.

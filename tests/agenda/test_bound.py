@@ -29,15 +29,17 @@ def test_each_persons_line_holds_for_every_placement(slots: int, cap: int, drop:
     """d <= alpha - beta*P - gamma*u for every way to place K wanted sessions (or leave them out)."""
     for big_k in range(7):
         tangent = bound_module._tangent(big_k, slots, cap)
-        for beta, gamma in itertools.product((tangent, 0.7 * tangent, 0.0), (0.0, 0.5, 1.0)):
-            alpha = bound_module._alpha(big_k, slots, cap, drop, beta, gamma)
-            for place in itertools.product(range(slots + 1), repeat=big_k):  # value ``slots`` = left out
+        for beta, gamma, held in itertools.product((tangent, 0.7 * tangent, 0.0), (0.0, 0.5, 1.0), (False, True)):
+            alpha = bound_module._alpha(big_k, slots, cap, drop, beta, gamma, held=held)
+            # ``slots`` and above: left out, into holding parts (pairs there count when ``held``)
+            for place in itertools.product(range(slots + 2), repeat=big_k):
                 counts = [place.count(s) for s in range(slots)]
-                left_out = place.count(slots)
-                if left_out > drop or max(counts, default=0) > cap:
+                holding = [place.count(slots), place.count(slots + 1)]
+                left_out = sum(holding)
+                if left_out > drop or max(counts + holding, default=0) > cap:
                     continue
                 d = sum(1 for c in counts if c)
-                pairs = sum(c * (c - 1) // 2 for c in counts)
+                pairs = sum(c * (c - 1) // 2 for c in counts + (holding if held else []))
                 assert d + beta * pairs + gamma * left_out <= alpha + 1e-9
 
 
@@ -81,10 +83,11 @@ def dense(seed: int, proposals: int, slots: int, rooms: int, people: int = 30) -
 
 @pytest.mark.parametrize(
     ("seed", "proposals", "slots", "rooms"),
-    [(1, 6, 3, 2), (2, 8, 2, 4), (3, 7, 2, 3), (4, 9, 3, 3), (5, 5, 2, 3), (6, 7, 3, 2)],
+    [(1, 6, 3, 2), (2, 8, 2, 4), (3, 7, 2, 3), (4, 9, 3, 3), (5, 5, 2, 3), (6, 7, 3, 2), (7, 10, 2, 2), (8, 10, 2, 2)],
 )
 def test_bound_covers_the_best_split_on_dense_instances(seed: int, proposals: int, slots: int, rooms: int) -> None:
-    """Every session runs (6, 8, 9 places), an empty place (5 in 6) and one left out (7 in 6)."""
+    """Every session runs (6, 8, 9 places), an empty place (5 in 6), one left out (7 in 6: every
+    choice enumerated) and six left out (10 in 4: holding parts and the selection bound)."""
     problem = dense(seed, proposals, slots, rooms)
     found = upper_bound(problem, time_limit=5.0)
     assert found.value >= 10 * best_interest(problem)
