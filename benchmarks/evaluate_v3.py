@@ -15,7 +15,9 @@ The score, as in v2 (``shared/scheduling/evaluate.py``) with these changes for r
   wanted scheduled topics and the breakout slots those topics run in). Without repeats that is the
   number of breakout slots holding something they want, so v1/v2 scores are unchanged.
 * **overflow** of a run is its voters split over the topic's runs (rounded up) minus its room's
-  capacity, if positive.
+  capacity, if positive. At hybrid events (attendees with ``"remote": true``, rooms with
+  ``"video": true``) it has two kinds: in the room, the in-person voters (split likewise) beyond
+  capacity; remote, the remote voters (split likewise) of a run in a room without video.
 * Z = interest weight x interest - overflow weight x overflow - moved weight x moved sessions
   (moved compares first runs with ``previous``).
 
@@ -165,17 +167,26 @@ def evaluate(inst: dict[str, Any], sol: dict[str, Any]) -> dict[str, Any]:
             times = {first[pid][0]} | ({second[pid][0]} if pid in second else set())
             options.append({t for t in times if kind[t] == "breakout"})
         interest += max_matching(options)
-    overflow = 0
+    v3 = fmt == "edcamp-instance/v3"
+    remote = {int(a["id"]) for a in inst.get("attendees", []) if v3 and a.get("remote") is True}
+    video = {int(r["id"]) for r in inst["rooms"] if v3 and r.get("video") is True}
+    in_room = far = 0
     for pid, (_slot, room), _ in runs:
         n_runs = 2 if (pid in first and pid in second) else 1
-        demand = -(-len(props[pid]["voters"]) // n_runs)
-        overflow += max(0, demand - room_cap[room])
+        voters = props[pid]["voters"]
+        seated = sum(1 for v in voters if v not in remote)
+        in_room += max(0, -(-seated // n_runs) - room_cap[room])
+        if room not in video:
+            far += -(-(len(voters) - seated) // n_runs)
+    overflow = in_room + far
     moved = sum(1 for pid, v in previous.items() if first.get(pid) != v)
     violations = {k: v for k, v in sorted(bad.items()) if v}
     return {
         "Z": wi * interest - wo * overflow - wm * moved,
         "interest": interest,
         "overflow": overflow,
+        "overflow_in_room": in_room,
+        "overflow_remote": far,
         "moved": moved,
         "scheduled": len(first),
         "repeats": len(second),

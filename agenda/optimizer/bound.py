@@ -234,9 +234,9 @@ def _best_line_bound(
     over = np.arange(kmax + 1) > slots
     # Most promising first (flat beyond the slot count when most people want more than fits).
     flat_first = float((k_of > slots).mean()) > 0.5
-    lines = ((1.0, 0.0), (1.0, 1.0)) if flat_first else ((1.0, 1.0), (1.0, 0.0))
+    lines = [(1.0, 0.0), (1.0, 1.0)] if flat_first else [(1.0, 1.0), (1.0, 0.0)]
     if not quick:
-        lines += ((0.7, lines[0][1]), (0.7, lines[1][1]))
+        lines += [(0.7, lines[0][1]), (0.7, lines[1][1])]
     tries = [(c, h, g) for c, h in lines for g in ((0.0, 0.5, 1.0) if drop_max and not holding else (0.0,))]
     best, method = math.inf, ""
     for i, (c, h, g) in enumerate(tries):

@@ -67,6 +67,7 @@ class RoomInput:
     capacity: int
     features: frozenset[str] = frozenset()
     name: str = ""
+    video: bool = False  # video-equipped: remote people can join sessions here (hybrid events)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ class Problem:
     rooms: tuple[RoomInput, ...]
     previous: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     weights: Weights = Weights()
+    # People taking part remotely (hybrid events): they need no seat, but a video-equipped room.
+    remote: frozenset[int] = frozenset()
+
+    @property
+    def hybrid(self) -> bool:
+        return bool(self.remote) or any(r.video for r in self.rooms)
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,8 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
 
     v1 has every slot a breakout and weights (10, 1, 0); v2 adds kinds, locks, features, needs,
     unavailability, pins, a previous agenda and weights (missing weights default as in evaluate.py);
-    v3 is v2 plus a per-proposal ``repeatable`` flag (see :mod:`.repeats`).
+    v3 is v2 plus a per-proposal ``repeatable`` flag (see :mod:`.repeats`), a per-attendee
+    ``remote`` flag and a per-room ``video`` flag (hybrid events, see :mod:`.hybrid`).
     Raises ``ValueError`` with a readable message on anything malformed.
     """
     if not isinstance(data, Mapping):
@@ -236,6 +244,7 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
                 capacity=int(cap),
                 features=_strs(r.get("features", []), where + " features") if v2 else frozenset(),
                 name=str(r.get("name", "")),
+                video=_flag(r.get("video", False), where + " video") if v3 else False,
             )
         )
     previous: dict[int, tuple[int, int]] = {}
@@ -258,4 +267,12 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"weights: {k} must be an integer")
         weights = Weights(**vals)
-    return Problem(tuple(proposals), tuple(slots), tuple(rooms), previous, weights)
+    remote: set[int] = set()
+    if v3:
+        people = data.get("attendees") or []
+        if not isinstance(people, list):
+            raise ValueError("instance: 'attendees' must be a list")
+        for i, a in enumerate(people):
+            if isinstance(a, Mapping) and _flag(a.get("remote", False), f"attendee #{i} remote"):
+                remote.add(_ints([_need(a, "id", f"attendee #{i}")], f"attendee #{i}")[0])
+    return Problem(tuple(proposals), tuple(slots), tuple(rooms), previous, weights, frozenset(remote))

@@ -13,7 +13,8 @@ second chance for those who clashed. The rules (``edcamp-instance/v3``):
   actually attend, one per slot and each topic once, whichever run they go to. That is a
   maximum bipartite matching between their wanted topics and the slots where those topics run
   (without repeats it is exactly "slots with at least one wanted session", the v1/v2 score);
-* a run's demand for overflow is its voters split evenly over the runs (rounded up).
+* a run's demand for overflow is its voters split evenly over the runs (rounded up), for each
+  kind of overflow (seats and, at hybrid events, remote people without video: :mod:`.hybrid`).
 
 The planner is a greedy pass after the search: repeatedly add the repeat that raises the score the
 most, until none does. Why not inside the search: repeats only fill places nothing else can use,
@@ -27,16 +28,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
+from .hybrid import overflow_kinds
 from .model import Problem
 
-__all__ = ["attendable", "could_run_there", "plan_repeats", "run_demand"]
+__all__ = ["attendable", "could_run_there", "plan_repeats"]
 
 Place = tuple[int, int]
-
-
-def run_demand(voters: int, runs: int) -> int:
-    """Seats one run needs: the voters split evenly over the runs, rounded up."""
-    return -(-voters // max(1, runs))
 
 
 def attendable(topic_slots: list[set[int]]) -> int:
@@ -115,7 +112,7 @@ def plan_repeats(problem: Problem, assignment: Mapping[int, Place]) -> dict[int,
         return attendable(topic_slots)
 
     def overflow(pid: int, place: Place, runs: int) -> int:
-        return max(0, run_demand(len(by_id[pid].voters), runs) - rooms[place[1]].capacity)
+        return sum(overflow_kinds(problem, by_id[pid], rooms[place[1]], runs))
 
     w = problem.weights
     while True:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
+from .hybrid import overflow_kinds
 from .model import Clash, Problem
-from .repeats import attendable, could_run_there, run_demand
+from .repeats import attendable, could_run_there
 
 __all__ = ["clash_report", "evaluate", "wanted_by"]
 
@@ -68,7 +69,12 @@ def evaluate(
             per_person_slot[(person, slot)] += 1
     clashes = sum(n * (n - 1) // 2 for n in per_person_slot.values())
     interest = sum(1 for (_person, slot) in per_person_slot if slots[slot].kind == "breakout")
-    overflow = sum(max(0, len(props[pid].voters) - rooms[room].capacity) for pid, (_s, room) in a.items())
+    if problem.hybrid:
+        kinds = [overflow_kinds(problem, props[pid], rooms[room]) for pid, (_s, room) in a.items()]
+        in_room, remote = sum(k[0] for k in kinds), sum(k[1] for k in kinds)
+        overflow = in_room + remote
+    else:
+        overflow = sum(max(0, len(props[pid].voters) - rooms[room].capacity) for pid, (_s, room) in a.items())
 
     fac: dict[tuple[int, int], list[int]] = {}
     for pid, (slot, _room) in a.items():
@@ -108,6 +114,8 @@ def evaluate(
     w = problem.weights
     score = w.interest * interest - w.overflow * overflow - w.moved * moved
     metrics = {"interest": interest, "clashes": clashes, "overflow": overflow, "moved": moved, "scheduled": len(a)}
+    if problem.hybrid:
+        metrics |= {"overflow_in_room": in_room, "overflow_remote": remote}
     return score, metrics, violations
 
 
@@ -199,12 +207,16 @@ def _evaluate_with_repeats(
             times = {first[pid][0]} | ({second[pid][0]} if pid in second else set())
             topic_slots.append({t for t in times if slots[t].kind == "breakout"})
         interest += attendable(topic_slots)
-    overflow = 0
+    in_room = remote = 0
     for pid, (_slot, room) in runs:
         count = 2 if pid in first and pid in second else 1
-        overflow += max(0, run_demand(len(props[pid].voters), count) - rooms[room].capacity)
+        seats, far = overflow_kinds(problem, props[pid], rooms[room], count)
+        in_room, remote = in_room + seats, remote + far
+    overflow = in_room + remote
     w = problem.weights
     moved = base_metrics["moved"]
     score = w.interest * interest - w.overflow * overflow - w.moved * moved
     metrics = {**base_metrics, "interest": interest, "overflow": overflow, "repeats": len(second)}
+    if problem.hybrid:
+        metrics |= {"overflow_in_room": in_room, "overflow_remote": remote}
     return score, metrics, violations

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .assign import FORBIDDEN, min_cost_assignment
+from .hybrid import assign_rooms_hybrid
 from .model import InfeasibleProblem, Problem, Progress, Solution
 from .repeats import plan_repeats
 from .scoring import evaluate
@@ -245,7 +246,8 @@ def _compile(problem: Problem) -> _Compiled:
         allowed=allowed,
         movable=movable,
         fixed=fixed,
-        votes=[len(p.voters) for p in props],
+        # room demand: people who need a seat (remote people at hybrid events do not)
+        votes=[sum(1 for v in p.voters if v not in problem.remote) for p in props],
         cap=cap,
         room_ok=room_ok,
         needy=[bool(p.needs) for p in props],
@@ -1332,11 +1334,11 @@ def solve(
         s.log = None
 
     best = search.fill(best)
-    assignment = _finish(problem, c, search.rooms, best)
+    assignment = assign_rooms_hybrid(problem, _finish(problem, c, search.rooms, best))
     score, metrics, violations = evaluate(problem, assignment)
     if violations or score < start_score + start_costs:
         # the greedy start with exact rooms might beat the result: never return worse than it
-        start_assignment = _finish(problem, c, search.rooms, start)
+        start_assignment = assign_rooms_hybrid(problem, _finish(problem, c, search.rooms, start))
         start_eval, start_metrics, start_viol = evaluate(problem, start_assignment)
         if not start_viol and (violations or start_eval > score):
             assignment, score, metrics, violations = start_assignment, start_eval, start_metrics, start_viol
