@@ -31,6 +31,7 @@ def room_out(room: Room) -> RoomOut:
         video_link=room.video_link,
         features=list(room.features),
         position=room.position,
+        video_equipped=bool(room.video_equipped),
     )
 
 
@@ -90,6 +91,7 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
             video_link=clean_link(data.video_link),
             features=clean_tags(data.features, "features"),
             position=position,
+            video_equipped=data.video_equipped,
         )
         await room.save()
     out = room_out(room)
@@ -120,6 +122,8 @@ async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
         changes[Room.features] = clean_tags(data.features, "features")
     if data.position is not None:
         changes[Room.position] = data.position
+    if data.video_equipped is not None:
+        changes[Room.video_equipped] = data.video_equipped
     if changes:
         await Room.update(changes).where(Room.id == room.id)
     out = room_out(await get_room(event, room.id))

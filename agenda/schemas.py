@@ -23,6 +23,7 @@ class RoomCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     video_link: Url = ""
     features: Annotated[list[Feature], Meta(max_length=10)] = msgspec.field(default_factory=list)
     position: Annotated[int, Meta(ge=0, le=10_000)] | None = None
+    video_equipped: bool = False
 
 
 class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -33,6 +34,7 @@ class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     video_link: Url | None = None
     features: Annotated[list[Feature], Meta(max_length=10)] | None = None
     position: Annotated[int, Meta(ge=0, le=10_000)] | None = None
+    video_equipped: bool | None = None
 
 
 class RoomOut(msgspec.Struct, kw_only=True):
@@ -44,6 +46,7 @@ class RoomOut(msgspec.Struct, kw_only=True):
     video_link: str
     features: list[str]
     position: int
+    video_equipped: bool = False
 
 
 # --- video, presence, usage ----------------------------------------------------------------------

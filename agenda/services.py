@@ -17,6 +17,7 @@ from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, 
 from agenda.slots import get_slot, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
 from agenda.versions import SESSION_VIDEO_LINKS, latest_published
+from events.attendance import remote_participants
 from events.services import announce_phase, get_event, require_phase
 from events.tables import Event
 from sessions.services import (
@@ -106,11 +107,18 @@ async def build_problem(event: Event, *, pins: dict[int, tuple[int, int]] | None
         ),
         slots=tuple(optimizer.SlotInput(id=s.id, kind=s.kind, locked=s.id in locked, label=s.label) for s in slots),
         rooms=tuple(
-            optimizer.RoomInput(id=r.id, capacity=r.capacity, features=frozenset(r.features), name=r.name)
+            optimizer.RoomInput(
+                id=r.id,
+                capacity=r.capacity,
+                features=frozenset(r.features),
+                name=r.name,
+                video=bool(r.video_equipped),
+            )
             for r in rooms
         ),
         previous=previous,
         weights=optimizer.Weights(interest=10, overflow=1, moved=30 if previous else 0),
+        remote=await remote_participants(event.id),
     )
 
 

@@ -19,6 +19,7 @@ class Room(Table):
     video_link = Varchar(length=500, default="")
     features = Array(base_column=Varchar(length=40))
     position = Integer(default=0)
+    video_equipped = Boolean(default=False)  # remote people can join sessions here
 
 
 class TimeSlot(Table):

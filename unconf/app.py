@@ -19,7 +19,7 @@ from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
 from agenda.controllers import AgendaController, AutopilotController, RoomController, SlotController
 from events import services as event_services
-from events.controllers import EventController, OperatorController, live_updates
+from events.controllers import AttendanceController, EventController, OperatorController, live_updates
 from events.dependencies import who_is_asking
 from exports import digest
 from exports import schedule as export_schedule
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             EventController,
+            AttendanceController,
             OperatorController,
             ProposalController,
             VoteController,

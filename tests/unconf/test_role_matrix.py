@@ -42,6 +42,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/events/{slug}/join-code"): ORGANIZER,
     ("POST", "/api/v1/events/{slug}/participants/remove"): ORGANIZER,
     ("GET", "/api/v1/events/{slug}/me"): MEMBER,
+    ("GET", "/api/v1/events/{slug}/me/attendance"): MEMBER,
+    ("PUT", "/api/v1/events/{slug}/me/attendance"): MEMBER,
     ("GET", "/api/v1/events/{slug}/participants"): ORGANIZER,
     ("GET", "/api/v1/events/{slug}/proposals"): PUBLIC,
     ("POST", "/api/v1/events/{slug}/proposals"): MEMBER,
