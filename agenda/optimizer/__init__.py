@@ -6,6 +6,7 @@ assignment. The score and hard constraints are those of ``shared/scheduling/eval
 """
 
 from .bound import Bound, trivial_bound, upper_bound
+from .facilitation import suggest_facilitators
 from .model import (
     Clash,
     InfeasibleProblem,
@@ -19,6 +20,8 @@ from .model import (
     problem_from_instance,
 )
 from .policy import complete_agenda
+from .rebalance import Move, Rebalance, propose_rebalance
+from .repeats import plan_repeats
 from .scoring import clash_report, evaluate
 from .search import solve
 
@@ -26,9 +29,11 @@ __all__ = [
     "Bound",
     "Clash",
     "InfeasibleProblem",
+    "Move",
     "Problem",
     "Progress",
     "ProposalInput",
+    "Rebalance",
     "RoomInput",
     "SlotInput",
     "Solution",
@@ -36,8 +41,11 @@ __all__ = [
     "clash_report",
     "complete_agenda",
     "evaluate",
+    "plan_repeats",
     "problem_from_instance",
+    "propose_rebalance",
     "solve",
+    "suggest_facilitators",
     "trivial_bound",
     "upper_bound",
 ]
