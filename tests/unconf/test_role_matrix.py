@@ -69,6 +69,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/events/{slug}/agenda/versions/{version}"): PUBLIC,
     ("POST", "/api/v1/events/{slug}/agenda/build"): ORGANIZER,
     ("GET", "/api/v1/events/{slug}/agenda/draft"): ORGANIZER,
+    ("GET", "/api/v1/events/{slug}/agenda/rebalance"): ORGANIZER,
+    ("POST", "/api/v1/events/{slug}/agenda/rebalance"): ORGANIZER,
     ("PUT", "/api/v1/events/{slug}/agenda/draft/sessions/{proposal_id}"): ORGANIZER,
     ("DELETE", "/api/v1/events/{slug}/agenda/draft/sessions/{proposal_id}"): ORGANIZER,
     ("POST", "/api/v1/events/{slug}/agenda/publish"): ORGANIZER,
