@@ -29,7 +29,7 @@ from unconf.errors import DomainError, NotFound
 from unconf.validation import aware
 from voting import services as vote_services
 from web import board as board_pages
-from web import console
+from web import console, console_intelligence
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
     PHASE_HINTS,
@@ -474,6 +474,7 @@ PAGE_HANDLERS: list[Any] = [
             agenda_page,
             *board_pages.HANDLERS,
             *console.HANDLERS,
+            *console_intelligence.HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rooms_support import published
+from rooms_support import Scenario, published
 
 from tests.conftest import Server
 
@@ -13,32 +13,38 @@ def places(agenda: dict[str, Any]) -> set[tuple[int, int, int]]:
     return {(s["proposal_id"], s["slot_id"], s["room_id"]) for s in agenda["sessions"]}
 
 
-def test_check_ins_suggest_a_swap_for_the_next_slot_and_nothing_moves_without_a_click(server: Server) -> None:
-    # Room A seats 10, room B 2. Now: Topic 0 in A, Topic 1 in B. Next: Topic 2 in A, Topic 3 in B.
+def crowded_next_slot(server: Server) -> Scenario:
+    """Room A seats 10, room B 2. Now: Topic 0 in A, Topic 1 in B. Next: Topic 2 in A, Topic 3 in B.
+
+    Everyone votes for Topic 3 as well, and everyone is checked in now: 4 in Topic 0 and 2 in
+    Topic 1, so 6 people came for 12 votes. Topic 3 should expect 3 people in its 2 seats.
+    """
     sc = published(server, capacities=(10, 2), sessions=4)
+    ev = sc.ev
+    topic = {p["title"]: p["id"] for p in sc.proposals}
+    assert sc.session(topic["Topic 3"])["room_id"] == sc.rooms[1]["id"]
+    assert sc.session(topic["Topic 2"])["room_id"] == sc.rooms[0]["id"]
+    # Before anyone checks in, turnout is taken as one person per vote; Topic 3 has no votes: fine.
+    r = ev.organizer.get(ev.url("/agenda/rebalance"))
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] is None and r.json()["next_slot_id"] == sc.slots[1]["id"]
+    ev.phase("voting")
+    for client, _me in sc.people:
+        assert client.post(ev.url("/votes"), json={"proposal_id": topic["Topic 3"]}).status_code == 201
+    ev.phase("scheduled")
+    for i, (client, _me) in enumerate(sc.people):
+        target = topic["Topic 0"] if i < 4 else topic["Topic 1"]
+        assert client.post(ev.url(f"/sessions/{target}/checkin")).status_code == 200
+    return sc
+
+
+def test_check_ins_suggest_a_swap_for_the_next_slot_and_nothing_moves_without_a_click(server: Server) -> None:
+    sc = crowded_next_slot(server)
     try:
         ev = sc.ev
         topic = {p["title"]: p["id"] for p in sc.proposals}
         now_slot, next_slot = sc.slots[0]["id"], sc.slots[1]["id"]
         room_a, room_b = sc.rooms[0]["id"], sc.rooms[1]["id"]
-        assert sc.session(topic["Topic 3"])["room_id"] == room_b
-        assert sc.session(topic["Topic 2"])["room_id"] == room_a
-
-        # Before anyone checks in, turnout is taken as one person per vote: nothing to change yet
-        # (Topic 3 has no votes at all).
-        r = ev.organizer.get(ev.url("/agenda/rebalance"))
-        assert r.status_code == 200, r.text
-        assert r.json()["kind"] is None and r.json()["next_slot_id"] == next_slot
-
-        # Six people vote for Topic 3 too (dots bought earlier are kept): its 2-seat room looks small.
-        ev.phase("voting")
-        for client, _me in sc.people:
-            assert client.post(ev.url("/votes"), json={"proposal_id": topic["Topic 3"]}).status_code == 201, client
-        ev.phase("scheduled")
-        # Everyone is in a session now: 4 in Topic 0, 2 in Topic 1 -> 6 people for 12 votes, 0.5 per vote.
-        for i, (client, _me) in enumerate(sc.people):
-            target = topic["Topic 0"] if i < 4 else topic["Topic 1"]
-            assert client.post(ev.url(f"/sessions/{target}/checkin")).status_code == 200
 
         r = ev.organizer.get(ev.url("/agenda/rebalance"))
         assert r.status_code == 200, r.text
