@@ -48,16 +48,33 @@ EXPECTED_MIGRATIONS = {
     ("notify", "2026-11-21T14:23:00:000000"),
     ("sessions", "2026-12-01T04:26:25:496258"),
     ("sessions", "2026-12-01T04:26:26:000000"),
+    ("agenda", "2026-12-01T06:20:00:000000"),
+    ("events", "2026-12-01T06:25:00:000000"),
+    ("agenda", "2026-12-01T06:25:01:000000"),
+    ("sessions", "2026-12-01T06:32:54:111140"),
+    ("sessions", "2026-12-01T06:32:55:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
-NEW_TABLES = {"facilitator_invite"}
+NEW_TABLES = {"facilitator_invite", "volunteer"}
+# Columns added since, appended to old tables: upgraded rows hold their defaults there.
+NEW_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "agenda_version": (None,),  # bound
+    "participant": ("in_room",),  # attendance
+    "room": (False,),  # video_equipped
+    "proposal": (False,),  # learning
+}
 
 
 def old_tables(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of the tables release 0.1 had; the tables added since must be there and empty."""
     assert {t: rows.get(t) for t in NEW_TABLES} == {t: [] for t in NEW_TABLES}
-    return {t: r for t, r in rows.items() if t not in NEW_TABLES}
+    out = {t: r for t, r in rows.items() if t not in NEW_TABLES}
+    for table, defaults in NEW_COLUMNS.items():
+        n = len(defaults)
+        assert all(tuple(row[-n:]) == defaults for row in out[table]), f"{table}: new columns without defaults"
+        out[table] = [tuple(row[:-n]) for row in out[table]]
+    return out
 
 
 def manifest(stack: str) -> dict[str, Any]:
