@@ -28,6 +28,7 @@ from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound
 from unconf.validation import aware
 from voting import services as vote_services
+from web import attendance as attendance_page
 from web import board as board_pages
 from web import console, console_intelligence
 from web.common import (
@@ -475,6 +476,7 @@ PAGE_HANDLERS: list[Any] = [
             *board_pages.HANDLERS,
             *console.HANDLERS,
             *console_intelligence.HANDLERS,
+            *attendance_page.HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -252,6 +252,7 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/e/{slug}/organize/phase"): ORGANIZER,
     ("POST", "/e/{slug}/organize/rooms"): ORGANIZER,
     ("POST", "/e/{slug}/organize/rebalance"): ORGANIZER,
+    ("POST", "/e/{slug}/me/attendance"): MEMBER,
     ("POST", "/e/{slug}/organize/rooms/{room_id}"): ORGANIZER,
     ("POST", "/e/{slug}/organize/rooms/{room_id}/delete"): ORGANIZER,
     ("POST", "/e/{slug}/organize/slots"): ORGANIZER,
