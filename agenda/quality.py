@@ -7,18 +7,22 @@ them without recomputing. The bound runs in a worker thread beside the search.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 
 import anyio.to_thread
+import numpy as np
 
 from agenda import optimizer
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BOUND_SECONDS", "gap_percent", "proven_bound", "quality_text"]
 
 #: Seconds the bound may take (it is proven whenever it stops; more time only tightens it).
 BOUND_SECONDS = 1.0
 _CACHE_SIZE = 32
-_cache: OrderedDict[int, float] = OrderedDict()
+_cache: OrderedDict[int, float | None] = OrderedDict()
 
 
 def _key(problem: optimizer.Problem) -> int:
@@ -26,12 +30,17 @@ def _key(problem: optimizer.Problem) -> int:
     return hash((problem.proposals, problem.slots, problem.rooms, problem.weights.interest))
 
 
-def _compute(problem: optimizer.Problem, seconds: float) -> float:
-    return optimizer.upper_bound(problem, time_limit=seconds).value
+def _compute(problem: optimizer.Problem, seconds: float) -> float | None:
+    try:
+        return optimizer.upper_bound(problem, time_limit=seconds).value
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # A build never fails for want of a bound: it is shown as unknown instead.
+        log.warning("the agenda bound could not be computed: %s", exc)
+        return None
 
 
-async def proven_bound(problem: optimizer.Problem, *, seconds: float = BOUND_SECONDS) -> float:
-    """The upper bound on this problem's score, from the cache or a worker thread."""
+async def proven_bound(problem: optimizer.Problem, *, seconds: float = BOUND_SECONDS) -> float | None:
+    """The upper bound on this problem's score, from the cache or a worker thread (None: unknown)."""
     key = _key(problem)
     if key in _cache:
         _cache.move_to_end(key)
