@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
-from agenda import autopilot, services, slots
+from agenda import autopilot, helpers, services, slots
 from agenda import rooms as room_services
 from agenda.schemas import (
     AgendaOut,
@@ -91,6 +91,14 @@ class AgendaController(Controller):
         data: JSONBody[BuildRequest | None] = None,
     ) -> AgendaOut:
         return await services.build_agenda(event, data or BuildRequest())
+
+    @get(
+        "/help",
+        summary="Per session: facilitator suggestions (learners' topics, facilitators who left) and note-takers",
+        guards=[requires_organizer],
+    )
+    async def read_help(self, event: NamedDependency[Event]) -> list[helpers.SessionHelp]:
+        return await helpers.help_needed(event)
 
     @get("/draft", summary="The draft with its clash report (organizers)", guards=[requires_organizer])
     async def read_draft(self, event: NamedDependency[Event]) -> AgendaOut:

@@ -32,6 +32,7 @@ def room_out(room: Room) -> RoomOut:
         features=list(room.features),
         position=room.position,
         hosts_breakouts=room.hosts_breakouts,
+        video_equipped=bool(room.video_equipped),
     )
 
 
@@ -92,6 +93,7 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
             features=clean_tags(data.features, "features"),
             position=position,
             hosts_breakouts=data.hosts_breakouts,
+            video_equipped=data.video_equipped,
         )
         await room.save()
     out = room_out(room)
@@ -124,6 +126,8 @@ async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
         changes[Room.position] = data.position
     if data.hosts_breakouts is not None:
         changes[Room.hosts_breakouts] = data.hosts_breakouts
+    if data.video_equipped is not None:
+        changes[Room.video_equipped] = data.video_equipped
     if changes:
         await Room.update(changes).where(Room.id == room.id)
     out = room_out(await get_room(event, room.id))

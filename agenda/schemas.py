@@ -24,6 +24,7 @@ class RoomCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     features: Annotated[list[Feature], Meta(max_length=10)] = msgspec.field(default_factory=list)
     position: Annotated[int, Meta(ge=0, le=10_000)] | None = None
     hosts_breakouts: bool = True
+    video_equipped: bool = False
 
 
 class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -35,6 +36,7 @@ class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     features: Annotated[list[Feature], Meta(max_length=10)] | None = None
     position: Annotated[int, Meta(ge=0, le=10_000)] | None = None
     hosts_breakouts: bool | None = None
+    video_equipped: bool | None = None
 
 
 class RoomOut(msgspec.Struct, kw_only=True):
@@ -47,6 +49,7 @@ class RoomOut(msgspec.Struct, kw_only=True):
     features: list[str]
     position: int
     hosts_breakouts: bool = True
+    video_equipped: bool = False
 
 
 # --- video, presence, usage ----------------------------------------------------------------------
@@ -135,6 +138,11 @@ class AgendaOut(msgspec.Struct, kw_only=True):
     sessions: list[SessionOut]
     unscheduled: list[int] = msgspec.field(default_factory=list)
     clashes: list[ClashOut] = msgspec.field(default_factory=list)
+    # A proven upper bound on the score (no agenda for these votes, slots and rooms can beat it),
+    # how far below it the score is in percent, and that as a sentence for organizers.
+    bound: float | None = None
+    gap_percent: float | None = None
+    quality: str = ""
 
 
 class AgendaVersionOut(msgspec.Struct, kw_only=True):

@@ -11,11 +11,13 @@ import anyio.to_thread
 import msgspec
 
 from agenda import optimizer
+from agenda.quality import gap_percent, proven_bound, quality_text
 from agenda.rooms import get_room, room_out
 from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut, SlotOut
 from agenda.slots import get_slot, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
 from agenda.versions import SESSION_VIDEO_LINKS, latest_published
+from events.attendance import remote_participants
 from events.services import announce_phase, get_event, require_phase
 from events.tables import Event
 from sessions.services import (
@@ -121,11 +123,18 @@ async def build_problem(
         ),
         slots=tuple(optimizer.SlotInput(id=s.id, kind=s.kind, locked=s.id in locked, label=s.label) for s in slots),
         rooms=tuple(
-            optimizer.RoomInput(id=r.id, capacity=r.capacity, features=frozenset(r.features), name=r.name)
+            optimizer.RoomInput(
+                id=r.id,
+                capacity=r.capacity,
+                features=frozenset(r.features),
+                name=r.name,
+                video=bool(r.video_equipped),
+            )
             for r in rooms
         ),
         previous=previous,
         weights=optimizer.Weights(interest=10, overflow=1, moved=30 if previous else 0),
+        remote=await remote_participants(event.id),
     )
 
 
@@ -153,12 +162,15 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
             done = live.ProgressData(fraction=round(p.fraction, 3), best_score=p.best_score)
             asyncio.run_coroutine_threadsafe(realtime.publish(event.slug, live.AgendaProgress(data=done)), loop)
 
+        bounding = asyncio.ensure_future(proven_bound(problem))  # beside the search, in its own thread
         try:
             solution = await anyio.to_thread.run_sync(
                 lambda: optimizer.solve(problem, time_limit=request.time_limit, seed=request.seed, on_progress=progress)
             )
         except optimizer.InfeasibleProblem as exc:
+            await asyncio.gather(bounding, return_exceptions=True)
             raise Conflict(str(exc), code="infeasible") from exc
+        bound = await bounding
         assignment = optimizer.complete_agenda(problem, solution.assignment)
         score, _, violations = optimizer.evaluate(problem, assignment)
         if violations:  # the completion must never break a hard rule; fall back to the solver's answer
@@ -168,7 +180,7 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         assignment.update({pid: place for pid, place in pins.items() if place[1] not in solved_rooms})
         async with write_transaction():
             await AgendaVersion.delete().where((AgendaVersion.event == event.id) & (AgendaVersion.status == "draft"))
-            fresh = AgendaVersion(event=event.id, status="draft", score=float(score), created_at=utcnow())
+            fresh = AgendaVersion(event=event.id, status="draft", score=float(score), bound=bound, created_at=utcnow())
             await fresh.save()
             rows = [
                 Placement(agenda=fresh.id, proposal=pid, slot=slot, room=room, pinned=pid in pins)
@@ -195,7 +207,9 @@ async def _ensure_draft(event: Event) -> AgendaVersion:
     if published is None:
         raise NotFound("there is no draft agenda yet: build one first", field="agenda")
     async with write_transaction():
-        draft = AgendaVersion(event=event.id, status="draft", score=published.score, created_at=utcnow())
+        draft = AgendaVersion(
+            event=event.id, status="draft", score=published.score, bound=published.bound, created_at=utcnow()
+        )
         await draft.save()
         rows = [
             Placement(agenda=draft.id, proposal=p.proposal, slot=p.slot, room=p.room, pinned=p.pinned)
@@ -210,8 +224,11 @@ async def _rescore(event: Event, draft: AgendaVersion) -> AgendaOut:
     problem = await build_problem(event)
     assignment = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id)}
     score, _, _ = optimizer.evaluate(problem, assignment)
-    await AgendaVersion.update({AgendaVersion.score: float(score)}).where(AgendaVersion.id == draft.id)
-    draft.score = float(score)
+    bound = await proven_bound(problem)  # the votes may have changed since the build
+    await AgendaVersion.update({AgendaVersion.score: float(score), AgendaVersion.bound: bound}).where(
+        AgendaVersion.id == draft.id
+    )
+    draft.score, draft.bound = float(score), bound
     out = await agenda_out(event, draft, problem=problem)
     await _announce_draft(event, out)
     return out
@@ -533,6 +550,9 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
         sessions=sessions,
         unscheduled=unscheduled,
         clashes=clashes,
+        bound=agenda.bound,
+        gap_percent=gap_percent(agenda.score, agenda.bound),
+        quality=quality_text(agenda.score, agenda.bound),
     )
 
 

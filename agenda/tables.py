@@ -21,6 +21,7 @@ class Room(Table):
     position = Integer(default=0)
     # False for the main room: the plenary and main video room, where the optimizer places no breakout.
     hosts_breakouts = Boolean(default=True)
+    video_equipped = Boolean(default=False)  # remote people can join sessions here
 
 
 class TimeSlot(Table):
@@ -38,6 +39,7 @@ class AgendaVersion(Table):
     status = Varchar(length=16, default="draft")
     version = Integer(null=True, default=None)
     score = Float(default=0.0)
+    bound = Float(null=True, default=None)  # proven upper bound on the score (None: not computed)
     note = Text(default="")
     created_at = Timestamptz()
     published_at = Timestamptz(null=True, default=None)

@@ -8,7 +8,8 @@ from litestar import Controller, Request, Response, WebSocket, get, patch, post,
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from events import services
+from events import attendance, services
+from events.attendance import AttendanceOut, AttendanceSet, attendance_of
 from events.dependencies import EVENT_DEPENDENCIES, authenticate
 from events.schemas import (
     EventCreate,
@@ -27,7 +28,7 @@ from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
-from unconf.guards import requires_operator, requires_organizer
+from unconf.guards import requires_operator, requires_organizer, requires_participant
 from unconf.security import NO_STORE
 
 
@@ -150,3 +151,22 @@ async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) ->
         address=client_address(socket),
         person=str(person.id) if person is not None else None,
     )
+
+
+class AttendanceController(Controller):
+    """I am in the room, or remote: only the person sets their own."""
+
+    path = "/api/v1/events/{slug:str}/me/attendance"
+    tags = ["events"]
+    dependencies = EVENT_DEPENDENCIES
+    guards = [requires_participant]
+
+    @get("/", summary="Whether I take part in the room or remotely")
+    async def read_attendance(self, participant: NamedDependency[Participant]) -> AttendanceOut:
+        return attendance_of(participant)
+
+    @put("/", summary="Say whether I take part in the room or remotely")
+    async def set_attendance(
+        self, participant: NamedDependency[Participant], data: JSONBody[AttendanceSet]
+    ) -> AttendanceOut:
+        return await attendance.set_attendance(participant, data)

@@ -44,5 +44,6 @@ class Participant(Table):
     display_name = Varchar(length=80)
     email = Varchar(length=254, null=True, default=None)
     role = Varchar(length=16, default="attendee")
+    attendance = Varchar(length=16, default="in_room")  # "in_room" or "remote" (hybrid events)
     token_hash = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz()

@@ -49,7 +49,7 @@ from rooms.links import MAIN_KEY, session_key
 from rooms.tables import RoomVisit, VideoLink, VideoSettings
 from rooms.video import REGISTRY, get_provider
 from sessions.notes import MAX_NOTES
-from sessions.tables import Proposal, ProposalFacilitator, SessionNote, Star
+from sessions.tables import Proposal, ProposalFacilitator, SessionNote, Star, Volunteer
 from unconf.auth import Role
 from unconf.database import write_transaction
 from unconf.errors import Conflict, ValidationFailed
@@ -102,6 +102,7 @@ class FileParticipant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     email: Annotated[str, Meta(max_length=254)] | None = None
     token_hash: Hash | None = None
     created_at: datetime | None = None
+    attendance: Literal["in_room", "remote"] = "in_room"
 
 
 class FileRoom(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -114,6 +115,7 @@ class FileRoom(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     features: Tags = msgspec.field(default_factory=list)
     position: Annotated[int, Meta(ge=0, le=10_000)] = 0
     hosts_breakouts: bool = True
+    video_equipped: bool = False
 
 
 class FileSlot(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -122,6 +124,14 @@ class FileSlot(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ends_at: datetime
     kind: Literal["breakout", "plenary", "break"] = "breakout"
     label: Annotated[str, Meta(max_length=80)] = ""
+
+
+class FileVolunteer(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Someone who offered to facilitate a session or take its notes."""
+
+    participant: Ref
+    role: Literal["facilitate", "notes"] = "facilitate"
+    created_at: datetime | None = None
 
 
 class FileProposal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -136,6 +146,8 @@ class FileProposal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     created_by: Ref | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    learning: bool = False
+    volunteers: Annotated[list[FileVolunteer], Meta(max_length=10_000)] = msgspec.field(default_factory=list)
 
 
 class FileVote(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -161,6 +173,7 @@ class FileAgenda(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     note: Annotated[str, Meta(max_length=2000)] = ""
     created_at: datetime | None = None
     published_at: datetime | None = None
+    bound: float | None = None
 
 
 class FileNote(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -358,6 +371,7 @@ CARRIED: dict[type[Table], Carried] = {
     Placement: Carried("agendas[].placements", (FilePlacement,), frozenset({"agenda"})),
     SessionNote: Carried("notes", (FileNote,)),
     Star: Carried("stars", (FileStar,)),
+    Volunteer: Carried("proposals[].volunteers", (FileVolunteer,), frozenset({"proposal"})),
     Autopilot: Carried("autopilot", (FileAutopilot,)),
     VideoSettings: Carried("video", (FileVideoSettings,)),
     VideoLink: Carried("video_links", (FileVideoLink,), frozenset({"key", "agenda_version"})),
@@ -422,6 +436,9 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
     for pl in await Placement.objects().where(Placement.agenda.event == event.id).order_by(Placement.id):
         placements.setdefault(pl.agenda, []).append(pl)
     notes = await SessionNote.objects().where(SessionNote.event == event.id).order_by(SessionNote.id)
+    volunteers: dict[int, list[Volunteer]] = {}
+    for offer in await Volunteer.objects().where(Volunteer.event == event.id).order_by(Volunteer.id):
+        volunteers.setdefault(offer.proposal, []).append(offer)
     stars = await Star.objects().where(Star.event == event.id).order_by(Star._meta.primary_key)
     autopilot = await Autopilot.objects().where(Autopilot.event == event.id).first()
     video = await VideoSettings.objects().where(VideoSettings.event == event.id).first()
@@ -482,6 +499,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 email=p.email,
                 token_hash=p.token_hash,
                 created_at=_utc(p.created_at),
+                attendance="remote" if p.attendance == "remote" else "in_room",
             )
             for p in people
         ],
@@ -496,6 +514,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 features=list(x.features),
                 position=x.position,
                 hosts_breakouts=x.hosts_breakouts,
+                video_equipped=bool(x.video_equipped),
             )
             for x in rooms
         ],
@@ -522,6 +541,12 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 created_by=_opt(u, x.created_by),
                 created_at=_utc(x.created_at),
                 updated_at=_utc(x.updated_at),
+                learning=bool(x.learning),
+                volunteers=[
+                    FileVolunteer(participant=u[v.participant], role=v.role, created_at=_utc(v.created_at))  # type: ignore[arg-type]
+                    for v in volunteers.get(x.id, [])
+                    if v.participant in u
+                ],
             )
             for x in proposals
         ],
@@ -539,6 +564,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 note=a.note,
                 created_at=_utc(a.created_at),
                 published_at=_utc(a.published_at),
+                bound=a.bound,
                 placements=[
                     FilePlacement(proposal=pr[p.proposal], slot=s[p.slot], room=r[p.room], pinned=p.pinned)
                     for p in placements.get(a.id, [])
@@ -806,6 +832,8 @@ def _check_proposals_and_votes(data: EventFile, refs: _Refs) -> None:
         clean_tags(p.needs, f"proposals[{i}].needs")
         for j, f in enumerate(p.facilitators):
             _ref(people, f, f"proposals[{i}].facilitators[{j}]")
+        for j, offer in enumerate(p.volunteers):
+            _ref(people, offer.participant, f"proposals[{i}].volunteers[{j}].participant")
         _ref_or_none(people, p.created_by, f"proposals[{i}].created_by")
         _ref_or_none(props, p.merged_into, f"proposals[{i}].merged_into")
     spent: dict[str, int] = {}
@@ -1029,6 +1057,7 @@ async def import_event(
                 role=person.role,
                 token_hash=token_hash,
                 created_at=at_or_now(person.created_at),
+                attendance=person.attendance,
             )
             await person_row.save()
             people[person.ref] = person_row.id
@@ -1044,6 +1073,7 @@ async def import_event(
                 features=list(room.features),
                 position=room.position,
                 hosts_breakouts=room.hosts_breakouts,
+                video_equipped=room.video_equipped,
             )
             await room_row.save()
             rooms[room.ref] = room_row.id
@@ -1070,6 +1100,7 @@ async def import_event(
                 created_by=people[proposal.created_by] if proposal.created_by else None,
                 created_at=at_or_now(proposal.created_at),
                 updated_at=at_or_now(proposal.updated_at),
+                learning=proposal.learning,
             )
             await proposal_row.save()
             props[proposal.ref] = proposal_row.id
@@ -1079,6 +1110,18 @@ async def import_event(
             for f in dict.fromkeys(p.facilitators)
         ]
         await _insert(ProposalFacilitator, facilitator_rows)
+        volunteer_rows = [
+            Volunteer(
+                event=event.id,
+                proposal=props[p.ref],
+                participant=people[v.participant],
+                role=v.role,
+                created_at=at_or_now(v.created_at),
+            )
+            for p in data.proposals
+            for v in {(v.participant, v.role): v for v in p.volunteers}.values()
+        ]
+        await _insert(Volunteer, volunteer_rows)
         for proposal in data.proposals:
             if proposal.merged_into:
                 await Proposal.update({Proposal.merged_into: props[proposal.merged_into]}).where(
@@ -1102,6 +1145,7 @@ async def import_event(
                 status=agenda.status,
                 version=agenda.version if agenda.status == "published" else None,
                 score=agenda.score,
+                bound=agenda.bound,
                 note=agenda.note,
                 created_at=at_or_now(agenda.created_at),
                 published_at=at(agenda.published_at),

@@ -10,10 +10,11 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from agenda.schemas import AgendaOut
 from events import tiers
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
-from rooms import hallway, links, metering, presence
+from rooms import hallway, links, metering, presence, rebalance
 from rooms.edcamp import EdcampCreate, EdcampCreated, create_edcamp
 from rooms.schemas import (
     HallwayOut,
@@ -165,7 +166,26 @@ async def list_tiers() -> list[dict[str, Any]]:
     return [msgspec.to_builtins(t) for t in tiers.tiers_out()]
 
 
-ROOM_API_HANDLERS: list[Any] = [VideoController, PresenceController, UsageController, list_tiers]
+class RebalanceController(Controller):
+    """On the day: one proposed change for the next slot from check-ins; applied to the draft on request."""
+
+    path = "/api/v1/events/{slug:str}/agenda/rebalance"
+    tags = ["agenda"]
+    dependencies = EVENT_DEPENDENCIES
+    guards = [requires_organizer]
+
+    @get("/", summary="The smallest change the next slot needs, from check-ins (organizers; changes nothing)")
+    async def read_rebalance(self, event: NamedDependency[Event]) -> rebalance.RebalanceOut:
+        return await rebalance.propose(event)
+
+    @post("/", status_code=200, summary="Apply the proposed change to the draft (organizers; publish to share it)")
+    async def apply_rebalance(
+        self, event: NamedDependency[Event], data: JSONBody[rebalance.RebalanceApply]
+    ) -> AgendaOut:
+        return await rebalance.apply_rebalance(event, data)
+
+
+ROOM_API_HANDLERS: list[Any] = [VideoController, PresenceController, UsageController, list_tiers, RebalanceController]
 
 
 class EdcampController(Controller):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
-from sessions import services
+from sessions import services, volunteers
 from sessions.schemas import InvitationOut, ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address
@@ -45,6 +45,20 @@ class ProposalController(Controller):
     @get("/{proposal_id:int}", summary="One proposal")
     async def read_proposal(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> ProposalOut:
         return await services.read_proposal(event, proposal_id)
+
+    @put(
+        "/{proposal_id:int}/volunteer",
+        summary="Offer (or withdraw) to help facilitate a session or take its notes",
+        guards=[requires_participant],
+    )
+    async def volunteer(
+        self,
+        event: NamedDependency[Event],
+        participant: NamedDependency[Participant],
+        proposal_id: FromPath[int],
+        data: JSONBody[volunteers.VolunteerSet],
+    ) -> volunteers.MyOffers:
+        return await volunteers.set_offer(event, participant, proposal_id, data)
 
     @patch(
         "/{proposal_id:int}", summary="Edit a proposal (its facilitators or organizers)", guards=[requires_participant]

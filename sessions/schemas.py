@@ -21,6 +21,7 @@ class ProposalCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tags: Annotated[list[Tag], Meta(max_length=10)] = msgspec.field(default_factory=list)
     needs: Annotated[list[Tag], Meta(max_length=10)] = msgspec.field(default_factory=list)
     facilitator_ids: Annotated[list[Id], Meta(max_length=5)] | None = None
+    learning: bool = False  # "I'd like to learn about this": someone from the room may lead it
 
 
 class ProposalPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -29,6 +30,7 @@ class ProposalPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tags: Annotated[list[Tag], Meta(max_length=10)] | None = None
     needs: Annotated[list[Tag], Meta(max_length=10)] | None = None
     facilitator_ids: Annotated[list[Id], Meta(min_length=1, max_length=5)] | None = None
+    learning: bool | None = None
 
 
 class MergeRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -64,3 +66,4 @@ class ProposalOut(msgspec.Struct, kw_only=True):
     voters: int
     merged_into: int | None
     created_at: datetime
+    learning: bool = False

@@ -66,6 +66,7 @@ def proposal_out(p: Proposal, facilitators: list[FacilitatorOut], tally: tuple[i
         voters=tally[1],
         merged_into=p.merged_into,
         created_at=aware(p.created_at),
+        learning=bool(p.learning),
     )
 
 
@@ -178,6 +179,7 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
             created_by=author.id,
             created_at=now,
             updated_at=now,
+            learning=data.learning,
         )
         await proposal.save()
         if facilitator_ids:
@@ -222,6 +224,8 @@ async def update_proposal(event: Event, proposal_id: int, who: Participant, data
         changes[Proposal.tags] = clean_tags(data.tags)
     if data.needs is not None:
         changes[Proposal.needs] = clean_tags(data.needs, "needs")
+    if data.learning is not None:
+        changes[Proposal.learning] = data.learning
     facilitator_ids: list[int] | None = None
     invited: list[int] = []
     if data.facilitator_ids is not None:

@@ -22,6 +22,7 @@ class Proposal(Table):
     created_by = ForeignKey(references=Participant, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    learning = Boolean(default=False)  # "I'd like to learn about this": it wants a facilitator from the room
 
 
 class ProposalFacilitator(Table):
@@ -69,3 +70,14 @@ class Star(Table):
     proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
     starred = Boolean(default=True)
     updated_at = Timestamptz()
+
+
+class Volunteer(Table):
+    """Someone offering to help a session: ``facilitate`` it or take ``notes``; one row per role."""
+
+    id: ClassVar[Serial]
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.cascade, index=True)
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=16, default="facilitate")
+    created_at = Timestamptz()

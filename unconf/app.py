@@ -27,7 +27,7 @@ from conversation import welcome as conversation_welcome
 from conversation.controllers import CONVERSATION_HANDLERS
 from events import personal_data as event_data
 from events import services as event_services
-from events.controllers import EventController, OperatorController, live_updates
+from events.controllers import AttendanceController, EventController, OperatorController, live_updates
 from events.dependencies import who_is_asking
 from exports import digest
 from exports import schedule as export_schedule
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             EventController,
+            AttendanceController,
             OperatorController,
             ProposalController,
             VoteController,

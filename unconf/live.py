@@ -119,6 +119,7 @@ class RoomData(msgspec.Struct, frozen=True, kw_only=True):
     video_link: str
     features: list[str]
     position: int
+    video_equipped: bool = False
 
 
 class Removed(msgspec.Struct, frozen=True, kw_only=True):

@@ -49,6 +49,7 @@ from unconf.auth import client_address, is_organizer, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from unconf.validation import check_timezone, in_timezone
 from voting import services as vote_services
+from web import console_intelligence
 from web.common import (
     PHASE_LABELS,
     clear_flash,
@@ -477,6 +478,8 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
         "exports": export_links(event),
         "usage_reports": tier.usage_reports,
         "count": count,
+        # The agenda-intelligence panel: the proven bound and the day's re-balancing proposal.
+        **await console_intelligence.intelligence_context(event),
     }
 
 

@@ -30,8 +30,9 @@ from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound
 from unconf.validation import aware, is_plain_email
 from voting import services as vote_services
+from web import attendance as attendance_page
 from web import board as board_pages
-from web import console
+from web import console, console_intelligence
 from web import conversation as conversation_pages
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
@@ -553,6 +554,8 @@ PAGE_HANDLERS: list[Any] = [
             agenda_page,
             *board_pages.HANDLERS,
             *console.HANDLERS,
+            *console_intelligence.HANDLERS,
+            *attendance_page.HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

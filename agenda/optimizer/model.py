@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 SLOT_KINDS = ("breakout", "plenary", "break")
-FORMATS = ("edcamp-instance/v1", "edcamp-instance/v2")
+FORMATS = ("edcamp-instance/v1", "edcamp-instance/v2", "edcamp-instance/v3")
 
 
 class InfeasibleProblem(ValueError):
@@ -46,6 +46,7 @@ class ProposalInput:
     needs: frozenset[str] = frozenset()
     unavailable_slots: frozenset[int] = frozenset()
     pinned: tuple[int, int] | None = None  # (slot_id, room_id)
+    repeatable: bool = False  # may run a second time, later, with the same facilitators (v3)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class RoomInput:
     capacity: int
     features: frozenset[str] = frozenset()
     name: str = ""
+    video: bool = False  # video-equipped: remote people can join sessions here (hybrid events)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,12 @@ class Problem:
     rooms: tuple[RoomInput, ...]
     previous: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     weights: Weights = Weights()
+    # People taking part remotely (hybrid events): they need no seat, but a video-equipped room.
+    remote: frozenset[int] = frozenset()
+
+    @property
+    def hybrid(self) -> bool:
+        return bool(self.remote) or any(r.video for r in self.rooms)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class Solution:
     iterations: int
     elapsed: float
     start_score: float = 0.0  # score of the greedy start, for reporting how much the search added
+    repeats: dict[int, tuple[int, int]] = field(default_factory=dict)  # second runs (v3): pid -> place
 
     @property
     def feasible(self) -> bool:
@@ -156,6 +165,12 @@ def _pair(value: Any, where: str) -> tuple[int, int]:
     return pair[0], pair[1]
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: expected true or false")
+    return value
+
+
 def _strs(values: Any, where: str) -> frozenset[str]:
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
         raise ValueError(f"{where}: expected a list of strings")
@@ -163,10 +178,12 @@ def _strs(values: Any, where: str) -> frozenset[str]:
 
 
 def problem_from_instance(data: Mapping[str, Any]) -> Problem:
-    """Build a :class:`Problem` from a parsed ``edcamp-instance/v1`` or ``/v2`` document.
+    """Build a :class:`Problem` from a parsed ``edcamp-instance/v1``, ``/v2`` or ``/v3`` document.
 
     v1 has every slot a breakout and weights (10, 1, 0); v2 adds kinds, locks, features, needs,
-    unavailability, pins, a previous agenda and weights (missing weights default as in evaluate.py).
+    unavailability, pins, a previous agenda and weights (missing weights default as in evaluate.py);
+    v3 is v2 plus a per-proposal ``repeatable`` flag (see :mod:`.repeats`), a per-attendee
+    ``remote`` flag and a per-room ``video`` flag (hybrid events, see :mod:`.hybrid`).
     Raises ``ValueError`` with a readable message on anything malformed.
     """
     if not isinstance(data, Mapping):
@@ -174,7 +191,8 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
     fmt = data.get("format")
     if fmt not in FORMATS:
         raise ValueError(f"instance: unsupported format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    v2 = fmt == FORMATS[1]
+    v2 = fmt in FORMATS[1:]
+    v3 = fmt == FORMATS[2]
     raw_props, raw_slots, raw_rooms = (_need(data, k, "instance") for k in ("proposals", "slots", "rooms"))
     for name, lst in (("proposals", raw_props), ("slots", raw_slots), ("rooms", raw_rooms)):
         if not isinstance(lst, list):
@@ -197,6 +215,7 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
                 if v2
                 else frozenset(),
                 pinned=None if pinned is None else _pair(pinned, where + " pinned"),
+                repeatable=_flag(p.get("repeatable", False), where + " repeatable") if v3 else False,
             )
         )
     slots = []
@@ -225,6 +244,7 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
                 capacity=int(cap),
                 features=_strs(r.get("features", []), where + " features") if v2 else frozenset(),
                 name=str(r.get("name", "")),
+                video=_flag(r.get("video", False), where + " video") if v3 else False,
             )
         )
     previous: dict[int, tuple[int, int]] = {}
@@ -247,4 +267,12 @@ def problem_from_instance(data: Mapping[str, Any]) -> Problem:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"weights: {k} must be an integer")
         weights = Weights(**vals)
-    return Problem(tuple(proposals), tuple(slots), tuple(rooms), previous, weights)
+    remote: set[int] = set()
+    if v3:
+        people = data.get("attendees") or []
+        if not isinstance(people, list):
+            raise ValueError("instance: 'attendees' must be a list")
+        for i, a in enumerate(people):
+            if isinstance(a, Mapping) and _flag(a.get("remote", False), f"attendee #{i} remote"):
+                remote.add(_ints([_need(a, "id", f"attendee #{i}")], f"attendee #{i}")[0])
+    return Problem(tuple(proposals), tuple(slots), tuple(rooms), previous, weights, frozenset(remote))

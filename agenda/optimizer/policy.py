@@ -8,7 +8,8 @@ room; so the service completes the agenda:
 * every left-out proposal gets a free place while one is feasible (most votes first, into the
   slot where fewest of its people want something else, then the biggest fitting room);
 * within a slot, sessions the organizer did not fix take rooms in order of votes (ties keep
-  their order), as far as room features allow.
+  their order), as far as room features allow; at hybrid events, the rooms that leave the
+  fewest people without a seat or without video (:mod:`.hybrid`).
 
 Pinned sessions, sessions in locked slots and sessions that keep their previous place are
 never touched. Pure: data in, assignment out.
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
+from .hybrid import assign_rooms_hybrid
 from .model import Problem
 
 Place = tuple[int, int]
@@ -62,6 +64,9 @@ def complete_agenda(problem: Problem, assignment: Mapping[int, Place]) -> dict[i
         busy[slot].update(p.facilitators)
         wanted_in[slot].update(people)
 
+    if problem.hybrid:
+        # Votes are the wrong order at a hybrid event: seats and video decide (exactly, per slot).
+        return assign_rooms_hybrid(problem, out)
     by_slot: dict[int, list[int]] = defaultdict(list)
     for pid, (slot, _) in out.items():
         by_slot[slot].append(pid)

@@ -35,7 +35,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .assign import FORBIDDEN, min_cost_assignment
+from .hybrid import assign_rooms_hybrid
 from .model import InfeasibleProblem, Problem, Progress, Solution
+from .repeats import plan_repeats
 from .scoring import evaluate
 
 IntArray = npt.NDArray[np.int64]
@@ -244,7 +246,8 @@ def _compile(problem: Problem) -> _Compiled:
         allowed=allowed,
         movable=movable,
         fixed=fixed,
-        votes=[len(p.voters) for p in props],
+        # room demand: people who need a seat (remote people at hybrid events do not)
+        votes=[sum(1 for v in p.voters if v not in problem.remote) for p in props],
         cap=cap,
         room_ok=room_ok,
         needy=[bool(p.needs) for p in props],
@@ -1331,14 +1334,19 @@ def solve(
         s.log = None
 
     best = search.fill(best)
-    assignment = _finish(problem, c, search.rooms, best)
+    assignment = assign_rooms_hybrid(problem, _finish(problem, c, search.rooms, best))
     score, metrics, violations = evaluate(problem, assignment)
     if violations or score < start_score + start_costs:
         # the greedy start with exact rooms might beat the result: never return worse than it
-        start_assignment = _finish(problem, c, search.rooms, start)
+        start_assignment = assign_rooms_hybrid(problem, _finish(problem, c, search.rooms, start))
         start_eval, start_metrics, start_viol = evaluate(problem, start_assignment)
         if not start_viol and (violations or start_eval > score):
             assignment, score, metrics, violations = start_assignment, start_eval, start_metrics, start_viol
+    repeats: dict[int, tuple[int, int]] = {}
+    if not violations and any(p.repeatable for p in problem.proposals):
+        repeats = plan_repeats(problem, assignment)  # second runs only where nothing else could go
+        if repeats:
+            score, metrics, violations = evaluate(problem, assignment, repeats)
     elapsed = time.perf_counter() - t0
     if on_progress is not None:
         on_progress(Progress(1.0, float(score), search.iterations, elapsed))
@@ -1351,4 +1359,5 @@ def solve(
         iterations=search.iterations,
         elapsed=elapsed,
         start_score=start_value,
+        repeats=repeats,
     )

@@ -264,6 +264,7 @@ def _build(server: Server, receiver: Receiver) -> tuple[EventHandle, dict[str, s
     _settle(ev)
     _call(ada_client, "POST", ev.url("/votes"), 201, json={"proposal_id": proposals[1]["id"], "dots": 2})
     _call(grace_client, "POST", ev.url("/votes"), 201, json={"proposal_id": proposals[0]["id"]})
+    _call(grace_client, "PUT", ev.url(f"/proposals/{proposals[0]['id']}/volunteer"), 200, json={"role": "notes"})
     _call(org, "POST", ev.url("/agenda/build"), 201, json={"time_limit": 0.5, "seed": 1})
     draft = _call(org, "GET", ev.url("/agenda/draft"), 200)
     for session in draft["sessions"]:

@@ -53,10 +53,15 @@ EXPECTED_MIGRATIONS = {
     ("community", "2026-12-01T06:01:56:560152"),
     ("community", "2026-12-01T06:02:00:000000"),
     ("conversation", "2026-12-01T06:02:20:860843"),
+    ("agenda", "2026-12-01T06:20:00:000000"),
+    ("events", "2026-12-01T06:25:00:000000"),
+    ("agenda", "2026-12-01T06:25:01:000000"),
+    ("sessions", "2026-12-01T06:32:54:111140"),
+    ("sessions", "2026-12-01T06:32:55:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
-NEW_TABLES = {"facilitator_invite"}
+NEW_TABLES = {"facilitator_invite", "volunteer"}
 NEW_TABLES |= {"community", "community_event", "member", "attendance", "profile", "block", "greeting"}
 NEW_TABLES |= {
     "chat_message",
@@ -71,7 +76,10 @@ NEW_TABLES |= {
 # Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
 NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     "event": (("listed", False),),  # not on the start page unless the organizer says so
-    "room": (("hosts_breakouts", True),),  # every old room keeps taking breakouts
+    "room": (("hosts_breakouts", True), ("video_equipped", False)),  # old rooms keep taking breakouts
+    "agenda_version": (("bound", None),),
+    "participant": (("attendance", "in_room"),),
+    "proposal": (("learning", False),),
 }
 
 

@@ -20,7 +20,7 @@
     "notes.changed":        "proposal_id revision author",
     "slot.changed":         "id starts_at ends_at kind label",
     "slot.deleted":         "id",
-    "room.changed":         "id name capacity kind accessibility_notes video_link features position",
+    "room.changed":         "id name capacity kind accessibility_notes video_link features position video_equipped",
     "room.deleted":         "id",
     "agenda.progress":      "fraction best_score",
     "agenda.drafted":       "score sessions",
