@@ -746,6 +746,7 @@ async def console_save_rooms(request: Request[Any, Any, Any], slug: str) -> Redi
                     "capacity": _number(f, key + "capacity", f"the seats of room {number}"),
                     "video_link": f.get(key + "video_link", "").strip(),
                     "hosts_breakouts": f.get(key + "hosts_breakouts") == "on",
+                    "video_equipped": f.get(key + "video_equipped") == "on",
                 },
                 RoomPatch,
             )

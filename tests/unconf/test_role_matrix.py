@@ -291,7 +291,6 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/e/{slug}/organize/rooms/save"): ORGANIZER,
     ("POST", "/e/{slug}/organize/rebalance"): ORGANIZER,
     ("POST", "/e/{slug}/me/attendance"): MEMBER,
-    ("POST", "/e/{slug}/organize/rooms/{room_id}"): ORGANIZER,
     ("POST", "/e/{slug}/organize/rooms/{room_id}/delete"): ORGANIZER,
     ("POST", "/e/{slug}/organize/slots"): ORGANIZER,
     ("POST", "/e/{slug}/organize/slots/save"): ORGANIZER,
