@@ -27,7 +27,7 @@ from sessions.services import (
     stars_changed,
 )
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import live, realtime
+from unconf import live, metrics, realtime
 from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
@@ -134,9 +134,12 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
             asyncio.run_coroutine_threadsafe(realtime.publish(event.slug, live.AgendaProgress(data=done)), loop)
 
         try:
-            solution = await anyio.to_thread.run_sync(
-                lambda: optimizer.solve(problem, time_limit=request.time_limit, seed=request.seed, on_progress=progress)
-            )
+            with metrics.timed_optimizer_run():
+                solution = await anyio.to_thread.run_sync(
+                    lambda: optimizer.solve(
+                        problem, time_limit=request.time_limit, seed=request.seed, on_progress=progress
+                    )
+                )
         except optimizer.InfeasibleProblem as exc:
             raise Conflict(str(exc), code="infeasible") from exc
         assignment = optimizer.complete_agenda(problem, solution.assignment)

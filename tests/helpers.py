@@ -88,7 +88,7 @@ def start_server(
         # The suite creates hundreds of events from one loopback address: limits stay on, fifty times higher.
         "UNCONF_RATE_LIMIT_SCALE": "50",
         # The instance operator's key, so tests can set tiers the way an operator does.
-        "UNCONF_OPERATOR_KEY": f"test-operator-{uuid.uuid4().hex}",
+        "UNCONF_ADMIN_TOKEN": f"test-operator-{uuid.uuid4().hex}",
         **(extra_env or {}),
     }
     log_path = tmp / f"server-{port}-{uuid.uuid4().hex[:6]}.log"
@@ -193,8 +193,8 @@ class EventHandle:
 
 
 def set_tier(server: Server, slug: str, tier: str) -> dict[str, Any]:
-    """What the instance operator does: only they set an event's tier (``UNCONF_OPERATOR_KEY``)."""
-    with server.client(server.env["UNCONF_OPERATOR_KEY"]) as operator:
+    """What the instance operator does: only they set an event's tier (``UNCONF_ADMIN_TOKEN``)."""
+    with server.client(server.env["UNCONF_ADMIN_TOKEN"]) as operator:
         r = operator.put(f"/api/v1/operator/events/{slug}/tier", json={"tier": tier})
     assert r.status_code == 200, r.text
     event: dict[str, Any] = r.json()

@@ -6,6 +6,7 @@ worker's WebSockets see every change, without any page or service knowing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -19,6 +20,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from unconf.cache import read_cache
 from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, Refusal
+from unconf.metrics import LIVE_CLIENTS
 from unconf.settings import get_settings
 from unconf.validation import utcnow
 
@@ -86,6 +88,26 @@ async def publish(slug: str, message: LiveMessage) -> None:
         log.exception("could not publish %s for %s", kind, slug)
 
 
+async def forget(slug: str) -> None:
+    """Drop an event's cached reads here and on every worker, with no live message (suspension, deletion)."""
+    read_cache.invalidate(slug)
+    try:
+        if _plugin is not None:
+            _plugin.publish(slug.encode(), CHANGES_CHANNEL)
+        elif redis_url := get_settings().redis_url:
+            # A command on the server (``unconf admin``): no plugin here, but the workers listen on Redis.
+            from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(redis_url)
+            try:
+                await RedisChannelsPubSubBackend(redis=redis).publish(slug.encode(), [CHANGES_CHANNEL])
+            finally:
+                await redis.aclose()
+    except Exception:
+        log.exception("could not announce a change to %s", slug)
+
+
 @asynccontextmanager
 async def cache_invalidation(_: Any) -> AsyncIterator[None]:
     """Drop cached reads when another worker announces a change."""
@@ -145,6 +167,25 @@ class LiveSockets:
 
 
 live_sockets = LiveSockets()
+_open_sockets: set[WebSocket[Any, Any, Any]] = set()
+SERVICE_RESTART = 1012  # RFC 6455's registry: the server is restarting; clients reconnect
+
+
+async def close_live_sockets(reason: str = "service restart") -> int:
+    """Close every live socket of this worker with 1012 and ``reason`` (a graceful shutdown); how many.
+
+    Pages reconnect by themselves (``web/static/live.js``), to another worker behind the proxy.
+    """
+    sockets = list(_open_sockets)
+
+    async def close(socket: WebSocket[Any, Any, Any]) -> None:
+        try:
+            await socket.close(code=SERVICE_RESTART, reason=reason)
+        except Exception:  # already gone: nothing to tell it
+            return
+
+    await asyncio.gather(*(close(s) for s in sockets))
+    return len(sockets)
 
 
 async def stream_live(
@@ -167,9 +208,20 @@ async def stream_live(
         if refused is not None:
             await socket.close(code=TOO_MANY_LIVE, reason=refused)
             return
-        async with _plugin.start_subscription(channel_for(slug)) as subscriber:
-            greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
-            await socket.send_text(msgspec.json.encode(greeting).decode())
-            async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
-                while (await socket.receive())["type"] != "websocket.disconnect":
-                    continue
+        LIVE_CLIENTS.inc()
+        _open_sockets.add(socket)
+        try:
+            await _stream(socket, slug, hello)
+        finally:
+            _open_sockets.discard(socket)
+            LIVE_CLIENTS.dec()
+
+
+async def _stream(socket: WebSocket[Any, Any, Any], slug: str, hello: Greeting) -> None:
+    assert _plugin is not None
+    async with _plugin.start_subscription(channel_for(slug)) as subscriber:
+        greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
+        await socket.send_text(msgspec.json.encode(greeting).decode())
+        async with subscriber.run_in_background(socket.send_text):  # type: ignore[arg-type]
+            while (await socket.receive())["type"] != "websocket.disconnect":
+                continue

@@ -15,7 +15,7 @@ from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
 from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import live, realtime
+from unconf import live, metrics, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, DotsExhausted, PhaseConflict, ValidationFailed
 from unconf.validation import utcnow
@@ -147,6 +147,7 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
     if not event.allow_stacking and data.dots > 1:
         raise ValidationFailed("this event allows one dot per proposal", field="dots")
     _, out = await _set_dots(event, voter, data.proposal_id, lambda current: data.dots)
+    metrics.VOTES.inc()
     return out
 
 
@@ -168,6 +169,7 @@ async def step_dots(event: Event, voter: Participant, proposal_id: int, step: Li
         return dots if event.allow_stacking else min(dots, 1)
 
     before, out = await _set_dots(event, voter, proposal_id, target)
+    metrics.VOTES.inc()
     return DotStep(before=before, vote=out)
 
 

@@ -48,16 +48,25 @@ EXPECTED_MIGRATIONS = {
     ("notify", "2026-11-21T14:23:00:000000"),
     ("sessions", "2026-12-01T04:26:25:496258"),
     ("sessions", "2026-12-01T04:26:26:000000"),
+    ("events", "2026-12-01T06:00:00:000000"),
+    ("instance", "2026-12-01T06:00:01:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
-NEW_TABLES = {"facilitator_invite"}
+NEW_TABLES = {"facilitator_invite", "lease"}
+# Columns that migrations after release 0.1 add at the end of a table: an upgraded row has them, empty.
+NEW_COLUMNS = {"event": 3}  # max_participants, max_rooms, suspended_at (the operator's)
 
 
 def old_tables(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of the tables release 0.1 had; the tables added since must be there and empty."""
+    """The rows of the tables release 0.1 had; the tables and columns added since must be there and empty."""
     assert {t: rows.get(t) for t in NEW_TABLES} == {t: [] for t in NEW_TABLES}
-    return {t: r for t, r in rows.items() if t not in NEW_TABLES}
+    out = {t: r for t, r in rows.items() if t not in NEW_TABLES}
+    for table, added in NEW_COLUMNS.items():
+        if table in out:
+            assert all(row[-added:] == (None,) * added for row in out[table]), f"{table}: new columns not empty"
+            out[table] = [row[:-added] for row in out[table]]
+    return out
 
 
 def manifest(stack: str) -> dict[str, Any]:

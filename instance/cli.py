@@ -1,0 +1,190 @@
+"""``unconf admin ...``: the instance operator's commands, on the configured database.
+
+Whoever can run commands on the server is the operator; no token is asked. Every command calls
+``instance.services``, the same rules as the operator API and page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from unconf.cli import _fail, _migrate, _use_database, run
+
+
+def _limit(text: str) -> int | None:
+    """A whole number, or ``tier`` for the tier's own limit."""
+    if text.strip().lower() == "tier":
+        return None
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (or 'tier' for the tier's limit)") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a limit cannot be negative")
+    return value
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database", help="database URL (default: UNCONF_DATABASE_URL or sqlite:///unconf.sqlite)")
+    sub = parser.add_subparsers(dest="admin_command", required=True)
+
+    p = sub.add_parser("events", help="every event: tier, size, limits, last activity")
+    p.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    p.set_defaults(admin=cmd_events)
+
+    p = sub.add_parser("tier", help="set an event's tier")
+    p.add_argument("slug")
+    p.add_argument("tier", help="free or paid (see /api/v1/tiers)")
+    p.set_defaults(admin=cmd_limits)
+
+    p = sub.add_parser("limits", help="set an event's own limits ('tier' goes back to the tier's)")
+    p.add_argument("slug")
+    p.add_argument("--tier", help="also set the tier")
+    p.add_argument("--max-participants", type=_limit, default=argparse.SUPPRESS)
+    p.add_argument("--max-rooms", type=_limit, default=argparse.SUPPRESS)
+    p.set_defaults(admin=cmd_limits)
+
+    p = sub.add_parser("suspend", help="suspend an event: its pages, API and live updates answer 403")
+    p.add_argument("slug")
+    p.set_defaults(admin=cmd_suspend, suspended=True)
+
+    p = sub.add_parser("resume", help="resume a suspended event")
+    p.add_argument("slug")
+    p.set_defaults(admin=cmd_suspend, suspended=False)
+
+    p = sub.add_parser("delete", help="delete an event and all its data (asks for its slug to confirm)")
+    p.add_argument("slug")
+    p.add_argument("--confirm", metavar="SLUG", help="the slug again, instead of typing it when asked")
+    p.set_defaults(admin=cmd_delete)
+
+    p = sub.add_parser("usage", help="video and check-in person-minutes across events")
+    p.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    p.set_defaults(admin=cmd_usage)
+
+
+def main(args: argparse.Namespace) -> int:
+    _use_database(args.database)
+    from unconf.app import wire
+    from unconf.errors import DomainError
+
+    wire()  # usage reads the published agenda, which asks rooms for video links through a port
+
+    try:
+        return int(args.admin(args))
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        return _fail(f"{exc.detail}{where}")
+
+
+async def _migrated(work: Any) -> Any:
+    await _migrate(quiet=True)
+    return await work
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    """Columns padded to their widest cell; numbers to the right."""
+    cells = [header, *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    numeric = [all(isinstance(row[i], int) for row in rows) and bool(rows) for i in range(len(header))]
+    lines = []
+    for row in cells:
+        parts = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric, strict=True)]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from instance import services
+
+    rows = run(_migrated(services.list_events()))
+    header = ["event", "tier", "phase", "people", "max_people", "rooms", "max_rooms", "suspended", "last_activity"]
+    data = [
+        [
+            r.slug,
+            r.tier,
+            r.phase,
+            r.participants,
+            r.max_participants,
+            r.rooms,
+            r.max_rooms,
+            "yes" if r.suspended else "no",
+            r.last_activity.isoformat(timespec="seconds"),
+        ]
+        for r in rows
+    ]
+    if args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(data)
+    else:
+        print(table(header, data) if data else "no events")
+    return 0
+
+
+def cmd_limits(args: argparse.Namespace) -> int:
+    from instance import services
+    from instance.schemas import LimitsChange
+
+    fields: dict[str, Any] = {"tier": args.tier}
+    for name in ("max_participants", "max_rooms"):
+        if name in vars(args):  # absent when not given: the limit is kept
+            fields[name] = getattr(args, name)
+    row = run(_migrated(services.change_limits(args.slug, LimitsChange(**fields))))
+    print(
+        f"event {row.slug!r}: tier {row.tier!r}, at most {row.max_participants} people and {row.max_rooms} rooms"
+        + (" (limits set by the operator)" if row.limits_set_by_operator else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_suspend(args: argparse.Namespace) -> int:
+    from instance import services
+
+    row = run(_migrated(services.set_suspended(args.slug, args.suspended)))
+    print(f"event {row.slug!r} is {'suspended' if row.suspended else 'running'}", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from instance import services
+
+    confirm = args.confirm
+    if confirm is None:
+        print(
+            f"Delete {args.slug!r} and all its data (people, proposals, votes, agenda, usage)? "
+            "This cannot be undone. Type the event's slug to confirm: ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        confirm = sys.stdin.readline().strip()
+    if confirm != args.slug:
+        return _fail("not confirmed: nothing was deleted")
+    gone = run(_migrated(services.delete_event(args.slug, confirm=confirm)))
+    print(f"deleted event {gone.slug!r} with its {gone.participants} participants and all its data", file=sys.stderr)
+    return 0
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    from instance import services
+
+    totals = run(_migrated(services.usage_across()))
+    if args.csv:
+        sys.stdout.write(services.usage_csv(totals))
+        return 0
+    header = ["event", "tier", "video_joins", "checkins", "video_min", "checkin_min", "price_cents"]
+    data: list[list[Any]] = [
+        [r.slug, r.tier, r.video_joins, r.checkins, r.video_person_minutes, r.checkin_person_minutes, r.price_cents]
+        for r in totals.events
+    ]
+    print(table(header, data) if data else "no events")
+    print(
+        f"total: {totals.video_person_minutes} video person-minutes, "
+        f"{totals.checkin_person_minutes} check-in person-minutes, {totals.price_cents} cents"
+    )
+    return 0
