@@ -29,37 +29,43 @@ def _limit(text: str) -> int | None:
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", help="database URL (default: UNCONF_DATABASE_URL or sqlite:///unconf.sqlite)")
     sub = parser.add_subparsers(dest="admin_command", required=True)
+    database_help = "database URL (also accepted before the command)"
 
-    p = sub.add_parser("events", help="every event: tier, size, limits, last activity")
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--database", default=argparse.SUPPRESS, help=database_help)
+        return p
+
+    p = add("events", "every event: tier, size, limits, last activity")
     p.add_argument("--csv", action="store_true", help="CSV instead of a table")
     p.set_defaults(admin=cmd_events)
 
-    p = sub.add_parser("tier", help="set an event's tier")
+    p = add("tier", "set an event's tier")
     p.add_argument("slug")
     p.add_argument("tier", help="free or paid (see /api/v1/tiers)")
     p.set_defaults(admin=cmd_limits)
 
-    p = sub.add_parser("limits", help="set an event's own limits ('tier' goes back to the tier's)")
+    p = add("limits", "set an event's own limits ('tier' goes back to the tier's)")
     p.add_argument("slug")
     p.add_argument("--tier", help="also set the tier")
     p.add_argument("--max-participants", type=_limit, default=argparse.SUPPRESS)
     p.add_argument("--max-rooms", type=_limit, default=argparse.SUPPRESS)
     p.set_defaults(admin=cmd_limits)
 
-    p = sub.add_parser("suspend", help="suspend an event: its pages, API and live updates answer 403")
+    p = add("suspend", "suspend an event: its pages, API and live updates answer 403")
     p.add_argument("slug")
     p.set_defaults(admin=cmd_suspend, suspended=True)
 
-    p = sub.add_parser("resume", help="resume a suspended event")
+    p = add("resume", "resume a suspended event")
     p.add_argument("slug")
     p.set_defaults(admin=cmd_suspend, suspended=False)
 
-    p = sub.add_parser("delete", help="delete an event and all its data (asks for its slug to confirm)")
+    p = add("delete", "delete an event and all its data (asks for its slug to confirm)")
     p.add_argument("slug")
     p.add_argument("--confirm", metavar="SLUG", help="the slug again, instead of typing it when asked")
     p.set_defaults(admin=cmd_delete)
 
-    p = sub.add_parser("usage", help="video and check-in person-minutes across events")
+    p = add("usage", "video and check-in person-minutes across events")
     p.add_argument("--csv", action="store_true", help="CSV instead of a table")
     p.set_defaults(admin=cmd_usage)
 
@@ -187,4 +193,53 @@ def cmd_usage(args: argparse.Namespace) -> int:
         f"total: {totals.video_person_minutes} video person-minutes, "
         f"{totals.checkin_person_minutes} check-in person-minutes, {totals.price_cents} cents"
     )
+    return 0
+
+
+# --- backup and restore: top-level commands (``unconf backup FILE``, ``unconf restore FILE``) -------
+
+
+def configure_backup_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="where to write the backup")
+    parser.add_argument("--database", help="database URL (default: UNCONF_DATABASE_URL or sqlite:///unconf.sqlite)")
+    parser.set_defaults(func=cmd_backup)
+
+
+def configure_restore_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a file written by 'unconf backup'")
+    parser.add_argument("--database", help="database URL (default: UNCONF_DATABASE_URL or sqlite:///unconf.sqlite)")
+    parser.add_argument("--replace", action="store_true", help="restore over a database that already holds events")
+    parser.set_defaults(func=cmd_restore)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Safe while the service runs: SQLite's online backup API, or pg_dump."""
+    from pathlib import Path
+
+    from instance.backup import BackupError, backup
+    from unconf.settings import get_settings
+
+    _use_database(args.database)
+    try:
+        size = backup(get_settings().database_url, Path(args.file))
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(f"unconf: backed up the database to {args.file} ({size} bytes)", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Into a fresh database (stop the service first), then apply the migrations the backup predates."""
+    from pathlib import Path
+
+    from instance.backup import BackupError, restore
+    from unconf.settings import get_settings
+
+    _use_database(args.database)
+    try:
+        restore(get_settings().database_url, Path(args.file), replace=args.replace)
+    except BackupError as exc:
+        return _fail(str(exc))
+    run(_migrate(quiet=True))
+    print(f"unconf: restored {args.file}; the database is up to date", file=sys.stderr)
     return 0

@@ -293,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     admin_cli.configure_parser(p)
     p.set_defaults(func=admin_cli.main)
 
+    admin_cli.configure_backup_parser(
+        sub.add_parser("backup", help="back up the database to FILE (safe while serving)")
+    )
+    admin_cli.configure_restore_parser(sub.add_parser("restore", help="restore a backup FILE into a fresh database"))
+
     p = with_db(sub.add_parser("tier", help="set an event's tier (same as 'unconf admin tier')"))
     p.add_argument("slug")
     p.add_argument("tier", help="free or paid (see /api/v1/tiers)")
