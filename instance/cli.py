@@ -65,6 +65,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm", metavar="SLUG", help="the slug again, instead of typing it when asked")
     p.set_defaults(admin=cmd_delete)
 
+    p = add("prune", "prune old outbox rows, presence rows and long-closed events now (the retention settings)")
+    p.set_defaults(admin=cmd_prune)
+
     p = add("usage", "video and check-in person-minutes across events")
     p.add_argument("--csv", action="store_true", help="CSV instead of a table")
     p.set_defaults(admin=cmd_usage)
@@ -173,6 +176,28 @@ def cmd_delete(args: argparse.Namespace) -> int:
         return _fail("not confirmed: nothing was deleted")
     gone = run(_migrated(services.delete_event(args.slug, confirm=confirm)))
     print(f"deleted event {gone.slug!r} with its {gone.participants} participants and all its data", file=sys.stderr)
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """One retention round, unless a worker holds the lease (it is pruning, or just did)."""
+    from instance.retention import holder_name, prune_once_across_workers, release_lease
+
+    async def once() -> Any:
+        holder = f"cli:{holder_name()}"
+        try:
+            return await prune_once_across_workers(holder, 600)
+        finally:
+            await release_lease("retention", holder)
+
+    pruned = run(_migrated(once()))
+    if pruned is None:
+        return _fail("a worker is pruning right now (it holds the lease); nothing was done", code=3)
+    print(
+        f"pruned {pruned.outbox_rows} outbox rows, {pruned.presence_rows} presence rows"
+        + (f", events: {', '.join(pruned.events)}" if pruned.events else ", no events"),
+        file=sys.stderr,
+    )
     return 0
 
 

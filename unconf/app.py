@@ -26,6 +26,7 @@ from exports import schedule as export_schedule
 from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
 from instance.controllers import OperatorController, metrics_endpoint
+from instance.retention import retention_lifespan
 from notify import mail as notify_mail
 from notify import notices as notify_notices
 from notify.controllers import NOTIFY_HANDLERS
@@ -124,7 +125,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[channels],
         exception_handlers=exception_handlers(render_page=page_error),
-        lifespan=[database_pool, realtime.cache_invalidation, autopilot_lifespan, notify_lifespan, graceful_shutdown],
+        lifespan=[
+            database_pool,
+            realtime.cache_invalidation,
+            autopilot_lifespan,
+            notify_lifespan,
+            retention_lifespan,
+            graceful_shutdown,
+        ],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(web_templates())),
         openapi_config=OpenAPIConfig(
             title="unconf",

@@ -51,7 +51,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``text`` (readable lines, the default) or ``json`` (one JSON object per line)."""
     retention_outbox_days: int = 30
     """Delivered and cancelled outbox rows older than this are pruned."""
-    retention_presence_days: int = 30
+    retention_presence_days: int = 90
     """Room visits (presence and metering) of events whose day is this many days past are pruned, after
     their usage is final."""
     retention_closed_event_months: int = 0
@@ -119,7 +119,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             metrics_allow=_networks(env.get("UNCONF_METRICS_ALLOW", ""), "UNCONF_METRICS_ALLOW"),
             log_format=_choice(env, "UNCONF_LOG_FORMAT", ("text", "json")),
             retention_outbox_days=_positive(env, "UNCONF_RETENTION_OUTBOX_DAYS", 30),
-            retention_presence_days=_positive(env, "UNCONF_RETENTION_PRESENCE_DAYS", 30),
+            retention_presence_days=_positive(env, "UNCONF_RETENTION_PRESENCE_DAYS", 90),
             retention_closed_event_months=_whole(env, "UNCONF_RETENTION_CLOSED_EVENT_MONTHS", 0),
             retention_interval_seconds=_positive(env, "UNCONF_RETENTION_INTERVAL_SECONDS", 3600),
             database_url=url,
