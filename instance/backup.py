@@ -86,22 +86,17 @@ def _has_events_sqlite(path: str) -> bool:
         return bool(found) and conn.execute("SELECT count(*) FROM event").fetchone()[0] > 0
 
 
-def _has_events_postgres(url: str) -> bool:
-    done = subprocess.run(
-        [
-            _pg_tool("psql"),
-            "-At",
-            "-d",
-            url,
-            "-c",
-            "SELECT CASE WHEN to_regclass('event') IS NULL THEN 0 ELSE (SELECT count(*) FROM event) END",
-        ],
-        capture_output=True,
-        timeout=60,
-    )
+def _psql(url: str, sql: str) -> bytes:
+    done = subprocess.run([_pg_tool("psql"), "-At", "-d", url, "-c", sql], capture_output=True, timeout=60)
     if done.returncode != 0:
         raise BackupError(f"cannot read the target database: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout.strip() not in (b"", b"0")
+    return done.stdout.strip()
+
+
+def _has_events_postgres(url: str) -> bool:
+    if _psql(url, "SELECT to_regclass('event') IS NOT NULL") != b"t":
+        return False
+    return _psql(url, "SELECT count(*) FROM event") not in (b"", b"0")
 
 
 def restore(url: str, source: Path, *, replace: bool = False) -> None:
