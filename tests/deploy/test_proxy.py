@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import time
@@ -18,12 +19,17 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
 from tests.helpers import IN_CI, REPO, free_port, fresh_postgres_database, redis_url
+from tests.web.pagekit import browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+__all__ = ["browser"]  # the fixture, used by name
 
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
 ENTRYPOINT = REPO / "deploy" / "entrypoint.sh"
@@ -239,3 +245,54 @@ def test_rate_limits_count_real_clients_and_believe_forwarded_headers_only_from_
     with topology.direct(topology.workers[0], "127.0.0.6") as sneaky:
         answers = [create(sneaky, f"203.0.113.{i}") for i in range(10)]
     assert 429 in answers and answers.count(201) <= 6, answers
+
+
+def _wait_for(condition: object, what: str, seconds: float = 60) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"never happened: {what}")
+
+
+def test_a_rolling_restart_moves_the_board_to_the_other_worker_without_a_reload(
+    topology: Topology, browser: Any
+) -> None:
+    """Last in this module: it stops a worker. SIGTERM closes the board's socket with "service restart";
+    live.js reconnects through Caddy to the worker still up, and the next vote shows without a reload."""
+    with topology.client("127.0.0.7") as anon:
+        r = anon.post("/api/v1/events", json={"title": "Rolling", "start_date": "2026-11-21", "organizer_name": "O"})
+    assert r.status_code == 201, r.text
+    slug, key = r.json()["event"]["slug"], r.json()["organizer_key"]
+    with topology.client("127.0.0.7", key) as organizer:
+        organizer.post(f"/api/v1/events/{slug}/phase", json={"phase": "proposals"}).raise_for_status()
+        proposal = organizer.post(f"/api/v1/events/{slug}/proposals", json={"title": "Rolling topic"}).json()["id"]
+        join_code = organizer.get(f"/api/v1/events/{slug}").json()["join_code"]
+        token = organizer.post(
+            f"/api/v1/events/{slug}/join", json={"display_name": "V", "join_code": join_code}
+        ).json()["token"]
+        organizer.post(f"/api/v1/events/{slug}/phase", json={"phase": "voting"}).raise_for_status()
+
+    accepted = f'"WebSocket /api/v1/events/{slug}/live" [accepted]'
+    context = browser.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{topology.public}/e/{slug}/board")
+        _wait_for(lambda: any(accepted in w.log() for w in topology.workers), "the board's live socket")
+        board_on = next(w for w in topology.workers if accepted in w.log())
+        other = next(w for w in topology.workers if w is not board_on)
+        page.evaluate("window.__sameDocument = true")
+
+        board_on.process.send_signal(signal.SIGTERM)
+        board_on.process.wait(timeout=30)
+        assert "closed 1 live connections (service restart)" in board_on.log()
+        _wait_for(lambda: accepted in other.log(), "the board reconnected to the other worker")
+
+        with topology.client("127.0.0.8", token) as voter:
+            r = voter.post(f"/api/v1/events/{slug}/votes", json={"proposal_id": proposal, "dots": 1})
+            assert r.status_code == 201, r.text
+        sync_api.expect(page.locator(f'[data-count-for="{proposal}"]')).to_have_text("1")
+        assert page.evaluate("window.__sameDocument") is True, "no reload"
+    finally:
+        context.close()
