@@ -44,12 +44,6 @@ OPTIMIZER_SECONDS = Histogram(
 RATE_LIMITED = Counter("unconf_rate_limit_refusals", "Requests refused by a rate limit, by bucket", ["bucket"])
 
 
-def worker_exited(pid: int) -> None:
-    """A worker's live gauges stop counting when it exits (multiprocess ``livesum``)."""
-    if os.environ.get(MULTIPROC_ENV):
-        prometheus_multiprocess.mark_process_dead(pid)
-
-
 def exposition(extra: Callable[[CollectorRegistry], None] | None = None) -> tuple[bytes, str]:
     """The text format of every worker's samples (or this process's, outside multiprocess mode)."""
     registry = CollectorRegistry()
