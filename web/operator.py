@@ -57,7 +57,7 @@ def _cookie(value: str, max_age: int) -> Cookie:
     )
 
 
-@get(PAGE, name="operator_page", cache_control=NO_STORE)
+@get(PAGE, name="operator_page", cache_control=NO_STORE, include_in_schema=False)
 async def operator_page(request: Request[Any, Any, Any]) -> Template:
     _configured()
     flash = read_flash(request)
@@ -73,7 +73,7 @@ async def operator_page(request: Request[Any, Any, Any]) -> Template:
     return Template(template_name="operator.html", context=context, cookies=cookies)
 
 
-@post(f"{PAGE}/signin", name="operator_signin", status_code=303)
+@post(f"{PAGE}/signin", name="operator_signin", status_code=303, include_in_schema=False)
 async def operator_signin(request: Request[Any, Any, Any]) -> Redirect:
     _configured()
     if not same_origin(request):
@@ -87,7 +87,7 @@ async def operator_signin(request: Request[Any, Any, Any]) -> Redirect:
     )
 
 
-@post(f"{PAGE}/signout", name="operator_signout", status_code=303)
+@post(f"{PAGE}/signout", name="operator_signout", status_code=303, include_in_schema=False)
 async def operator_signout(request: Request[Any, Any, Any]) -> Redirect:
     _configured()
     if not same_origin(request):
@@ -117,7 +117,13 @@ def _limit(fields: dict[str, str], name: str) -> int | None:
     return int(raw)
 
 
-@post(f"{PAGE}/events/{{slug:str}}/limits", name="operator_limits", status_code=303, guards=[requires_operator_page])
+@post(
+    f"{PAGE}/events/{{slug:str}}/limits",
+    name="operator_limits",
+    status_code=303,
+    guards=[requires_operator_page],
+    include_in_schema=False,
+)
 async def operator_limits(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def action(fields: dict[str, str]) -> str:
         tier = fields.get("tier", "")
@@ -136,7 +142,13 @@ async def operator_limits(request: Request[Any, Any, Any], slug: str) -> Redirec
     return await _run(request, action)
 
 
-@post(f"{PAGE}/events/{{slug:str}}/suspend", name="operator_suspend", status_code=303, guards=[requires_operator_page])
+@post(
+    f"{PAGE}/events/{{slug:str}}/suspend",
+    name="operator_suspend",
+    status_code=303,
+    guards=[requires_operator_page],
+    include_in_schema=False,
+)
 async def operator_suspend(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def action(fields: dict[str, str]) -> str:
         row = await services.set_suspended(slug, fields.get("suspend") == "1")
@@ -145,7 +157,13 @@ async def operator_suspend(request: Request[Any, Any, Any], slug: str) -> Redire
     return await _run(request, action)
 
 
-@post(f"{PAGE}/events/{{slug:str}}/delete", name="operator_delete", status_code=303, guards=[requires_operator_page])
+@post(
+    f"{PAGE}/events/{{slug:str}}/delete",
+    name="operator_delete",
+    status_code=303,
+    guards=[requires_operator_page],
+    include_in_schema=False,
+)
 async def operator_delete(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def action(fields: dict[str, str]) -> str:
         gone = await services.delete_event(slug, confirm=fields.get("confirm", "").strip())
@@ -154,7 +172,13 @@ async def operator_delete(request: Request[Any, Any, Any], slug: str) -> Redirec
     return await _run(request, action)
 
 
-@get(f"{PAGE}/usage.csv", name="operator_usage_csv", cache_control=NO_STORE, guards=[requires_operator_page])
+@get(
+    f"{PAGE}/usage.csv",
+    name="operator_usage_csv",
+    cache_control=NO_STORE,
+    guards=[requires_operator_page],
+    include_in_schema=False,
+)
 async def operator_usage_csv() -> Response[str]:
     return Response(
         services.usage_csv(await services.usage_across()),

@@ -25,11 +25,10 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.helpers import IN_CI, REPO, free_port, fresh_postgres_database, redis_url
-from tests.web.pagekit import browser
+from tests.helpers import IN_CI, REPO, chromium_path, free_port, fresh_postgres_database, redis_url
+from tests.web.pagekit import CHROMIUM_ARGS
 
 sync_api = pytest.importorskip("playwright.sync_api")
-__all__ = ["browser"]  # the fixture, used by name
 
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"
 ENTRYPOINT = REPO / "deploy" / "entrypoint.sh"
@@ -254,6 +253,19 @@ def _wait_for(condition: object, what: str, seconds: float = 60) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Chromium for this test alone, closed when it ends: the session's browser (tests/web) starts later,
+    and a Playwright left running would hold an event loop that in-process tests after this one need."""
+    path = chromium_path()
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 def test_a_rolling_restart_moves_the_board_to_the_other_worker_without_a_reload(
