@@ -2,7 +2,7 @@
 started by the image's own entrypoint (deploy/entrypoint.sh), on PostgreSQL and Redis.
 
 Addresses: Caddy reaches the workers from 127.0.0.1, the only trusted proxy. Test clients bind other
-loopback addresses (127.0.0.2 and up), so "a client talking to a worker directly" and "a client behind
+loopback addresses (127.X.Y.2 and up, new for each run), so "a client talking to a worker directly" and "a client behind
 the proxy" are told apart the way they would be on a real network.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import ssl
@@ -50,6 +51,10 @@ class Topology:
     root_ca: Path
     workers: list[Worker]
     env: dict[str, str]
+    prefix: str  # 127.X.Y.: this run's client addresses (rate-limit counters in Redis outlive a run)
+
+    def addr(self, n: int) -> str:
+        return f"{self.prefix}{n}"
 
     def client(self, address: str, token: str | None = None) -> httpx.Client:
         """A client on its own loopback address, trusting only Caddy's internal CA."""
@@ -147,10 +152,11 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         started.append(caddy)
         root_ca = tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         _wait("Caddy's internal CA", root_ca.exists, caddy_log)
-        topo = Topology(public, root_ca, workers, base_env)
+        prefix = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}."
+        topo = Topology(public, root_ca, workers, base_env, prefix)
 
         def through_proxy() -> bool:
-            with topo.client("127.0.0.2") as c:
+            with topo.client(topo.addr(2)) as c:
                 return c.get("/readyz").status_code == 200
 
         _wait("Caddy in front of the workers", through_proxy, caddy_log)
@@ -161,7 +167,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
 
 
 def make_event(topo: Topology) -> dict[str, object]:
-    with topo.client("127.0.0.2") as c:
+    with topo.client(topo.addr(2)) as c:
         r = c.post(
             "/api/v1/events",
             json={
@@ -178,7 +184,7 @@ def make_event(topo: Topology) -> dict[str, object]:
 def test_pages_and_the_api_over_https(topology: Topology) -> None:
     created = make_event(topology)
     slug = created["event"]["slug"]  # type: ignore[index]
-    with topology.client("127.0.0.2") as c:
+    with topology.client(topology.addr(2)) as c:
         page = c.get(f"/e/{slug}")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert page.http_version in ("HTTP/1.1", "HTTP/2")
@@ -194,14 +200,14 @@ def test_a_vote_on_one_worker_reaches_a_board_on_the_other_through_the_proxy(top
     created = make_event(topology)
     slug = created["event"]["slug"]  # type: ignore[index]
     key = created["organizer_key"]  # type: ignore[index]
-    with topology.client("127.0.0.2", key) as organizer:
+    with topology.client(topology.addr(2), key) as organizer:
         organizer.post(f"/api/v1/events/{slug}/phase", json={"phase": "proposals"}).raise_for_status()
         join_code = organizer.get(f"/api/v1/events/{slug}").json()["join_code"]
         joined = organizer.post(f"/api/v1/events/{slug}/join", json={"display_name": "V", "join_code": join_code})
         token = joined.json()["token"]
-    with topology.client("127.0.0.3", token) as voter:
+    with topology.client(topology.addr(3), token) as voter:
         proposals = []
-        with topology.client("127.0.0.2", key) as organizer:
+        with topology.client(topology.addr(2), key) as organizer:
             for i in range(4):  # two each: the tight limits allow two proposals a minute per person
                 who = voter if i % 2 else organizer
                 r = who.post(f"/api/v1/events/{slug}/proposals", json={"title": f"Topic {i}"})
@@ -224,7 +230,7 @@ def test_a_vote_on_one_worker_reaches_a_board_on_the_other_through_the_proxy(top
     assert len(board_on) == 1, "the board's socket lives on one worker"
     other = next(w for w in topology.workers if w is not board_on[0])
     assert f"POST /api/v1/events/{slug}/votes" in other.log(), "a vote was taken by the other worker"
-    assert "127.0.0.3" in other.log(), "the worker saw the voter's own address, not the proxy's"
+    assert topology.addr(3) in other.log(), "the worker saw the voter's own address, not the proxy's"
 
 
 def test_rate_limits_count_real_clients_and_believe_forwarded_headers_only_from_the_proxy(topology: Topology) -> None:
@@ -234,14 +240,14 @@ def test_rate_limits_count_real_clients_and_believe_forwarded_headers_only_from_
         return client.post("/api/v1/events", json=body, headers=headers).status_code
 
     # Behind the proxy, one client rotating made-up X-Forwarded-For values is still one client.
-    with topology.client("127.0.0.4") as rotating:
+    with topology.client(topology.addr(4)) as rotating:
         answers = [create(rotating, f"198.51.100.{i}") for i in range(10)]
     assert 429 in answers and answers.count(201) <= 6, answers
     # Another real client behind the same proxy has its own allowance.
-    with topology.client("127.0.0.5") as neighbour:
+    with topology.client(topology.addr(5)) as neighbour:
         assert create(neighbour) == 201
     # Straight to a worker, X-Forwarded-For from a client that is not the proxy changes nothing.
-    with topology.direct(topology.workers[0], "127.0.0.6") as sneaky:
+    with topology.direct(topology.workers[0], topology.addr(6)) as sneaky:
         answers = [create(sneaky, f"203.0.113.{i}") for i in range(10)]
     assert 429 in answers and answers.count(201) <= 6, answers
 
@@ -273,11 +279,11 @@ def test_a_rolling_restart_moves_the_board_to_the_other_worker_without_a_reload(
 ) -> None:
     """Last in this module: it stops a worker. SIGTERM closes the board's socket with "service restart";
     live.js reconnects through Caddy to the worker still up, and the next vote shows without a reload."""
-    with topology.client("127.0.0.7") as anon:
+    with topology.client(topology.addr(7)) as anon:
         r = anon.post("/api/v1/events", json={"title": "Rolling", "start_date": "2026-11-21", "organizer_name": "O"})
     assert r.status_code == 201, r.text
     slug, key = r.json()["event"]["slug"], r.json()["organizer_key"]
-    with topology.client("127.0.0.7", key) as organizer:
+    with topology.client(topology.addr(7), key) as organizer:
         organizer.post(f"/api/v1/events/{slug}/phase", json={"phase": "proposals"}).raise_for_status()
         proposal = organizer.post(f"/api/v1/events/{slug}/proposals", json={"title": "Rolling topic"}).json()["id"]
         join_code = organizer.get(f"/api/v1/events/{slug}").json()["join_code"]
@@ -301,7 +307,7 @@ def test_a_rolling_restart_moves_the_board_to_the_other_worker_without_a_reload(
         assert "closed 1 live connections (service restart)" in board_on.log()
         _wait_for(lambda: accepted in other.log(), "the board reconnected to the other worker")
 
-        with topology.client("127.0.0.8", token) as voter:
+        with topology.client(topology.addr(8), token) as voter:
             r = voter.post(f"/api/v1/events/{slug}/votes", json={"proposal_id": proposal, "dots": 1})
             assert r.status_code == 201, r.text
         sync_api.expect(page.locator(f'[data-count-for="{proposal}"]')).to_have_text("1")
