@@ -108,7 +108,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "UNCONF_BASE_URL": public,
         "UNCONF_WORKERS": "1",
         "UNCONF_TRUSTED_PROXIES": "127.0.0.1",
-        "UNCONF_RATE_LIMIT_SCALE": "0.1",  # three new events a minute per client address
+        "UNCONF_RATE_LIMIT_SCALE": "1",  # the real limits: 30 new events a minute per client address
         "UNCONF_ADMIN_TOKEN": f"topology-operator-{uuid.uuid4().hex}",
     }
     workers: list[Worker] = []
@@ -208,7 +208,7 @@ def test_a_vote_on_one_worker_reaches_a_board_on_the_other_through_the_proxy(top
     with topology.client(topology.addr(3), token) as voter:
         proposals = []
         with topology.client(topology.addr(2), key) as organizer:
-            for i in range(4):  # two each: the tight limits allow two proposals a minute per person
+            for i in range(4):  # two each
                 who = voter if i % 2 else organizer
                 r = who.post(f"/api/v1/events/{slug}/proposals", json={"title": f"Topic {i}"})
                 assert r.status_code == 201, r.text
@@ -241,15 +241,15 @@ def test_rate_limits_count_real_clients_and_believe_forwarded_headers_only_from_
 
     # Behind the proxy, one client rotating made-up X-Forwarded-For values is still one client.
     with topology.client(topology.addr(4)) as rotating:
-        answers = [create(rotating, f"198.51.100.{i}") for i in range(10)]
-    assert 429 in answers and answers.count(201) <= 6, answers
+        answers = [create(rotating, f"198.51.100.{i}") for i in range(32)]
+    assert 429 in answers, answers
     # Another real client behind the same proxy has its own allowance.
     with topology.client(topology.addr(5)) as neighbour:
         assert create(neighbour) == 201
     # Straight to a worker, X-Forwarded-For from a client that is not the proxy changes nothing.
     with topology.direct(topology.workers[0], topology.addr(6)) as sneaky:
-        answers = [create(sneaky, f"203.0.113.{i}") for i in range(10)]
-    assert 429 in answers and answers.count(201) <= 6, answers
+        answers = [create(sneaky, f"203.0.113.{i}") for i in range(32)]
+    assert 429 in answers, answers
 
 
 def _wait_for(condition: object, what: str, seconds: float = 60) -> None:
@@ -308,7 +308,12 @@ def test_a_rolling_restart_moves_the_board_to_the_other_worker_without_a_reload(
         _wait_for(lambda: accepted in other.log(), "the board reconnected to the other worker")
 
         with topology.client(topology.addr(8), token) as voter:
-            r = voter.post(f"/api/v1/events/{slug}/votes", json={"proposal_id": proposal, "dots": 1})
+            for _ in range(3):
+                # Caddy may still hold a kept-alive connection to the stopped worker: a request sent on it
+                # answers 502 (nothing was written). Clients retry; the point here is the board.
+                r = voter.post(f"/api/v1/events/{slug}/votes", json={"proposal_id": proposal, "dots": 1})
+                if r.status_code != 502:
+                    break
             assert r.status_code == 201, r.text
         sync_api.expect(page.locator(f'[data-count-for="{proposal}"]')).to_have_text("1")
         assert page.evaluate("window.__sameDocument") is True, "no reload"
