@@ -3,12 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# CI and the image install the locked, hashed versions first (`make LOCK=requirements-dev.lock ...`);
+# a fresh machine with only Python and make uses pyproject.toml's ranges.
+LOCK ?=
 
-.PHONY: install demo test test-postgres lint bench clean
+.PHONY: install demo test test-postgres lint bench clean lock
 
-$(STAMP): pyproject.toml
+# Regenerate the lock files after changing dependencies (needs pip-tools: pip install pip-tools).
+lock:
+	pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(LOCK),$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK))
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -27,7 +36,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy unconf events sessions voting agenda rooms notify people community conversation exports web
+	$(BIN)/mypy unconf events sessions voting agenda rooms notify people community conversation exports instance web
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

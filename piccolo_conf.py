@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "community.piccolo_app",
         "conversation.piccolo_app",
         "exports.piccolo_app",
+        "instance.piccolo_app",
     ]
 )

@@ -29,7 +29,7 @@ from sessions.services import (
     stars_changed,
 )
 from sessions.tables import Proposal, ProposalFacilitator, Star
-from unconf import live, realtime
+from unconf import live, metrics, realtime
 from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
@@ -164,9 +164,12 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
 
         bounding = asyncio.ensure_future(proven_bound(problem))  # beside the search, in its own thread
         try:
-            solution = await anyio.to_thread.run_sync(
-                lambda: optimizer.solve(problem, time_limit=request.time_limit, seed=request.seed, on_progress=progress)
-            )
+            with metrics.timed_optimizer_run():
+                solution = await anyio.to_thread.run_sync(
+                    lambda: optimizer.solve(
+                        problem, time_limit=request.time_limit, seed=request.seed, on_progress=progress
+                    )
+                )
         except optimizer.InfeasibleProblem as exc:
             await asyncio.gather(bounding, return_exceptions=True)
             raise Conflict(str(exc), code="infeasible") from exc

@@ -22,13 +22,12 @@ from events.schemas import (
     ParticipantsRemoved,
     PhaseChange,
     RemoveParticipants,
-    TierChange,
 )
 from events.tables import Event, Participant
 from unconf import live, ratelimit, realtime
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError
-from unconf.guards import requires_operator, requires_organizer, requires_participant
+from unconf.guards import requires_organizer, requires_participant
 from unconf.security import NO_STORE
 
 
@@ -116,18 +115,6 @@ class EventController(Controller):
     )
     async def rotate_join_code(self, event: NamedDependency[Event]) -> EventOut:
         return services.event_out(await services.rotate_join_code(event), with_join_code=True)
-
-
-class OperatorController(Controller):
-    """The instance operator's API (``UNCONF_OPERATOR_KEY``); no event's organizer may call it."""
-
-    path = "/api/v1/operator"
-    tags = ["operator"]
-    guards = [requires_operator]
-
-    @put("/events/{slug:str}/tier", summary="Set an event's tier (the instance operator only)")
-    async def set_tier(self, slug: FromPath[str], data: JSONBody[TierChange]) -> EventOut:
-        return services.event_out(await services.set_tier(slug, data.tier), with_join_code=False)
 
 
 @websocket("/api/v1/events/{slug:str}/live")

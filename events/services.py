@@ -26,7 +26,7 @@ from events.schemas import (
 )
 from events.tables import Event, Participant
 from events.tiers import FREE, TIERS, check_participant_limit
-from unconf import live, realtime
+from unconf import live, metrics, realtime
 from unconf.auth import Role, is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
@@ -88,13 +88,24 @@ def participant_private(p: Participant) -> ParticipantPrivate:
     return ParticipantPrivate(id=p.id, display_name=p.display_name, role=cast(Any, p.role), email=p.email)
 
 
-async def get_event(slug: str) -> Event:
+async def get_event_even_suspended(slug: str) -> Event:
+    """The event, suspended or not: only the instance operator's tools look events up this way."""
     if not SLUG_PATTERN.match(slug):
         # Cannot exist (and a NUL byte would upset PostgreSQL): answer without asking the database.
         raise NotFound(f"no event {slug[:64]!r}", field="slug")
     event = await Event.objects().where(Event.slug == slug).first()
     if event is None:
         raise NotFound(f"no event {slug!r}", field="slug")
+    return event
+
+
+async def get_event(slug: str) -> Event:
+    """The event; a suspended one is a 403 ``event_suspended`` on every page, API route and live socket."""
+    event = await get_event_even_suspended(slug)
+    if event.suspended_at is not None:
+        raise Forbidden(
+            f"the event {slug!r} is suspended by the instance operator", field="slug", code="event_suspended"
+        )
     return event
 
 
@@ -193,9 +204,9 @@ async def set_tier(slug: str, tier: str) -> Event:
     """The instance operator's change of an event's tier (the operator API and ``unconf tier``)."""
     if tier not in TIERS:
         raise ValidationFailed(f"unknown tier {tier!r}; tiers: {', '.join(TIERS)}", field="tier")
-    event = await get_event(slug)
+    event = await get_event_even_suspended(slug)
     await Event.update({Event.tier: tier, Event.updated_at: utcnow()}).where(Event.id == event.id)
-    fresh = await get_event(event.slug)
+    fresh = await get_event_even_suspended(event.slug)
     changed = msgspec.convert(event_out(fresh), live.EventData, from_attributes=True)
     await realtime.publish(fresh.slug, live.EventUpdated(data=changed))
     return fresh
@@ -327,6 +338,7 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
     async with write_transaction():
         await check_participant_limit(event)  # the tier's limit, checked and taken in one transaction
         await participant.save()
+    metrics.JOINS.inc()
     joined = msgspec.convert(participant_public(participant), live.PersonData, from_attributes=True)
     await realtime.publish(event.slug, live.ParticipantJoined(data=joined))
     return Joined(participant=participant_private(participant), token=token)

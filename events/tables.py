@@ -36,6 +36,11 @@ class Event(Table):
     join_code = Varchar(length=16, unique=True, index=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # The instance operator's: limits that replace the tier's for this event (None: the tier's), and
+    # when the event was suspended (None: it runs). A suspended event answers 403 ``event_suspended``.
+    max_participants = Integer(null=True, default=None)
+    max_rooms = Integer(null=True, default=None)
+    suspended_at = Timestamptz(null=True, default=None)
 
 
 class Participant(Table):

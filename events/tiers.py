@@ -48,11 +48,22 @@ PAID = TierSpec(
 )
 
 TIERS: dict[str, TierSpec] = {t.name: t for t in (FREE, PAID)}
+# The counted limits the instance operator may set per event (columns of the same name on Event).
+LIMIT_NAMES = ("max_participants", "max_rooms")
 
 
 def tier_of(event: Event) -> TierSpec:
-    """An unknown tier name (an old row, a typo in an import) gets the free tier's limits, never more."""
-    return TIERS.get(event.tier, FREE)
+    """The event's tier with the operator's own limits for this event, if any, in place of the tier's.
+
+    An unknown tier name (an old row, a typo in an import) gets the free tier's limits, never more.
+    """
+    spec = TIERS.get(event.tier, FREE)
+    overrides = {
+        name: value
+        for name in LIMIT_NAMES
+        if isinstance(value := getattr(event, name, None), int) and not isinstance(value, bool)
+    }
+    return msgspec.structs.replace(spec, **overrides) if overrides else spec
 
 
 def _cheapest_with(predicate_name: str) -> str:

@@ -20,6 +20,20 @@ class LeftOut(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 ALWAYS_LEFT_OUT: tuple[LeftOut, ...] = (
+    *(
+        LeftOut(
+            table="event",
+            what=f"event.{column}",
+            why="the instance operator's hold on the event (its own limits, a suspension): the operator of "
+            "the instance that imports it decides again",
+        )
+        for column in ("max_participants", "max_rooms", "suspended_at")
+    ),
+    LeftOut(
+        table="lease",
+        what="lease rows",
+        why="they belong to the instance, not to an event: which worker runs the retention job",
+    ),
     LeftOut(
         table="outbox",
         what="outbox rows still pending",

@@ -173,3 +173,15 @@ async def deliveries(event: Event, channel: str | None) -> list[DeliveryOut]:
     if channel is not None:
         condition = condition & (Outbox.channel == channel)
     return await delivery_log(condition)
+
+
+async def outbox_state() -> dict[str, int]:
+    """The outbox at a glance, for metrics: waiting rows, those on a retry, retries so far, given up."""
+    from piccolo.query.functions.aggregate import Count
+
+    pending = await Outbox.count().where(Outbox.status == "pending")
+    retrying = await Outbox.count().where((Outbox.status == "pending") & (Outbox.attempts > 0))
+    failed = await Outbox.count().where(Outbox.status == "failed")
+    rows = await Outbox.select(Count(alias="n"), Outbox.attempts).where(Outbox.attempts > 1).group_by(Outbox.attempts)
+    retries = sum((int(r["attempts"]) - 1) * int(r["n"]) for r in rows)
+    return {"pending": pending, "retrying": retrying, "failed": failed, "retries": retries}

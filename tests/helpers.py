@@ -79,6 +79,7 @@ def start_server(
     database_url: str, tmp: Path, extra_env: dict[str, str] | None = None, port: int | None = None
 ) -> Server:
     port = port or free_port()
+    operator_token = f"test-operator-{uuid.uuid4().hex}"
     env = {
         **os.environ,
         "UNCONF_DATABASE_URL": database_url,
@@ -87,8 +88,10 @@ def start_server(
         "UNCONF_BASE_URL": f"http://127.0.0.1:{port}",
         # The suite creates hundreds of events from one loopback address: limits stay on, fifty times higher.
         "UNCONF_RATE_LIMIT_SCALE": "50",
-        # The instance operator's key, so tests can set tiers the way an operator does.
-        "UNCONF_OPERATOR_KEY": f"test-operator-{uuid.uuid4().hex}",
+        # The instance operator's token, so tests can set tiers the way an operator does.
+        "UNCONF_ADMIN_TOKEN": operator_token,
+        # Its deprecated name, with the same value (tests that read it keep working).
+        "UNCONF_OPERATOR_KEY": operator_token,
         **(extra_env or {}),
     }
     log_path = tmp / f"server-{port}-{uuid.uuid4().hex[:6]}.log"
@@ -193,8 +196,8 @@ class EventHandle:
 
 
 def set_tier(server: Server, slug: str, tier: str) -> dict[str, Any]:
-    """What the instance operator does: only they set an event's tier (``UNCONF_OPERATOR_KEY``)."""
-    with server.client(server.env["UNCONF_OPERATOR_KEY"]) as operator:
+    """What the instance operator does: only they set an event's tier (``UNCONF_ADMIN_TOKEN``)."""
+    with server.client(server.env["UNCONF_ADMIN_TOKEN"]) as operator:
         r = operator.put(f"/api/v1/operator/events/{slug}/tier", json={"tier": tier})
     assert r.status_code == 200, r.text
     event: dict[str, Any] = r.json()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +9,7 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -27,12 +27,14 @@ from conversation import welcome as conversation_welcome
 from conversation.controllers import CONVERSATION_HANDLERS
 from events import personal_data as event_data
 from events import services as event_services
-from events.controllers import AttendanceController, EventController, OperatorController, live_updates
+from events.controllers import AttendanceController, EventController, live_updates
 from events.dependencies import who_is_asking
 from exports import digest
 from exports import schedule as export_schedule
 from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
+from instance.controllers import OperatorController, metrics_endpoint
+from instance.retention import retention_lifespan
 from notify import mail as notify_mail
 from notify import notices as notify_notices
 from notify import outbox as notify_outbox
@@ -48,14 +50,15 @@ from sessions import personal_data as session_data
 from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
-from unconf import __version__, guards, logredact, personal_data, realtime
+from unconf import __version__, guards, logredact, logs, metrics, personal_data, realtime
 from unconf.bodies import Request as StrictJSONRequest
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
-from unconf.health import healthz
+from unconf.health import healthz, readyz
 from unconf.openapi import document_errors
 from unconf.security import add_security_headers
 from unconf.settings import Settings, get_settings
+from unconf.shutdown import graceful_shutdown
 from voting import personal_data as voting_data
 from voting import services as voting_services
 from voting.controllers import MeController, MergeController, VoteController
@@ -64,6 +67,7 @@ from web.assets import serve_asset
 from web.common import page_error
 from web.community import COMMUNITY_PAGE_HANDLERS
 from web.conversation import CONVERSATION_PAGE_HANDLERS
+from web.operator import OPERATOR_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
 
@@ -119,7 +123,7 @@ def wire() -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     wire()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_format)
     channels = realtime.make_channels_plugin(settings.redis_url)
     app = Litestar(
         route_handlers=[
@@ -137,12 +141,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live_updates,
             healthz,
             serve_asset,
+            readyz,
+            metrics_endpoint,
             *ROOM_API_HANDLERS,
             NotesController,
             EdcampController,
             *ROOM_PAGE_HANDLERS,
             *PAGE_HANDLERS,
             *COMMUNITY_PAGE_HANDLERS,
+            *OPERATOR_PAGE_HANDLERS,
             *EXPORT_HANDLERS,
             *PEOPLE_HANDLERS,
             *NOTIFY_HANDLERS,
@@ -158,7 +165,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[channels],
         exception_handlers=exception_handlers(render_page=page_error),
-        lifespan=[database_pool, realtime.cache_invalidation, autopilot_lifespan, notify_lifespan],
+        lifespan=[
+            database_pool,
+            realtime.cache_invalidation,
+            autopilot_lifespan,
+            notify_lifespan,
+            retention_lifespan,
+            graceful_shutdown,
+        ],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(web_templates())),
         openapi_config=OpenAPIConfig(
             title="unconf",
@@ -187,8 +201,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="gzip", gzip_compress_level=6, minimum_size=1024, exclude_opt_key="precompressed"
         ),
         debug=False,
+        # Litestar's records go to the root logger, whose one handler writes our format (unconf/logs.py).
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
     )
     document_errors(app)
+    # Around routing itself, so unknown paths count too: requests by route template, status and time.
+    # Outermost: the request id, so every log line of the request (the access log too) carries it.
+    app.asgi_handler = logs.RequestId(metrics.RequestObserver(app.asgi_handler))
     # After Litestar set up its logging (and uvicorn its own): every handler is in place to filter.
     logredact.install()
     return app

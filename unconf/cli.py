@@ -97,16 +97,28 @@ def _run_server(host: str, port: int, workers: int) -> int:
     # X-Forwarded-For is believed only from the proxies named in UNCONF_TRUSTED_PROXIES (none by
     # default): from anyone else it is a header a client made up, and the peer address is the client.
     trusted = get_settings().trusted_proxies
-    uvicorn.run(
-        "unconf.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers if workers > 1 else None,
-        log_level="info",
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=list(trusted) if trusted else [],
-    )
+    from unconf.multiprocess import prepare_metrics_dir, remove_metrics_dir
+
+    # Before prometheus-client is imported and any worker starts: every worker writes its metrics
+    # here, and a scrape on any of them sums them all.
+    metrics_dir = prepare_metrics_dir()
+    from unconf import logs, shutdown
+
+    try:
+        uvicorn.run(
+            "unconf.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers if workers > 1 else None,
+            log_level="info",
+            log_config=logs.uvicorn_log_config(),
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=list(trusted) if trusted else [],
+            timeout_graceful_shutdown=shutdown.GRACE_SECONDS,
+        )
+    finally:
+        remove_metrics_dir(metrics_dir)  # only one it made: a directory the operator named stays
     return 0
 
 
@@ -167,10 +179,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 async def _set_tier(slug: str, tier: str) -> Any:
-    from events.services import set_tier
+    from instance.schemas import LimitsChange
+    from instance.services import change_limits
 
     await _migrate(quiet=True)
-    return await set_tier(slug, tier)
+    return await change_limits(slug, LimitsChange(tier=tier))  # type: ignore[arg-type]
 
 
 def cmd_tier(args: argparse.Namespace) -> int:
@@ -301,7 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_import)
 
-    p = with_db(sub.add_parser("tier", help="set an event's tier (the instance operator's command)"))
+    from instance import cli as admin_cli
+
+    p = sub.add_parser("admin", help="the instance operator's commands: events, tiers, limits, usage (see --help)")
+    admin_cli.configure_parser(p)
+    p.set_defaults(func=admin_cli.main)
+
+    admin_cli.configure_backup_parser(
+        sub.add_parser("backup", help="back up the database to FILE (safe while serving)")
+    )
+    admin_cli.configure_restore_parser(sub.add_parser("restore", help="restore a backup FILE into a fresh database"))
+
+    p = with_db(sub.add_parser("tier", help="set an event's tier (same as 'unconf admin tier')"))
     p.add_argument("slug")
     p.add_argument("tier", help="free or paid (see /api/v1/tiers)")
     p.set_defaults(func=cmd_tier)

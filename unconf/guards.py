@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from unconf.auth import HasRole, Role, is_organizer
+from unconf.auth import SAFE_METHODS, HasRole, Role, is_organizer, same_origin
 from unconf.errors import Forbidden, NotFound, Unauthorized
 from unconf.ports import Port
 from unconf.settings import get_settings
@@ -83,32 +84,87 @@ requires_participant = RoleGuard(None)
 requires_organizer = RoleGuard(Role.ORGANIZER)
 
 
-class OperatorGuard:
-    """A Litestar guard: the caller holds the instance operator's key (``UNCONF_OPERATOR_KEY``), as a Bearer token.
+OPERATOR_COOKIE = "unconf_operator"
+OPERATOR_COOKIE_PATH = "/operator"
 
-    The operator runs the instance (sets tiers); the key belongs to no event. Without the setting there
-    is no operator API at all (404). The key is compared in constant time, as SHA-256 digests so that
-    not even its length shows.
+
+def operator_token_matches(token: str | None) -> bool:
+    """Whether ``token`` is the instance operator's (``UNCONF_ADMIN_TOKEN``), compared in constant time.
+
+    Settings keep only the token's SHA-256; the presented token is hashed and the digests compared,
+    so neither the token nor its length shows in timing.
+    """
+    expected = get_settings().admin_token_sha256
+    if not expected or not token:
+        return False
+    presented = hashlib.sha256(token.strip().encode()).hexdigest()
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def presented_operator_token(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str | None, bool]:
+    """The Bearer token, or the operator page's HttpOnly cookie, and whether it came from the cookie."""
+    header = connection.headers.get("authorization", "")
+    if header:
+        scheme, _sep, value = header.partition(" ")
+        return (value.strip() or None, False) if scheme.lower() == "bearer" else (None, False)
+    return connection.cookies.get(OPERATOR_COOKIE) or None, True
+
+
+class OperatorGuard:
+    """A Litestar guard: the caller holds the instance operator's token (``UNCONF_ADMIN_TOKEN``).
+
+    The operator runs the instance (tiers, limits, suspensions, usage); the token belongs to no event.
+    The API takes it as a Bearer token; with ``cookie`` (the operator page) the page's HttpOnly cookie
+    also counts, and a write carrying only the cookie must come from our own pages (CSRF).
+    Without the setting there is no operator API or page at all (404).
     """
 
+    def __init__(self, *, cookie: bool = False) -> None:
+        self.cookie = cookie
+
     async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        key = get_settings().operator_key
-        if not key:
-            raise NotFound("this instance has no operator API (UNCONF_OPERATOR_KEY is not set)")
-        scheme, _sep, value = connection.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
+        if not get_settings().admin_token_sha256:
+            raise NotFound("this instance has no operator API (UNCONF_ADMIN_TOKEN is not set)")
+        token, from_cookie = presented_operator_token(connection)
+        if from_cookie and not self.cookie:
+            token = None
+        if not token:
             raise Unauthorized(
-                "the instance operator only: send 'Authorization: Bearer <operator key>'", field="authorization"
+                "the instance operator only: send 'Authorization: Bearer <operator token>'", field="authorization"
             )
-        presented = hashlib.sha256(value.strip().encode()).digest()
-        if not hmac.compare_digest(presented, hashlib.sha256(key.encode()).digest()):
+        if not operator_token_matches(token):
             raise Forbidden("only the instance operator may do this", field="authorization", code="operator_only")
+        if from_cookie and connection.scope.get("method", "GET") not in SAFE_METHODS and not same_origin(connection):
+            raise Forbidden("this form must be sent from the operator page", field="origin", code="cross_site")
 
     def __repr__(self) -> str:
-        return "OperatorGuard()"
+        return f"OperatorGuard(cookie={self.cookie})"
+
+
+class MetricsGuard(OperatorGuard):
+    """``/metrics``: the operator's token, or a peer in ``UNCONF_METRICS_ALLOW`` (a Prometheus on the
+    private network). Closed to everyone else by default. The address is the client's as uvicorn saw it,
+    after forwarded headers from ``UNCONF_TRUSTED_PROXIES`` only, so a made-up header does not open it."""
+
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        allowed = get_settings().metrics_allow
+        host = connection.client.host if connection.client else None
+        if allowed and host:
+            try:
+                address = ipaddress.ip_address(host)
+            except ValueError:
+                address = None
+            if address is not None and any(address in ipaddress.ip_network(n, strict=False) for n in allowed):
+                return
+        await super().__call__(connection, handler)
+
+    def __repr__(self) -> str:
+        return "MetricsGuard()"
 
 
 requires_operator = OperatorGuard()
+requires_metrics_reader = MetricsGuard()
+requires_operator_page = OperatorGuard(cookie=True)
 
 
 def guarded_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> HasRole:

@@ -1,4 +1,5 @@
-"""Secrets never reach a log line: feed URLs and ``?code=``/``?key=``/``?token=`` values are redacted.
+"""Secrets never reach a log line: feed URLs, ``?code=``/``?key=``/``?token=`` values, Bearer credentials,
+token cookies and secret fields (``"token": ...``, ``join_code``, ``organizer_key``) are redacted.
 
 A calendar feed's URL is its credential (``/e/{slug}/feed/<secret>.ics``), and invitation and join
 links carry their code in the query string. uvicorn's access log writes every path with its query,
@@ -17,14 +18,39 @@ _FEED = re.compile(r"(/e/[^/\s?#\"']+/feed/)[^/\s?#\"']+")
 # A secret in a query string, raw or percent-encoded after a first redirect.
 _QUERY = re.compile(r"((?:[?&]|%3F|%26)(?:code|key|token|secret)(?:=|%3D))[^&#\s\"']*", re.IGNORECASE)
 
+# An Authorization header's credential (tokens, organizer keys, the operator's token).
+_BEARER = re.compile(r"((?:Bearer|Basic)\s+)[^\s\"',;]+", re.IGNORECASE)
+# A token cookie (``unconf_t_<slug>=``, ``unconf_operator=``) as a header or repr would show it.
+_COOKIE = re.compile(r"((?:unconf_t_[A-Za-z0-9_-]*|unconf_operator)=)[^;\s\"']+")
+# A secret field in a JSON body or a repr: "token": "...", 'join_code': '...'.
+_FIELD = re.compile(
+    r"""(["']?(?:token|organizer_key|key|join_code|code|secret|password|smtp_password)["']?\s*[:=]\s*["'])"""
+    r"""[^"']*""",
+    re.IGNORECASE,
+)
+
+# _FIELD needs a quoted value after ':' or '='; without one of these the line holds no such field.
+_FIELD_MARKS = (':"', ': "', ":'", ": '", '="', "='", '= "', "= '")
+
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "litestar")
 
 
 def redact(text: str) -> str:
-    """The text with feed secrets and secret query values replaced by ``[redacted]``."""
-    if "/feed/" not in text and "=" not in text and "%3D" not in text.upper():
-        return text
-    return _QUERY.sub(rf"\g<1>{REDACTED}", _FEED.sub(rf"\g<1>{REDACTED}", text))
+    """The text with feed secrets, secret query values, credentials, token cookies and secret fields
+    replaced by ``[redacted]``. Each pattern runs only where a cheap substring test says it could match:
+    this runs on every log line."""
+    lowered = text.lower()
+    if "/feed/" in text:
+        text = _FEED.sub(rf"\g<1>{REDACTED}", text)
+    if "=" in text or "%3d" in lowered:
+        text = _QUERY.sub(rf"\g<1>{REDACTED}", text)
+    if "bearer" in lowered or "basic" in lowered:
+        text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
+    if "unconf_" in text:
+        text = _COOKIE.sub(rf"\g<1>{REDACTED}", text)
+    if any(mark in text for mark in _FIELD_MARKS):
+        text = _FIELD.sub(rf"\g<1>{REDACTED}", text)
+    return text
 
 
 def _clean(value: object) -> object:

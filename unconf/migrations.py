@@ -94,3 +94,24 @@ async def migrate(quiet: bool = False) -> None:
         raise RuntimeError(f"migrations failed: {response.message}\n{sink.getvalue()}")
     if is_sqlite():
         await current_engine().run_ddl("PRAGMA journal_mode=WAL")
+
+
+def expected_migrations() -> set[tuple[str, str]]:
+    """(app, migration id) of every migration this code ships, from each app's migrations folder."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.conf.apps import Finder
+
+    manager = BaseMigrationManager()
+    out: set[tuple[str, str]] = set()
+    for app in Finder().get_app_registry().app_configs.values():
+        for migration_id in manager.get_migration_modules(str(app.migrations_folder_path)):
+            out.add((app.app_name, migration_id))
+    return out
+
+
+async def pending_migrations(expected: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of ``expected`` the database has not run (all of them when it was never migrated)."""
+    if not await _migration_table_exists():
+        return set(expected)
+    rows = await current_engine().run_querystring(QueryString("SELECT app_name, name FROM migration"))
+    return expected - {(r["app_name"], r["name"]) for r in rows}

@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from unconf import metrics
 from unconf.errors import RateLimited
 from unconf.settings import get_settings
 
@@ -32,6 +33,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "chat": (20, 1200),
     "note": (10, 600),
     "report": (20, 600),
+    "operator_signin": (0, 10),
 }
 
 
@@ -90,6 +92,7 @@ async def check(bucket: str, *, address: str | None, participant: int | None = N
         checks.append((f"unconf:rl:{bucket}:a:{address}:{window}", per_address, "address"))
     for key, limit, who in checks:
         if await store.hit(key) > limit * scale:
+            metrics.RATE_LIMITED.labels(bucket=bucket).inc()
             raise RateLimited(
                 f"too many {bucket} requests from this {who}; try again in {retry_after} s",
                 retry_after=retry_after,

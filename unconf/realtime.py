@@ -6,6 +6,7 @@ worker's WebSockets see every change, without any page or service knowing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import Counter
@@ -20,6 +21,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 
 from unconf.cache import UNTOUCHED_BY_VOTES, access_cache, read_cache
 from unconf.live import Greeting, Hello, LiveMessage, NoSuchEvent, OpenedData, Refusal, RoomOpened, VoteCast
+from unconf.metrics import LIVE_CLIENTS
 from unconf.settings import get_settings
 from unconf.validation import utcnow
 
@@ -114,9 +116,13 @@ async def forget_votes(slug: str) -> None:
 
 
 async def forget(slug: str) -> None:
-    """Drop the event's cached reads here and on every worker, for a change no live page shows (a star)."""
+    """Drop the event's cached reads here and on every worker, for a change no live page shows (a star,
+    a suspension, a deletion)."""
     read_cache.invalidate(slug)
-    _announce(slug)
+    if _plugin is None:
+        await _announce_from_command(slug)
+    else:
+        _announce(slug)
 
 
 async def forget_access(slug: str) -> None:
@@ -133,6 +139,24 @@ def _announce(what: str) -> None:
         _plugin.publish(what.encode(), CHANGES_CHANNEL)
     except Exception:  # the change is stored; other workers' caches then wait for the next change
         log.exception("could not announce a change of %s", what)
+
+
+async def _announce_from_command(slug: str) -> None:
+    """A command on the server (``unconf admin``) has no plugin, but the workers listen on Redis."""
+    redis_url = get_settings().redis_url
+    if not redis_url:
+        return
+    try:
+        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(redis_url)
+        try:
+            await RedisChannelsPubSubBackend(redis=redis).publish(slug.encode(), [CHANGES_CHANNEL])
+        finally:
+            await redis.aclose()
+    except Exception:  # the change is stored; the workers' caches then wait for the event's next change
+        log.exception("could not announce a change to %s", slug)
 
 
 @asynccontextmanager
@@ -201,6 +225,25 @@ class LiveSockets:
 
 
 live_sockets = LiveSockets()
+_open_sockets: set[WebSocket[Any, Any, Any]] = set()
+SERVICE_RESTART = 1012  # RFC 6455's registry: the server is restarting; clients reconnect
+
+
+async def close_live_sockets(reason: str = "service restart") -> int:
+    """Close every live socket of this worker with 1012 and ``reason`` (a graceful shutdown); how many.
+
+    Pages reconnect by themselves (``web/static/live.js``), to another worker behind the proxy.
+    """
+    sockets = list(_open_sockets)
+
+    async def close(socket: WebSocket[Any, Any, Any]) -> None:
+        try:
+            await socket.close(code=SERVICE_RESTART, reason=reason)
+        except Exception:  # already gone: nothing to tell it
+            return
+
+    await asyncio.gather(*(close(s) for s in sockets))
+    return len(sockets)
 
 
 async def stream_live(
@@ -223,16 +266,27 @@ async def stream_live(
         if refused is not None:
             await socket.close(code=TOO_MANY_LIVE, reason=refused)
             return
-        async with _plugin.start_subscription(channel_for(slug)) as subscriber:
-            greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
-            await socket.send_text(msgspec.json.encode(greeting).decode())
-            async with subscriber.run_in_background(socket.send_text), Rooms(socket, slug, person) as rooms:  # type: ignore[arg-type]
-                while True:
-                    frame = await socket.receive()
-                    if frame["type"] == "websocket.disconnect":
-                        break
-                    text = frame.get("text")
-                    await rooms.follow(text if isinstance(text, str) else None)
+        LIVE_CLIENTS.inc()
+        _open_sockets.add(socket)
+        try:
+            await _stream(socket, slug, hello, person)
+        finally:
+            _open_sockets.discard(socket)
+            LIVE_CLIENTS.dec()
+
+
+async def _stream(socket: WebSocket[Any, Any, Any], slug: str, hello: Greeting, person: str | None) -> None:
+    assert _plugin is not None
+    async with _plugin.start_subscription(channel_for(slug)) as subscriber:
+        greeting = Hello(event=slug, at=utcnow().isoformat(), data=hello)
+        await socket.send_text(msgspec.json.encode(greeting).decode())
+        async with subscriber.run_in_background(socket.send_text), Rooms(socket, slug, person) as rooms:  # type: ignore[arg-type]
+            while True:
+                frame = await socket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                text = frame.get("text")
+                await rooms.follow(text if isinstance(text, str) else None)
 
 
 class RoomFrame(msgspec.Struct, forbid_unknown_fields=True):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -31,8 +33,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_dry_run_dir: str = ""
     fetch_allow_private: bool = False
     rate_limit_scale: float = 1.0
-    operator_key: str = ""
-    """The instance operator's key (Bearer) for ``/api/v1/operator/...``; empty means no operator API."""
+    admin_token_sha256: str = ""
+    """SHA-256 (hex) of the instance operator's token, ``UNCONF_ADMIN_TOKEN`` (or the deprecated
+    ``UNCONF_OPERATOR_KEY``), or given as ``UNCONF_ADMIN_TOKEN_SHA256``. Only the digest is kept:
+    empty means no operator API, page or metrics by token."""
     live_max_per_address: int = 2_000
     """Live sockets one address may hold open on one worker. Generous: a whole school or venue shares
     one address, and a full free-tier event (1,000 people) with a second tab each still fits."""
@@ -41,6 +45,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     on every room's screen, but not a flood from many addresses with one token."""
     # Addresses or networks of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto we believe.
     trusted_proxies: tuple[str, ...] = ()
+    metrics_allow: tuple[str, ...] = ()
+    """Addresses or networks that may read ``/metrics`` without the operator token (none by default)."""
+    log_format: str = "text"
+    """``text`` (readable lines, the default) or ``json`` (one JSON object per line)."""
+    retention_outbox_days: int = 30
+    """Delivered and cancelled outbox rows older than this are pruned."""
+    retention_presence_days: int = 90
+    """Room visits (presence and metering) of events whose day is this many days past are pruned, after
+    their usage is final."""
+    retention_closed_event_months: int = 0
+    """Events closed (or whose last day passed) more than this many months ago are deleted with their
+    data; 0 keeps them forever."""
+    retention_interval_seconds: int = 3600
+    """How often one worker runs the retention job."""
 
     @property
     def public_url(self) -> str:
@@ -95,11 +113,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ) from exc
         if price < 0:
             raise SettingsError(f"UNCONF_PRICE_PER_PERSON_MINUTE_CENTS must not be negative, got {price}")
-        operator_key = env.get("UNCONF_OPERATOR_KEY", "").strip()
-        if operator_key and len(operator_key) < 32:
-            raise SettingsError("UNCONF_OPERATOR_KEY must be at least 32 characters (or unset: no operator API)")
+        admin_token_sha256 = _admin_token_digest(env)
         return cls(
             trusted_proxies=_networks(env.get("UNCONF_TRUSTED_PROXIES", "")),
+            metrics_allow=_networks(env.get("UNCONF_METRICS_ALLOW", ""), "UNCONF_METRICS_ALLOW"),
+            log_format=_choice(env, "UNCONF_LOG_FORMAT", ("text", "json")),
+            retention_outbox_days=_positive(env, "UNCONF_RETENTION_OUTBOX_DAYS", 30),
+            retention_presence_days=_positive(env, "UNCONF_RETENTION_PRESENCE_DAYS", 90),
+            retention_closed_event_months=_whole(env, "UNCONF_RETENTION_CLOSED_EVENT_MONTHS", 0),
+            retention_interval_seconds=_positive(env, "UNCONF_RETENTION_INTERVAL_SECONDS", 3600),
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
             port=port,
@@ -115,10 +137,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             smtp_starttls=_flag(env, "UNCONF_SMTP_STARTTLS", True),
             mail_dry_run_dir=env.get("UNCONF_MAIL_DRY_RUN_DIR", ""),
             fetch_allow_private=_flag(env, "UNCONF_FETCH_ALLOW_PRIVATE", False),
-            operator_key=operator_key,
+            admin_token_sha256=admin_token_sha256,
             live_max_per_address=_positive(env, "UNCONF_LIVE_MAX_PER_ADDRESS", 2_000),
             live_max_per_person=_positive(env, "UNCONF_LIVE_MAX_PER_PERSON", 100),
         )
+
+
+def _admin_token_digest(env: Any) -> str:
+    """The operator token's SHA-256 hex digest; the token itself is not kept in the settings."""
+    digest = env.get("UNCONF_ADMIN_TOKEN_SHA256", "").strip().lower()
+    if digest:
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise SettingsError("UNCONF_ADMIN_TOKEN_SHA256 must be 64 hex digits (sha256sum of the token)")
+        return str(digest)
+    for name in ("UNCONF_ADMIN_TOKEN", "UNCONF_OPERATOR_KEY"):  # the second: the old name, still read
+        token = env.get(name, "").strip()
+        if token:
+            if len(token) < 32:
+                raise SettingsError(f"{name} must be at least 32 characters (or unset: no operator API)")
+            return hashlib.sha256(token.encode()).hexdigest()
+    return ""
 
 
 def _positive(env: Any, name: str, default: int) -> int:
@@ -134,7 +172,27 @@ def _positive(env: Any, name: str, default: int) -> int:
     return value
 
 
-def _networks(text: str) -> tuple[str, ...]:
+def _choice(env: Any, name: str, choices: tuple[str, ...]) -> str:
+    text = env.get(name, "").strip().lower() or choices[0]
+    if text not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {text!r}")
+    return str(text)
+
+
+def _whole(env: Any, name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {text!r}") from exc
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _networks(text: str, name: str = "UNCONF_TRUSTED_PROXIES") -> tuple[str, ...]:
     """Comma-separated addresses or CIDR networks (``10.0.0.5, 192.168.0.0/24``); none by default."""
     out: list[str] = []
     for item in (part.strip() for part in text.split(",")):
@@ -144,8 +202,7 @@ def _networks(text: str) -> tuple[str, ...]:
             ipaddress.ip_network(item, strict=False)
         except ValueError as exc:
             raise SettingsError(
-                "UNCONF_TRUSTED_PROXIES must list IP addresses or networks such as 10.0.0.5 or 10.0.0.0/8, "
-                f"got {item!r}"
+                f"{name} must list IP addresses or networks such as 10.0.0.5 or 10.0.0.0/8, got {item!r}"
             ) from exc
         out.append(item)
     return tuple(out)

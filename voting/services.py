@@ -18,7 +18,7 @@ from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
 from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal
 from sessions.tables import Proposal, ProposalFacilitator
-from unconf import live, realtime
+from unconf import live, metrics, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, DotsExhausted, NotFound, PhaseConflict, ValidationFailed
 from unconf.validation import check_id, utcnow
@@ -225,6 +225,7 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
         return data.dots
 
     _, out = await _set_dots(event, voter, data.proposal_id, target)
+    metrics.VOTES.inc()
     return out
 
 
@@ -246,6 +247,7 @@ async def step_dots(event: Event, voter: Participant, proposal_id: int, step: Li
         return dots if allow_stacking else min(dots, 1)
 
     before, out = await _set_dots(event, voter, proposal_id, target)
+    metrics.VOTES.inc()
     return DotStep(before=before, vote=out)
 
 

@@ -1,4 +1,4 @@
-"""Tiers are set by the instance operator (``UNCONF_OPERATOR_KEY``, ``unconf tier``), never by an event's creator."""
+"""Tiers are set by the instance operator (``UNCONF_ADMIN_TOKEN``, ``unconf tier``), never by an event's creator."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_only_the_operator_key_sets_a_tier(server: Server) -> None:
         assert set_tier(server, ev.slug, "paid")["tier"] == "paid"
         assert ev.organizer.put(ev.url("/video"), json=BBB).status_code == 200
         assert ev.organizer.get(ev.url()).json()["tier"] == "paid"
-        with server.client(server.env["UNCONF_OPERATOR_KEY"]) as operator:
+        with server.client(server.env["UNCONF_ADMIN_TOKEN"]) as operator:
             r = operator.put(url, json={"tier": "platinum"})
             assert r.status_code == 400 and r.json()["field"] == "tier"
             r = operator.put("/api/v1/operator/events/no-such-event/tier", json={"tier": "paid"})
@@ -65,7 +65,9 @@ def test_only_the_operator_key_sets_a_tier(server: Server) -> None:
 
 
 def test_without_an_operator_key_there_is_no_operator_api(tmp_path: Path) -> None:
-    srv = start_server(stack_database_url(tmp_path), tmp_path, {**stack_env(), "UNCONF_OPERATOR_KEY": ""})
+    srv = start_server(
+        stack_database_url(tmp_path), tmp_path, {**stack_env(), "UNCONF_ADMIN_TOKEN": "", "UNCONF_OPERATOR_KEY": ""}
+    )
     try:
         ev = make_event(srv)
         with srv.client("") as anon, srv.client(ev.organizer_key) as organizer:

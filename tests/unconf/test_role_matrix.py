@@ -30,7 +30,7 @@ with warnings.catch_warnings():
     from unconf.app import create_app
 
 PUBLIC, MEMBER, FACILITATOR, ORGANIZER, ANYONE_CREATES = "public", "member", "facilitator", "organizer", "create"
-OPERATOR = "operator"  # the instance operator's key (UNCONF_OPERATOR_KEY); nobody in any event
+OPERATOR = "operator"  # the instance operator's key (UNCONF_ADMIN_TOKEN); nobody in any event
 
 # (method, path) -> who may call it; paths as in the OpenAPI schema.
 ACCESS: dict[tuple[str, str], str] = {
@@ -156,6 +156,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/communities/{community}/me/data"): PUBLIC,
     ("POST", "/api/v1/communities/{community}/me/erase"): PUBLIC,
     ("POST", "/api/v1/communities/{community}/signout"): PUBLIC,
+    ("GET", "/api/v1/operator/events"): OPERATOR,
+    ("GET", "/api/v1/operator/events/{slug}"): OPERATOR,
+    ("PATCH", "/api/v1/operator/events/{slug}"): OPERATOR,
+    ("DELETE", "/api/v1/operator/events/{slug}"): OPERATOR,
+    ("POST", "/api/v1/operator/events/{slug}/suspend"): OPERATOR,
+    ("POST", "/api/v1/operator/events/{slug}/resume"): OPERATOR,
+    ("GET", "/api/v1/operator/usage"): OPERATOR,
+    ("GET", "/api/v1/operator/usage.csv"): OPERATOR,
 }
 EXTRA_ACCESS: dict[tuple[str, str], str] = {}  # filled by the packages' own tests when they add endpoints
 
@@ -353,6 +361,16 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/c/{community}/directory"): PUBLIC,
     ("POST", "/c/{community}/signout"): PUBLIC,
     ("GET", "/assets/{name}"): PUBLIC,  # static files under content-hashed names
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): OPERATOR,  # or an address in UNCONF_METRICS_ALLOW (none by default)
+    # the instance operator's page (web/operator.py): the sign-in form is public, the rest is the operator's
+    ("GET", "/operator"): PUBLIC,
+    ("POST", "/operator/signin"): PUBLIC,
+    ("POST", "/operator/signout"): PUBLIC,
+    ("POST", "/operator/events/{slug}/limits"): OPERATOR,
+    ("POST", "/operator/events/{slug}/suspend"): OPERATOR,
+    ("POST", "/operator/events/{slug}/delete"): OPERATOR,
+    ("GET", "/operator/usage.csv"): OPERATOR,
 }
 
 

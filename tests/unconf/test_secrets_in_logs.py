@@ -8,11 +8,13 @@ answer says ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from tests.helpers import make_event, stack_database_url, stack_env, start_server
 
@@ -23,9 +25,11 @@ def no_store(r: httpx.Response) -> bool:
     return "no-store" in r.headers.get("cache-control", "")
 
 
-def test_no_secret_reaches_the_log_and_no_token_answer_is_cached(tmp_path: Path) -> None:
-    srv = start_server(stack_database_url(tmp_path), tmp_path, stack_env())
-    secrets: dict[str, str] = {}
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_secret_reaches_the_log_and_no_token_answer_is_cached(tmp_path: Path, log_format: str) -> None:
+    srv = start_server(stack_database_url(tmp_path), tmp_path, {**stack_env(), "UNCONF_LOG_FORMAT": log_format})
+    secrets: dict[str, str] = {"operator token": srv.env["UNCONF_ADMIN_TOKEN"]}
+    request_ids = []
     try:
         anon = srv.client()
         # Event creation (API): the organizer key, shown once.
@@ -107,6 +111,15 @@ def test_no_secret_reaches_the_log_and_no_token_answer_is_cached(tmp_path: Path)
             assert no_store(made), made.headers
             signin = browser.post(f"/e/{ev.slug}/organize/signin", data={"key": ev.organizer_key}, headers=SAME_SITE)
             assert signin.status_code == 303 and no_store(signin), signin.headers
+        # The instance operator: its token as a Bearer header and through the operator page's form.
+        with srv.client(srv.env["UNCONF_ADMIN_TOKEN"]) as operator:
+            listed = operator.get("/api/v1/operator/events")
+            assert listed.status_code == 200 and no_store(listed)
+            request_ids.append(listed.headers["x-request-id"])
+        with srv.client() as browser:
+            signin = browser.post("/operator/signin", data={"token": srv.env["UNCONF_ADMIN_TOKEN"]}, headers=SAME_SITE)
+            assert signin.status_code == 303, signin.text
+            assert browser.get("/operator").status_code == 200
         # Answers without a secret keep their caching as before.
         public = anon.get(f"/api/v1/events/{ev.slug}")
         assert not no_store(public)
@@ -114,8 +127,18 @@ def test_no_secret_reaches_the_log_and_no_token_answer_is_cached(tmp_path: Path)
         srv.stop()  # uvicorn flushes its access log on the way out
 
     log = srv.log()
-    assert f'"GET /e/{ev.slug}/feed/[redacted] HTTP/1.1" 200' in log, log[-3000:]
-    assert f'"GET /e/{ev.slug}/invite?code=[redacted] HTTP/1.1" 200' in log, log[-3000:]
-    assert f'"GET /e/{ev.slug}/join?code=[redacted] HTTP/1.1" 200' in log, log[-3000:]
+    if log_format == "json":
+        lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+        assert len(lines) > 20 and all({"time", "level", "logger", "message", "request_id"} <= set(x) for x in lines)
+        access = [x for x in lines if x["logger"] == "uvicorn.access"]
+        assert access and all(x["request_id"] != "-" for x in access), "every access line has its request id"
+        assert request_ids[0] in {x["request_id"] for x in access}, "the id the answer carried is in the log"
+        messages = "\n".join(x["message"] for x in lines)
+    else:
+        messages = log
+        assert f"[{request_ids[0]}]" in log, "the id the answer carried is in the log"
+    assert f'"GET /e/{ev.slug}/feed/[redacted] HTTP/1.1" 200' in messages, log[-3000:]
+    assert f'"GET /e/{ev.slug}/invite?code=[redacted] HTTP/1.1" 200' in messages, log[-3000:]
+    assert f'"GET /e/{ev.slug}/join?code=[redacted] HTTP/1.1" 200' in messages, log[-3000:]
     leaked = [name for name, value in secrets.items() if value in log]
     assert leaked == [], f"in the log: {leaked}"

@@ -58,10 +58,12 @@ EXPECTED_MIGRATIONS = {
     ("agenda", "2026-12-01T06:25:01:000000"),
     ("sessions", "2026-12-01T06:32:54:111140"),
     ("sessions", "2026-12-01T06:32:55:000000"),
+    ("events", "2026-12-01T06:00:00:000000"),
+    ("instance", "2026-12-01T06:00:01:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
-NEW_TABLES = {"facilitator_invite", "volunteer"}
+NEW_TABLES = {"facilitator_invite", "volunteer", "lease"}
 NEW_TABLES |= {"community", "community_event", "member", "attendance", "profile", "block", "greeting"}
 NEW_TABLES |= {
     "chat_message",
@@ -75,7 +77,8 @@ NEW_TABLES |= {
 
 # Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
 NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
-    "event": (("listed", False),),  # not on the start page unless the organizer says so
+    # the operator's limits and suspension, then "listed": not on the start page unless the organizer says so
+    "event": (("max_participants", None), ("max_rooms", None), ("suspended_at", None), ("listed", False)),
     "room": (("hosts_breakouts", True), ("video_equipped", False)),  # old rooms keep taking breakouts
     "agenda_version": (("bound", None),),
     "participant": (("attendance", "in_room"),),

@@ -244,3 +244,36 @@ def test_board_fits_60_proposals_and_a_12_by_6_grid(server: Server, browser: Any
         board.screenshot(path=artifacts / f"board-5-12x6-grid-{viewport['width']}.png")
     check_a11y(board, axe, "12x6 agenda board")
     ctx.close()
+
+
+# --- the instance operator's page (web/operator.py) ----------------------------------------------
+
+
+@pytest.mark.parametrize("width,height", [(360, 740), (1280, 900)])
+def test_the_operator_signs_in_and_suspends_an_event(
+    server: Server, browser: Any, axe: Path, width: int, height: int
+) -> None:
+    ev = make_event(server, title="Edcamp <Operator>")
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)  # axe is injected
+    page = context.new_page()
+    try:
+        page.goto(f"{server.base_url}/operator")
+        check_a11y(page, axe, "operator sign-in")
+        page.get_by_label("Operator token").fill("not-the-token-" + "x" * 30)
+        page.get_by_role("button", name="Sign in").click()
+        sync_api.expect(page.get_by_role("alert")).to_contain_text("not the operator token")
+        page.get_by_label("Operator token").fill(server.env["UNCONF_ADMIN_TOKEN"])
+        page.get_by_role("button", name="Sign in").click()
+        sync_api.expect(page.get_by_role("heading", name="Events")).to_be_visible()
+        events = page.get_by_role("table", name="Every event, most recently active first")
+        row = events.get_by_role("row").filter(has_text=ev.slug)
+        sync_api.expect(row).to_contain_text("Edcamp <Operator>")
+        check_a11y(page, axe, "operator page")
+        row.get_by_role("button", name=f"Suspend {ev.slug}").click()
+        sync_api.expect(page.get_by_role("status").first).to_contain_text("suspended")
+        assert ev.organizer.patch(ev.url(), json={"title": "x"}).json()["error"] == "event_suspended"
+        events.get_by_role("row").filter(has_text=ev.slug).get_by_role("button", name=f"Resume {ev.slug}").click()
+        sync_api.expect(page.get_by_role("status").first).to_contain_text("running again")
+    finally:
+        context.close()
+        ev.organizer.close()
