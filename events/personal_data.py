@@ -6,6 +6,7 @@ from typing import Any
 
 from events.services import PERSONAL_ACCESS
 from events.tables import Event, Participant
+from unconf import realtime
 from unconf.auth import Role
 from unconf.errors import Forbidden
 from unconf.personal_data import Person
@@ -49,6 +50,12 @@ async def erase(person: Person) -> None:
             }
         ).where(Participant.id == pid)
         await PERSONAL_ACCESS.call(pid)
+
+
+async def after_erasure(person: Person) -> None:
+    """The old token is dead in the table; now drop it from every worker's cache of who a token is."""
+    for slug in await events_of(person):
+        await realtime.forget_access(slug)
 
 
 async def events_of(person: Person) -> list[str]:

@@ -111,7 +111,7 @@ def wire() -> None:
     notify_outbox.register_task(conversation_welcome.WELCOME_TASK, conversation_welcome.send_welcome)
     notify_outbox.register_task(conversation_welcome.FOLLOW_UP_TASK, conversation_welcome.send_follow_up)
     # What each domain holds about a person, lowest layer first (erasure runs them highest first).
-    personal_data.register("events", event_data.contribute, event_data.erase)
+    personal_data.register("events", event_data.contribute, event_data.erase, event_data.after_erasure)
     personal_data.register("sessions", session_data.contribute, session_data.erase)
     personal_data.register("voting", voting_data.contribute, voting_data.erase)
     personal_data.register("notify", notify_data.contribute, notify_data.erase)

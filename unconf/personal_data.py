@@ -26,6 +26,7 @@ class Person:
 
 Contributor = Callable[[Person], Awaitable[dict[str, Any]]]
 Eraser = Callable[[Person], Awaitable[None]]
+AfterErasure = Callable[[Person], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,19 @@ class Domain:
     name: str
     contribute: Contributor
     erase: Eraser
+    after_erasure: AfterErasure | None = None
 
 
 _DOMAINS: dict[str, Domain] = {}
 
 
-def register(name: str, contribute: Contributor, erase: Eraser) -> None:
-    """Add (or replace: ``wire`` is idempotent) what one domain holds about people."""
-    _DOMAINS[name] = Domain(name, contribute, erase)
+def register(name: str, contribute: Contributor, erase: Eraser, after_erasure: AfterErasure | None = None) -> None:
+    """Add (or replace: ``wire`` is idempotent) what one domain holds about people.
+
+    ``after_erasure`` runs once the erasure is committed: what must not happen before it, such as
+    dropping cached tokens (dropped earlier, a request could cache the old token again).
+    """
+    _DOMAINS[name] = Domain(name, contribute, erase, after_erasure)
 
 
 def registered() -> list[str]:
@@ -57,3 +63,6 @@ async def erase(person: Person) -> None:
     async with write_transaction():
         for domain in reversed(list(_DOMAINS.values())):
             await domain.erase(person)
+    for domain in _DOMAINS.values():
+        if domain.after_erasure is not None:
+            await domain.after_erasure(person)
