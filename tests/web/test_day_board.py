@@ -158,6 +158,8 @@ def test_running_board_shows_live_occupancy_without_asking_again(
         board.screenshot(path=artifacts / "board-day-running-1920.png")
         check_a11y(board, axe, "running board with occupancy")
         board.set_viewport_size(SMALL_BOARD)
+        # The board refits on the resize event, which the browser delivers with its next frame.
+        board.wait_for_function(f"() => ({TITLES_WHOLE})().problems.length === 0", timeout=WAIT)
         assert board.evaluate(TITLES_WHOLE)["problems"] == []
         board.screenshot(path=artifacts / "board-day-running-1280.png")
 
