@@ -121,23 +121,24 @@ class EventController(Controller):
 async def live_updates(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) -> None:
     """Stream this event's changes; the first message says hello so clients know they are live."""
     await socket.accept()
-    try:
-        event = await services.get_event(slug)
-    except DomainError:
-        await realtime.refuse_live(socket, slug)
-        return
-    try:
-        # A token that is not valid here still gets the public stream; only the per-address cap counts it.
-        person = await authenticate(socket, event)
-    except DomainError:
-        person = None
-    await realtime.stream_live(
-        socket,
-        event.slug,
-        live.Greeting(phase=event.phase),
-        address=client_address(socket),
-        person=str(person.id) if person is not None else None,
-    )
+    async with realtime.tracked_socket(socket):
+        try:
+            event = await services.get_event(slug)
+        except DomainError:
+            await realtime.refuse_live(socket, slug)
+            return
+        try:
+            # A token that is not valid here still gets the public stream; only the per-address cap counts it.
+            person = await authenticate(socket, event)
+        except DomainError:
+            person = None
+        await realtime.stream_live(
+            socket,
+            event.slug,
+            live.Greeting(phase=event.phase),
+            address=client_address(socket),
+            person=str(person.id) if person is not None else None,
+        )
 
 
 class AttendanceController(Controller):

@@ -229,6 +229,17 @@ _open_sockets: set[WebSocket[Any, Any, Any]] = set()
 SERVICE_RESTART = 1012  # RFC 6455's registry: the server is restarting; clients reconnect
 
 
+@asynccontextmanager
+async def tracked_socket(socket: WebSocket[Any, Any, Any]) -> AsyncIterator[None]:
+    """Count a live socket as open from its accept on, so a shutdown that comes while it is still being
+    authenticated closes it with "service restart" too (and its page reconnects elsewhere)."""
+    _open_sockets.add(socket)
+    try:
+        yield
+    finally:
+        _open_sockets.discard(socket)
+
+
 async def close_live_sockets(reason: str = "service restart") -> int:
     """Close every live socket of this worker with 1012 and ``reason`` (a graceful shutdown); how many.
 
