@@ -1,6 +1,7 @@
 """The one Jinja2 set-up for every HTML page, printable and invitation, whichever package renders it.
 
-Autoescaping is always on: titles, names and notes come from people. Each package keeps its
+Autoescaping is always on: titles, names and notes come from people. Every template may mark
+text for translation (``{{ _("...") }}``, ``{% trans %}``); see unconf/i18n.py. Each package keeps its
 templates in its own ``templates/`` directory and gets one shared environment for it here.
 """
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from unconf import i18n
+
 
 @cache
 def template_environment(directory: Path, *, trim_blocks: bool = False) -> Environment:
@@ -20,10 +23,17 @@ def template_environment(directory: Path, *, trim_blocks: bool = False) -> Envir
     ``trim_blocks`` drops the newline after a block tag and the indentation before it, for
     templates written as indented code (the printables); pages keep their whitespace as written.
     """
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(directory),
         autoescape=select_autoescape(["html", "htm", "xml"], default_for_string=True, default=True),
         trim_blocks=trim_blocks,
         lstrip_blocks=trim_blocks,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # ``_``, ``gettext`` and ``ngettext`` (and ``{% trans %}``) follow the language in force for the
+    # render (unconf.i18n.use_locale); new-style, so ``_("%(n)s left", n=3)`` formats and escapes.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+    )
+    return environment
