@@ -46,7 +46,7 @@ from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf.auth import Role
 from unconf.cache import read_cache
-from unconf.database import write_transaction
+from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from unconf.personal_data import Person
 from unconf.settings import get_settings
@@ -106,6 +106,7 @@ async def create_for_event(event: Event, data: CommunityCreate) -> Community:
     name = clean_text(data.name, "name", max_length=120)
     description = clean_text(data.description, "description", max_length=2000, multiline=True, required=False)
     async with write_transaction():
+        await serialise_writers("community slugs")
         if await CommunityEvent.exists().where(CommunityEvent.event == event.id):
             raise Conflict("this event belongs to a community already", field="event", code="has_community")
         if data.slug is not None:

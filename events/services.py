@@ -28,7 +28,7 @@ from events.tables import Event, Participant
 from events.tiers import FREE, TIERS, check_participant_limit
 from unconf import live, metrics, realtime
 from unconf.auth import Role, is_organizer
-from unconf.database import lock_row, write_transaction
+from unconf.database import lock_row, serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
 from unconf.ports import Port
 from unconf.settings import get_settings
@@ -109,6 +109,9 @@ async def get_event(slug: str) -> Event:
     return event
 
 
+EVENT_SLUGS = "event slugs"  # the writers that pick an event's slug and join code take turns (serialise_writers)
+
+
 async def _unique_slug(base: str) -> str:
     slug = base
     while await Event.exists().where(Event.slug == slug):
@@ -146,6 +149,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
     key = new_token()
     now = utcnow()
     async with write_transaction():
+        await serialise_writers(EVENT_SLUGS)  # two "Edcamp X" at once: one gets edcamp-x, never a 500
         if data.slug is not None:
             slug = check_slug(data.slug)
             if await Event.exists().where(Event.slug == slug):

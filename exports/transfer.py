@@ -37,7 +37,7 @@ from piccolo.table import Table
 
 from agenda.tables import AgendaVersion, Autopilot, Placement, Room, TimeSlot
 from events import tiers
-from events.services import get_event
+from events.services import EVENT_SLUGS, get_event
 from events.tables import Event, Participant
 from exports.tables import CalendarFeed, SessionRevision
 from exports.transfer_scope import LeftOut, left_out
@@ -51,7 +51,7 @@ from rooms.video import REGISTRY, get_provider
 from sessions.notes import MAX_NOTES
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote, Star, Volunteer
 from unconf.auth import Role
-from unconf.database import write_transaction
+from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, ValidationFailed
 from unconf.tokens import hash_token, new_join_code, new_token
 from unconf.validation import aware, check_slug, check_timezone, clean_email, clean_tags, clean_text, utcnow
@@ -1009,6 +1009,7 @@ async def import_event(
 
     new_keys: list[tuple[str, str]] = []
     async with write_transaction():
+        await serialise_writers(EVENT_SLUGS)
         if await Event.exists().where(Event.slug == ev.slug):
             raise Conflict(f"an event with slug {ev.slug!r} exists already; import it under another slug", field="slug")
         code = ev.join_code

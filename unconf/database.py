@@ -333,6 +333,16 @@ async def lock_row(table: type[Table], row_id: int) -> None:
         await table.raw(f'SELECT id FROM "{table._meta.tablename}" WHERE id = {{}} FOR UPDATE', row_id)
 
 
+async def serialise_writers(name: str) -> None:
+    """Inside a write transaction: one writer at a time for ``name`` (e.g. "event slugs") until commit.
+
+    For a check-then-insert on a unique value no row exists yet to lock: PostgreSQL takes a
+    transaction-scoped advisory lock on the name; SQLite's ``BEGIN IMMEDIATE`` already serialises.
+    """
+    if isinstance(current_engine(), PostgresEngine):
+        await current_engine().run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", name))
+
+
 async def start_connection_pool() -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine):
