@@ -52,6 +52,7 @@ class Topology:
     workers: list[Worker]
     env: dict[str, str]
     prefix: str  # 127.X.Y.: this run's client addresses (rate-limit counters in Redis outlive a run)
+    caddy_log: Path | None = None
 
     def addr(self, n: int) -> str:
         return f"{self.prefix}{n}"
@@ -61,6 +62,15 @@ class Topology:
         transport = httpx.HTTPTransport(local_address=address, verify=ssl.create_default_context(cafile=self.root_ca))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.public, transport=transport, headers=headers, timeout=60)
+
+    def diagnosis(self) -> str:
+        """What Caddy saw of its upstreams and what each worker logged last, for a failure message."""
+        caddy = self.caddy_log.read_text(errors="replace").splitlines() if self.caddy_log else []
+        notes = [line[:300] for line in caddy if '"logger":"http.log.access' not in line][-15:]
+        parts = ["caddy:", *notes]
+        for i, worker in enumerate(self.workers):
+            parts += [f"worker {i} ({worker.url}, exit {worker.process.poll()}):", *worker.log().splitlines()[-15:]]
+        return "\n".join(parts)
 
     def direct(self, worker: Worker, address: str) -> httpx.Client:
         return httpx.Client(base_url=worker.url, transport=httpx.HTTPTransport(local_address=address), timeout=60)
@@ -153,7 +163,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         root_ca = tmp / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         _wait("Caddy's internal CA", root_ca.exists, caddy_log)
         prefix = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}."
-        topo = Topology(public, root_ca, workers, base_env, prefix)
+        topo = Topology(public, root_ca, workers, base_env, prefix, caddy_log)
 
         def through_proxy() -> bool:
             with topo.client(topo.addr(2)) as c:
@@ -308,15 +318,17 @@ def test_a_rolling_restart_moves_the_board_to_the_other_worker_without_a_reload(
         _wait_for(lambda: accepted in other.log(), "the board reconnected to the other worker")
 
         with topology.client(topology.addr(8), token) as voter:
-            for _ in range(20):
-                # Caddy may still hold a kept-alive connection to the stopped worker (502, nothing was
-                # written), or briefly count no healthy upstream while its checks catch up (503). Clients
-                # retry; the point here is the board.
+            # Caddy may still hold a kept-alive connection to the stopped worker (502, nothing was
+            # written), or count no healthy upstream until its next check of the worker still up (503).
+            # Clients retry; the point here is the board. A deadline, not a count: a 503 can take
+            # Caddy's whole lb_try_duration.
+            end = time.monotonic() + 90
+            while True:
                 r = voter.post(f"/api/v1/events/{slug}/votes", json={"proposal_id": proposal, "dots": 1})
-                if r.status_code not in (502, 503):
+                if r.status_code not in (502, 503) or time.monotonic() > end:
                     break
                 time.sleep(0.5)
-            assert r.status_code == 201, r.text
+            assert r.status_code == 201, f"{r.status_code} {r.text}\n{topology.diagnosis()}"
         sync_api.expect(page.locator(f'[data-count-for="{proposal}"]')).to_have_text("1")
         assert page.evaluate("window.__sameDocument") is True, "no reload"
     finally:
