@@ -84,6 +84,20 @@ def serious_violations(page: Any, axe_dir: Path) -> list[dict[str, Any]]:
     return result
 
 
+def resize(page: Any, viewport: dict[str, int]) -> None:
+    """Set the viewport and return once the page has run its resize handlers.
+
+    The browser delivers `resize` with its next rendering frame, after `set_viewport_size` has
+    returned; the resize event fires before that frame's animation callbacks, so two frames later the
+    board's refit has run.
+    """
+    page.set_viewport_size(viewport)
+    page.wait_for_function(
+        "([w, h]) => window.innerWidth === w && window.innerHeight === h", arg=[viewport["width"], viewport["height"]]
+    )
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+
 def overflow(page: Any) -> dict[str, int]:
     return page.evaluate(
         """() => ({

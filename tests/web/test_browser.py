@@ -21,6 +21,7 @@ from tests.web.pagekit import (
     artifacts,
     browser,
     overflow,
+    resize,
     serious_violations,
     setup_day,
 )
@@ -227,7 +228,7 @@ def test_board_fits_60_proposals_and_a_12_by_6_grid(server: Server, browser: Any
     assert sizes["scrollHeight"] <= sizes["innerHeight"] and sizes["scrollWidth"] <= sizes["innerWidth"], sizes
     assert sizes["bodyBottom"] <= sizes["innerHeight"], sizes
     board.screenshot(path=artifacts / "board-4-60-proposals-1280.png")
-    board.set_viewport_size(BOARD)
+    resize(board, BOARD)
     sizes = overflow(board)
     assert sizes["bodyBottom"] <= sizes["innerHeight"] and sizes["scrollHeight"] <= sizes["innerHeight"], sizes
 
@@ -237,7 +238,7 @@ def test_board_fits_60_proposals_and_a_12_by_6_grid(server: Server, browser: Any
     expect(board.locator("table.agenda-grid:not([hidden]) tbody tr")).to_have_count(6)
     expect(board.locator(".pager")).to_contain_text("Rooms page 1 of 2")
     for viewport in (SMALL_BOARD, BOARD):
-        board.set_viewport_size(viewport)
+        resize(board, viewport)
         sizes = overflow(board)
         assert sizes["scrollHeight"] <= sizes["innerHeight"] and sizes["scrollWidth"] <= sizes["innerWidth"], sizes
         assert sizes["bodyBottom"] <= sizes["innerHeight"], (viewport, sizes)

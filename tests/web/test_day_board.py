@@ -13,7 +13,17 @@ import pytest
 
 from tests.helpers import Server, make_event, npm_package
 from tests.web.daykit import running_day
-from tests.web.pagekit import BOARD, FUTURE_DAY, PHONE, SMALL_BOARD, artifacts, browser, serious_violations, setup_day
+from tests.web.pagekit import (
+    BOARD,
+    FUTURE_DAY,
+    PHONE,
+    SMALL_BOARD,
+    artifacts,
+    browser,
+    resize,
+    serious_violations,
+    setup_day,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -97,7 +107,7 @@ def test_eight_rooms_by_six_slots_of_sixty_character_titles(
         for room in day.rooms[8:]:
             expect(grid).not_to_contain_text(room["name"])
         for viewport, name in ((BOARD, "1920"), (SMALL_BOARD, "1280")):
-            board.set_viewport_size(viewport)
+            resize(board, viewport)
             board.screenshot(path=artifacts / f"board-day-8x6-{name}.png")
             found = board.evaluate(TITLES_WHOLE)
             assert found["problems"] == [], (name, found)
@@ -157,7 +167,7 @@ def test_running_board_shows_live_occupancy_without_asking_again(
         assert board.evaluate(TITLES_WHOLE)["problems"] == []
         board.screenshot(path=artifacts / "board-day-running-1920.png")
         check_a11y(board, axe, "running board with occupancy")
-        board.set_viewport_size(SMALL_BOARD)
+        resize(board, SMALL_BOARD)
         # The board refits on the resize event, which the browser delivers with its next frame.
         board.wait_for_function(f"() => ({TITLES_WHOLE})().problems.length === 0", timeout=WAIT)
         assert board.evaluate(TITLES_WHOLE)["problems"] == []
