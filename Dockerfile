@@ -22,6 +22,8 @@ COPY conversation /src/conversation
 COPY exports /src/exports
 COPY instance /src/instance
 COPY web /src/web
+# The translations, compiled (docs/translating.md).
+RUN /opt/unconf/bin/pybabel --quiet compile -D unconf -d /src/unconf/locale
 COPY examples /src/examples
 # The dependencies are already there, pinned by hash: install only unconf itself.
 RUN /opt/unconf/bin/pip install --no-deps /src

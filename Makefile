@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # a fresh machine with only Python and make uses pyproject.toml's ranges.
 LOCK ?=
 
-.PHONY: install demo test test-postgres lint bench clean lock
+.PHONY: install demo test test-postgres lint bench clean lock messages catalogues
 
 # Regenerate the lock files after changing dependencies (needs pip-tools: pip install pip-tools).
 lock:
@@ -19,9 +19,24 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(if $(LOCK),$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK))
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory catalogues
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The translations (docs/translating.md): `make messages` extracts every marked string into the
+# template and merges it into each language's catalogue; `make catalogues` compiles them (install does).
+PACKAGES := unconf events sessions voting agenda rooms notify people community conversation exports instance web
+LOCALES := $(patsubst unconf/locale/%/LC_MESSAGES/unconf.po,%,$(wildcard unconf/locale/*/LC_MESSAGES/unconf.po))
+
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract -F babel.cfg --add-location=file --sort-by-file --no-wrap \
+		-k gettext_noop -k pgettext:1c,2 -k npgettext:1c,2,3 \
+		--project=unconf --copyright-holder="the unconf authors" -o unconf/locale/unconf.pot $(PACKAGES)
+	$(if $(LOCALES),$(BIN)/pybabel --quiet update -D unconf -i unconf/locale/unconf.pot -d unconf/locale --no-wrap --ignore-obsolete,@true)
+
+catalogues:
+	$(if $(LOCALES),$(BIN)/pybabel --quiet compile -D unconf -d unconf/locale --statistics,@true)
 
 demo: $(STAMP)
 	$(BIN)/unconf demo

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 
 from events.services import get_event
 from events.tables import Event, Participant
+from unconf import i18n
 from unconf.auth import SAFE_METHODS, presented_token, same_origin
 from unconf.cache import access_cache, read_cache
 from unconf.errors import Forbidden, Unauthorized
@@ -70,6 +71,7 @@ async def event_of(connection: ASGIConnection[Any, Any, Any, Any], slug: str) ->
         else:
             event = await get_event(slug)
         connection.state[EVENT_STATE] = event
+        i18n.apply_event_default(event.language)  # the event's language for people who chose none
     return event
 
 

@@ -12,6 +12,8 @@ Phase = Literal["draft", "proposals", "voting", "scheduled", "running", "closed"
 PHASES: tuple[Phase, ...] = ("draft", "proposals", "voting", "scheduled", "running", "closed")
 Role = Literal["organizer", "attendee"]
 Tier = Literal["free", "paid"]
+Language = Literal["en", "es", "fr", "de", "pt_BR", "ar"]
+"""The languages unconf ships (``unconf.i18n.LANGUAGES``): an event's default for its pages and board."""
 
 Name = Annotated[str, Meta(min_length=1, max_length=80)]
 Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -40,6 +42,7 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     timezone: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"
     end_date: date | None = None
     venue: Annotated[str, Meta(max_length=200)] = ""
+    language: Language = "en"
     tier: Tier = "free"
     organizer_email: Email | None = None
     settings: EventSettings = msgspec.field(default_factory=EventSettings)
@@ -52,6 +55,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     start_date: date | None = None
     end_date: date | None = None
     venue: Annotated[str, Meta(max_length=200)] | None = None
+    language: Language | None = None
     settings: EventSettingsPatch | None = None
 
 
@@ -80,6 +84,7 @@ class EventOut(msgspec.Struct, kw_only=True):
     start_date: date
     end_date: date
     venue: str
+    language: Language
     tier: Tier
     phase: Phase
     phase_ends_at: datetime | None

@@ -17,6 +17,7 @@ from events.schemas import (
     EventSettings,
     Joined,
     JoinRequest,
+    Language,
     ParticipantOut,
     ParticipantPrivate,
     ParticipantsRemoved,
@@ -26,7 +27,7 @@ from events.schemas import (
 )
 from events.tables import Event, Participant
 from events.tiers import FREE, TIERS, check_participant_limit
-from unconf import live, metrics, realtime
+from unconf import i18n, live, metrics, realtime
 from unconf.auth import Role, is_organizer
 from unconf.database import lock_row, serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
@@ -67,6 +68,7 @@ def event_out(event: Event, *, with_join_code: bool = False) -> EventOut:
         start_date=event.start_date,
         end_date=event.end_date,
         venue=event.venue,
+        language=cast(Language, event.language),
         tier=cast(Any, event.tier),
         phase=cast(Phase, event.phase),
         phase_ends_at=in_timezone(event.phase_ends_at, check_timezone(event.timezone)),
@@ -106,6 +108,7 @@ async def get_event(slug: str) -> Event:
         raise Forbidden(
             f"the event {slug!r} is suspended by the instance operator", field="slug", code="event_suspended"
         )
+    i18n.apply_event_default(event.language)  # a request about this event: its language, unless one was chosen
     return event
 
 
@@ -164,6 +167,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
             start_date=data.start_date,
             end_date=end,
             venue=venue,
+            language=data.language,
             tier=data.tier,
             phase="draft",
             dots_per_participant=data.settings.dots_per_participant,
@@ -229,6 +233,8 @@ async def update_event(event: Event, data: EventPatch) -> Event:
     if data.timezone is not None:
         check_timezone(data.timezone)
         changes[Event.timezone] = data.timezone
+    if data.language is not None:
+        changes[Event.language] = data.language
     start = data.start_date or event.start_date
     end = data.end_date or (event.end_date if data.start_date is None else max(event.end_date, start))
     if end < start:

@@ -25,6 +25,8 @@ class Event(Table):
     start_date = Date()
     end_date = Date()
     venue = Varchar(length=200, default="")
+    # The language of the board, the printed agenda and of pages for people who chose none (unconf.i18n).
+    language = Varchar(length=8, default="en")
     tier = Varchar(length=32, default="free")
     phase = Varchar(length=16, default="draft")
     phase_ends_at = Timestamptz(null=True, default=None)

@@ -35,6 +35,7 @@ from exports.registry import REGISTRY, ExportContext, Rendered
 from exports.render import render_template
 from exports.schedule import load_schedule
 from sessions.services import get_proposal
+from unconf import i18n
 from unconf.auth import Role
 from unconf.errors import DomainError, NotFound, Unauthorized, domain_error_response
 from unconf.guards import RoleGuard, requires_participant
@@ -224,6 +225,7 @@ async def list_exports(event: NamedDependency[Event]) -> list[ExportInfo]:
     summary="One-page agenda",
 )
 async def print_agenda(request: Request[Any, Any, Any], event: NamedDependency[Event]) -> Response[bytes]:
+    i18n.show_in(event.language)  # printed material is in the event's language
     return await _run_exporter("agenda.html", request, event, None)
 
 
@@ -241,6 +243,7 @@ async def print_door_sign(
     paper: str = Parameter(query="paper", default="a4", max_length=10),
 ) -> Response[bytes]:
     size = check_paper(paper)
+    i18n.show_in(event.language)
     schedule = await load_schedule(event)
     body = door_sign(schedule, room_id, size)
     rendered = Rendered(

@@ -86,6 +86,7 @@ class FileEvent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     start_date: date
     end_date: date
     venue: Short = ""
+    language: Literal["en", "es", "fr", "de", "pt_BR", "ar"] = "en"
     tier: Literal["free", "paid"] = "free"
     phase: Literal["draft", "proposals", "voting", "scheduled", "running", "closed"] = "draft"
     phase_ends_at: datetime | None = None
@@ -478,6 +479,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
             start_date=event.start_date,
             end_date=event.end_date,
             venue=event.venue,
+            language=event.language,  # type: ignore[arg-type]
             tier=event.tier,  # type: ignore[arg-type]
             phase=event.phase,  # type: ignore[arg-type]
             phase_ends_at=_utc(event.phase_ends_at),
@@ -1025,6 +1027,7 @@ async def import_event(
             start_date=ev.start_date + shift,
             end_date=ev.end_date + shift,
             venue=ev.venue,
+            language=ev.language,
             tier=ev.tier,
             phase=ev.phase,
             phase_ends_at=at(ev.phase_ends_at),

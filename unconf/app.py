@@ -50,7 +50,7 @@ from sessions import personal_data as session_data
 from sessions import services as session_services
 from sessions.controllers import ProposalController
 from sessions.notes import NotesController
-from unconf import __version__, guards, logredact, logs, metrics, personal_data, realtime
+from unconf import __version__, guards, i18n, logredact, logs, metrics, personal_data, realtime
 from unconf.bodies import Request as StrictJSONRequest
 from unconf.database import close_connection_pool, start_connection_pool
 from unconf.errors import exception_handlers
@@ -67,6 +67,7 @@ from web.assets import serve_asset
 from web.common import page_error
 from web.community import COMMUNITY_PAGE_HANDLERS
 from web.conversation import CONVERSATION_PAGE_HANDLERS
+from web.language import LANGUAGE_PAGE_HANDLERS
 from web.operator import OPERATOR_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *COMMUNITY_HANDLERS,
             *CONVERSATION_HANDLERS,
             *CONVERSATION_PAGE_HANDLERS,
+            *LANGUAGE_PAGE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],
@@ -210,7 +212,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_errors(app)
     # Around routing itself, so unknown paths count too: requests by route template, status and time.
     # Outermost: the request id, so every log line of the request (the access log too) carries it.
-    app.asgi_handler = logs.RequestId(metrics.RequestObserver(app.asgi_handler))
+    # The language each request is shown in (the switcher's cookie, else Accept-Language): unconf/i18n.py.
+    app.asgi_handler = logs.RequestId(metrics.RequestObserver(i18n.LanguageMiddleware(app.asgi_handler)))
     # After Litestar set up its logging (and uvicorn its own): every handler is in place to filter.
     logredact.install()
     return app

@@ -36,4 +36,20 @@ def template_environment(directory: Path, *, trim_blocks: bool = False) -> Envir
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
     )
+    # The page's language and direction (``<html lang=... dir=...>``), the switcher's list, and
+    # dates, times, numbers and lists as the language writes them (Babel's locale data).
+    environment.globals.update(
+        current_locale=i18n.current_locale,
+        html_lang=i18n.html_lang,
+        text_direction=i18n.text_direction,
+        languages=i18n.LANGUAGES,
+    )
+    environment.filters.update(
+        format_time=i18n.format_time,
+        format_date=i18n.format_date,
+        format_day_time=i18n.format_day_time,
+        format_stamp=i18n.format_short_stamp,
+        format_number=i18n.format_number,
+        format_list=i18n.format_list,
+    )
     return environment

@@ -14,6 +14,7 @@ from events.tables import Event
 from rooms import presence
 from rooms.schemas import RoomOccupancy
 from sessions import services as proposal_services
+from unconf import i18n
 from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.validation import aware
@@ -125,6 +126,7 @@ async def board_state(event: Event) -> dict[str, Any]:
 @get("/e/{slug:str}/board", name="board", opt=PRECOMPRESSED)
 async def board(request: Request[Any, Any, Any], slug: str) -> Response[bytes] | Template:
     event = await event_of(request, slug)
+    i18n.show_in(event.language)  # a projected board speaks the event's language, whoever opens it
     # Private like every page here: the board shows the join code, which no shared cache should keep.
     return await cached_page(request, event, "board.html", await clock_key(event), lambda: board_state(event))
 
@@ -136,6 +138,7 @@ async def board_fragment(request: Request[Any, Any, Any], slug: str) -> Response
     Rendered once per change of the event (kept in memory), so a room full of boards costs one render.
     """
     event = await event_of(request, slug)
+    i18n.show_in(event.language)
     return await cached_page(request, event, "board_live.html", await clock_key(event), lambda: board_state(event))
 
 

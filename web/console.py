@@ -574,7 +574,7 @@ async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
 
 @post("/e/{slug:str}/organize/settings", name="console_settings", status_code=303, guards=[page_requires_organizer])
 async def console_settings(request: Request[Any, Any, Any], slug: str) -> Redirect:
-    """Title, date, time zone, venue, dots, stacking and late proposals: the API's ``PATCH`` on the event."""
+    """Title, date, time zone, language, venue, dots, stacking and late proposals: the API's ``PATCH`` on the event."""
 
     async def act(event: Event, f: dict[str, str]) -> str:
         dots = _number(f, "dots_per_participant", "dots per person")
@@ -584,6 +584,7 @@ async def console_settings(request: Request[Any, Any, Any], slug: str) -> Redire
                 "title": f.get("title", ""),
                 "venue": f.get("venue", ""),
                 "timezone": f.get("timezone", "").strip(),
+                "language": f.get("language") or None,
                 "start_date": f.get("start_date") or None,
                 "end_date": f.get("end_date") or None,
                 "settings": {

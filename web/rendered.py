@@ -22,6 +22,7 @@ from litestar.response import Template
 
 from agenda import services as agenda_services
 from events.tables import Event
+from unconf import i18n
 from unconf.cache import read_cache
 from unconf.errors import NotFound
 from web import web_templates
@@ -69,7 +70,6 @@ async def cached_page(
     context: Callable[[], Awaitable[dict[str, Any]]],
     *,
     private: bool = True,
-    lang: str = "en",
     headers: dict[str, str] | None = None,
 ) -> Response[bytes] | Template:
     """The page for ``key`` (who is looking, plus whatever else changes it) from memory, or rendered and kept.
@@ -85,6 +85,7 @@ async def cached_page(
     async def render() -> RenderedPage:
         return _rendered(template, await context())
 
+    lang = i18n.current_locale()
     page = await read_cache.through(event.slug, f"page:{template}:{lang}:{key}", render)
     sent = {
         "ETag": page.etag,
@@ -92,7 +93,9 @@ async def cached_page(
         "Cache-Control": ("private" if private else "public") + ", no-cache",
         **(headers or {}),
     }
-    sent["Vary"] = "Accept-Encoding, Cookie, Authorization" if private else "Accept-Encoding"
+    sent["Vary"] = (
+        "Accept-Encoding, Accept-Language, Cookie, Authorization" if private else "Accept-Encoding, Accept-Language"
+    )
     if not_modified(request, page.etag, page.last_modified):
         return Response(content=b"", status_code=304, headers=sent, media_type=MediaType.HTML)
     if accepts_gzip(request):

@@ -271,6 +271,7 @@ FRAMEWORK_PATHS = ("/schema", "/static/")
 # Pages and files (outside /api/): who their route lets in. Pages that show more to some people (the
 # console's sign-in form, the edit form's redirect) are public routes that decide inside.
 PAGE_ACCESS: dict[tuple[str, str], str] = {
+    ("POST", "/language"): PUBLIC,
     ("GET", "/e/{slug}"): PUBLIC,
     ("GET", "/e/{slug}/join"): PUBLIC,
     ("POST", "/e/{slug}/join"): PUBLIC,

@@ -60,6 +60,7 @@ EXPECTED_MIGRATIONS = {
     ("sessions", "2026-12-01T06:32:55:000000"),
     ("events", "2026-12-01T06:00:00:000000"),
     ("instance", "2026-12-01T06:00:01:000000"),
+    ("events", "2026-12-02T05:30:00:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -78,7 +79,14 @@ NEW_TABLES |= {
 # Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
 NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     # the operator's limits and suspension, then "listed": not on the start page unless the organizer says so
-    "event": (("max_participants", None), ("max_rooms", None), ("suspended_at", None), ("listed", False)),
+    # and the event's language ("en", as every page was before languages came)
+    "event": (
+        ("max_participants", None),
+        ("max_rooms", None),
+        ("suspended_at", None),
+        ("listed", False),
+        ("language", "en"),
+    ),
     "room": (("hosts_breakouts", True), ("video_equipped", False)),  # old rooms keep taking breakouts
     "agenda_version": (("bound", None),),
     "participant": (("attendance", "in_room"),),

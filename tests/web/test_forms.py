@@ -44,7 +44,7 @@ def test_join_is_one_field_and_the_cookie_keeps_you_in(server: Server, open_even
     assert r.status_code == 303 and r.headers["location"] == f"/e/{ev.slug}/proposals"
     page = phone.get(f"/e/{ev.slug}/proposals")
     assert "You are <strong>Pat</strong>" in page.text
-    assert '<html lang="en">' in page.text and 'href="#main"' in page.text
+    assert '<html lang="en" dir="ltr">' in page.text and 'href="#main"' in page.text
 
 
 def test_join_with_a_wrong_code_explains_itself(server: Server, open_event: EventHandle) -> None:

@@ -1,0 +1,67 @@
+"""The language switcher on every page: the person's choice, remembered on this browser."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from litestar import Request, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect
+
+from unconf import i18n
+from unconf.errors import ValidationFailed
+from unconf.settings import get_settings
+from web.common import PAGE_EXCEPTION_HANDLERS, form_fields
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def safe_return_path(value: str | None) -> str:
+    """Only a path on this site (``/e/x/vote``), never another site (``//evil``, ``https://...``)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
+        return "/"
+    return value
+
+
+@post(
+    "/language",
+    name="choose_language",
+    status_code=303,
+    include_in_schema=False,
+    exception_handlers=PAGE_EXCEPTION_HANDLERS,
+)
+async def choose_language(request: Request[Any, Any, Any]) -> Redirect:
+    """Remember the chosen language and go back to the page it was chosen on."""
+    fields = await form_fields(request)
+    language = i18n.supported(fields.get("language"))
+    if language is None:
+        raise ValidationFailed(
+            f"choose one of: {', '.join(i18n.LANGUAGES)}",
+            field="language",
+        )
+    cookie = Cookie(
+        key=i18n.LANGUAGE_COOKIE,
+        value=language,
+        max_age=ONE_YEAR,
+        path="/",
+        samesite="lax",
+        httponly=True,
+        secure=get_settings().public_url.startswith("https://"),
+    )
+    back = fields.get("next") or _same_site_referer(request)
+    return Redirect(path=safe_return_path(back), status_code=303, cookies=[cookie])
+
+
+def _same_site_referer(request: Request[Any, Any, Any]) -> str | None:
+    """The page the form was sent from (our Referrer-Policy sends it only within the site)."""
+    referer = request.headers.get("referer")
+    if not referer:
+        return None
+    parsed = urlparse(referer)
+    if parsed.netloc and parsed.netloc != request.headers.get("host", ""):
+        return None
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+
+LANGUAGE_PAGE_HANDLERS: list[Any] = [choose_language]
