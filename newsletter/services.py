@@ -205,7 +205,12 @@ async def unsubscribe_link(row: Outbox, kind: str) -> str | None:
 async def read_token(token: str) -> tuple[Member, str, Community]:
     """Whose link this is and what it stops; a link that is not ours (or whose member is gone) is not found."""
     parts = token.split(".") if len(token) <= 200 else []
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12 or parts[1] not in KINDS:
+    if (
+        len(parts) != 3
+        or not (parts[0].isascii() and parts[0].isdigit())
+        or len(parts[0]) > 12
+        or parts[1] not in KINDS
+    ):
         raise NotFound("this unsubscribe link is not valid", field="token")
     member_id, kind = int(parts[0]), parts[1]
     if not hmac.compare_digest(parts[2], _signature(await _signing_key(), member_id, kind)):
