@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import stack_database_url, stack_env
+from tests.helpers import database_rows, stack_database_url, stack_env
 from tests.newsletter.support import (
     WEEK_50,
     WEEK_51,
@@ -102,3 +102,29 @@ def test_one_item_a_week_organizers_edit_and_the_issue_goes_out_once(tmp_path: P
         stop(last)
     to = [m["To"] for m in mails(mail, "newsletter.mail")]
     assert sorted(to) == ["ana@school.example", "ana@school.example", "cleo@school.example"], "Cleo unsubscribed"
+
+
+def test_my_data_holds_my_preferences_and_announcements_and_erasing_removes_them(tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    server = start(stack_database_url(tmp_path), tmp_path, mail, WEEK_50, stack_env())
+    try:
+        ev, slug = community_event(server, "Edcamp Records")
+        token = member(server, ev, slug, mail, "Rae")
+        api = f"/api/v1/communities/{slug}"
+        with server.client(token) as me:
+            assert me.post(f"{api}/newsletter", json={"text": "Garden club"}).status_code == 201
+            json_of(me.put(f"{api}/me/preferences", json={"digest": "daily"}))
+            held = json_of(me.get(f"{api}/me/data"))["newsletter"]
+            assert held["newsletter_items"][0]["text"] == "Garden club"
+            assert {"kind": "digest", "channel": "email", "enabled": True, "frequency": "daily"} in held["preferences"]
+            assert me.post(f"{api}/me/erase", json={"confirm": "erase"}).status_code == 200
+        with server.client(ev.organizer_key) as organizer:
+            assert organizer.get(f"{api}/ladder").status_code == 200
+        remaining = server.client()
+        assert remaining.get(f"{api}/newsletter").status_code == 401
+        remaining.close()
+        rows = database_rows(server.database_url, "SELECT count(*) FROM newsletter_item")
+        prefs = database_rows(server.database_url, "SELECT count(*) FROM notification_preference")
+        assert rows == [(0,)] and prefs == [(0,)], "erased with the membership"
+    finally:
+        stop(server)
