@@ -286,7 +286,11 @@ async def schedule_digests(at: datetime) -> int:
         )
     created = 0
     for start in range(0, len(rows), 200):
-        created += await insert_new(rows[start : start + 200])
+        batch = rows[start : start + 200]
+        keys = [r.dedupe_key for r in batch]
+        queued = {r["dedupe_key"] for r in await Outbox.select(Outbox.dedupe_key).where(Outbox.dedupe_key.is_in(keys))}
+        # Most ticks find every key queued already: no write (and no SQLite write lock) for those.
+        created += await insert_new([r for r in batch if r.dedupe_key not in queued])
     return created
 
 
@@ -491,16 +495,19 @@ async def newsletter(community: Community, viewer: Member | None = None) -> News
 
 async def schedule_issues(at: datetime) -> int:
     """Each past week with items gets one issue task, keyed ``newsletter:<community>:<week>``."""
-    current = week_of(at)
+    # The last four weeks: a server that was down over a week-end still sends that week's issue.
+    recent = [week_of(at - timedelta(days=7 * k)) for k in range(1, 5)]
     due = await NewsletterItem.select(NewsletterItem.community, NewsletterItem.week).where(
-        NewsletterItem.week < current
+        NewsletterItem.week.is_in(recent)
     )
     pairs = sorted({(r["community"], r["week"]) for r in due})
     if not pairs:
         return 0
     sent = {
         (r["community"], r["week"])
-        for r in await NewsletterIssue.select(NewsletterIssue.community, NewsletterIssue.week)
+        for r in await NewsletterIssue.select(NewsletterIssue.community, NewsletterIssue.week).where(
+            NewsletterIssue.week.is_in(recent)
+        )
     }
     rows: list[Outbox] = []
     for community_id, week in pairs:
