@@ -171,6 +171,12 @@ async def row_wanted(row: Outbox, kind: str, channel: str) -> bool:
     return True if member is None else await wants(member.id, kind, channel)
 
 
+async def participant_wants(participant_id: int, kind: str, channel: str = "in_app") -> bool:
+    """conversation's ``IN_APP_WANTED`` port: a participant who is no member gets what they always got."""
+    member = await member_of_participant(participant_id)
+    return True if member is None else await wants(member.id, kind, channel)
+
+
 # -- unsubscribing without signing in ---------------------------------------------------------------------------------
 
 

@@ -119,6 +119,7 @@ def wire() -> None:
     # Members' preferences apply to every member mail; digests and the newsletter go through the outbox.
     notify_mail.WANTS.plug(newsletter_services.row_wanted)
     notify_mail.UNSUBSCRIBE_LINK.plug(newsletter_services.unsubscribe_link)
+    conversation_notes.IN_APP_WANTED.plug(newsletter_services.participant_wants)
     notify_mail.register_mail_kind(
         newsletter_services.DIGEST_MAIL, newsletter_services.build_digest_mail, preference="digest"
     )

@@ -65,11 +65,19 @@ def community_event(server: Server, name: str) -> tuple[EventHandle, str]:
 
 def member(server: Server, ev: EventHandle, community: str, mail: Path, name: str) -> str:
     """Someone joins the event, stays as a member, and signs in with the link they were mailed: their token."""
-    client, _ = ev.join(name)
+    token, client, _ = member_at_event(server, ev, community, mail, name)
+    client.close()
+    return token
+
+
+def member_at_event(
+    server: Server, ev: EventHandle, community: str, mail: Path, name: str
+) -> tuple[str, httpx.Client, int]:
+    """A member's token, and their client and participant id at the event."""
+    client, me = ev.join(name)
     address = f"{name.lower()}@school.example"
     r = client.post(ev.url("/me/membership"), json={"email": address})
     assert r.status_code == 201, r.text
-    client.close()
 
     def link() -> str | None:
         for m in mails(mail, "community.signin"):
@@ -84,7 +92,7 @@ def member(server: Server, ev: EventHandle, community: str, mail: Path, name: st
     signed = anon.post(f"/api/v1/communities/{community}/signin/redeem", json={"code": code})
     assert signed.status_code == 201, signed.text
     anon.close()
-    return str(signed.json()["token"])
+    return str(signed.json()["token"]), client, int(me["id"])
 
 
 def digests_to(folder: Path, address: str) -> list[EmailMessage]:
