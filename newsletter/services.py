@@ -40,6 +40,7 @@ from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, NotFound
+from unconf.personal_data import Person
 from unconf.settings import get_settings
 from unconf.validation import aware, clean_text, utcnow
 
@@ -707,7 +708,7 @@ async def rung_counts(community: Community) -> list[RungCount]:
 # -- personal data ----------------------------------------------------------------------------------------------------
 
 
-async def contribute(person: Any) -> dict[str, Any]:
+async def contribute(person: Person) -> dict[str, Any]:
     mids = list(person.member_ids)
     if not mids:
         return {"preferences": [], "newsletter_items": [], "ladder": []}
@@ -723,7 +724,7 @@ async def contribute(person: Any) -> dict[str, Any]:
     }
 
 
-async def erase(person: Any) -> None:
+async def erase(person: Person) -> None:
     """Preferences, marks and this member's announcements go; issues already sent keep what they said
     under the name given then (like a printed newsletter), unless an organizer removes it."""
     mids = list(person.member_ids)
