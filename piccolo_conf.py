@@ -19,6 +19,7 @@ APP_REGISTRY = AppRegistry(
         "community.piccolo_app",
         "conversation.piccolo_app",
         "exports.piccolo_app",
+        "newsletter.piccolo_app",
         "instance.piccolo_app",
     ]
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from typing import Any
 
@@ -25,10 +26,15 @@ from notify.outbox import MAX_ATTEMPTS
 from notify.tables import Outbox
 from unconf import live, realtime
 from unconf.errors import Forbidden, NotFound
+from unconf.ports import Port
 from unconf.settings import get_settings
 from unconf.validation import aware, clean_text, utcnow
 
 NOTE_EMAIL = "person.note"
+
+IN_APP_WANTED: Port[Callable[[int, str], Awaitable[bool]]] = Port("conversation's in-app preferences")
+"""Does this participant want the live in-app notice of a ``notes`` (or greeter's ``welcome``) note? The
+newsletter domain answers from the member's preferences; the note is in their inbox either way."""
 GREETER = "your greeter"
 
 
@@ -82,7 +88,8 @@ async def _deliver(event: Event, note: PersonalNote, sender_name: str) -> None:
     if note.recipient is None:
         return
     arrived = live.NoteArrivedData(id=note.id, thread=note.thread or note.id, sender=sender_name)
-    await realtime.publish(event.slug, live.NoteArrived(data=arrived, recipient=note.recipient))
+    if await IN_APP_WANTED.call(note.recipient, "welcome" if note.greeter is not None else "notes"):
+        await realtime.publish(event.slug, live.NoteArrived(data=arrived, recipient=note.recipient))
     wants = await ConversationChoice.exists().where(
         (ConversationChoice.participant == note.recipient) & (ConversationChoice.email_notes == True)  # noqa: E712
     )

@@ -80,6 +80,20 @@ CONVERSATION_LEFT_OUT: tuple[LeftOut, ...] = tuple(
 
 ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + CONVERSATION_LEFT_OUT
 
+# A community's rhythm belongs to the community, not to one of its events.
+NEWSLETTER_LEFT_OUT: tuple[LeftOut, ...] = tuple(
+    LeftOut(table=table, what=f"{table} rows", why=why)
+    for table, why in (
+        ("notification_preference", "a member's choices of what to receive belong to their membership"),
+        ("newsletter_item", "the newsletter is the community's, written by its members across events"),
+        ("newsletter_issue", "past newsletters are the community's, kept on its page"),
+        ("signing_key", "the server's key for unsubscribe links never leaves it"),
+        ("ladder_mark", "a member's steps belong to their membership, not to one event"),
+    )
+)  # fmt: skip
+
+ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + NEWSLETTER_LEFT_OUT
+
 SECRETS_LEFT_OUT: tuple[LeftOut, ...] = (
     LeftOut(
         table="video_settings",

@@ -1,8 +1,9 @@
 """Email: invitations, broadcasts, and building and sending one message (SMTP, or .eml files on a dry run).
 
 Messages are built when they are sent (a fresh agenda, a fresh invitation link), by the pure
-functions in ``notify.messages``. Two answers come from higher domains through ports plugged in
-``unconf.app.wire()``: people's personal links and the post-event digest.
+functions in ``notify.messages``. Answers come from higher domains through ports plugged in
+``unconf.app.wire()``: people's personal links, the post-event digest, whether a member wants a kind
+of mail (``WANTS``) and the link that stops it (``UNSUBSCRIBE_LINK``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import smtplib
 import ssl
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
+from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,14 +49,29 @@ the mail (revoked, or no longer a registrant); otherwise "" when they have signe
 DIGEST: Port[Callable[[Event], Awaitable[tuple[str, str]]]] = Port("notify's post-event digest")
 """The digest of an event as (Markdown, HTML); the exports domain answers it."""
 
+WANTS: Port[Callable[[Outbox, str, str], Awaitable[bool]]] = Port("notify's notification preferences")
+"""Does the person this row is for want this kind of mail (a preference kind) on this channel? The
+newsletter domain answers (members' preferences); someone who is no member gets what they always got."""
+
+UNSUBSCRIBE_LINK: Port[Callable[[Outbox, str], Awaitable[str | None]]] = Port("notify's unsubscribe links")
+"""A link that stops this kind of mail for the row's person without signing in (newsletter answers);
+None when they are no member (nothing to remember the choice by)."""
+
 MailBuilder = Callable[[Outbox], Awaitable[EmailMessage | None]]
 MAIL_KINDS: dict[str, MailBuilder] = {}
 """Email kinds a higher domain builds itself (its rows carry their own recipient); None cancels the mail."""
 
+PREFERENCE_OF: dict[str, str] = {"voting.open": "reminders", "agenda.published": "reminders", "digest": "reminders"}
+"""Mail kind -> the preference that governs it (``welcome``, ``notes``, ``digest``, ``newsletter``,
+``reminders``). Kinds not here (invitations, sign-in links) are asked for and always go out."""
 
-def register_mail_kind(kind: str, builder: MailBuilder) -> None:
-    """A higher domain's email (such as a community's sign-in link), plugged in ``unconf.app.wire``."""
+
+def register_mail_kind(kind: str, builder: MailBuilder, *, preference: str | None = None) -> None:
+    """A higher domain's email (such as a community's sign-in link), plugged in ``unconf.app.wire``;
+    ``preference`` names the member preference that may stop it (and puts an unsubscribe link in it)."""
     MAIL_KINDS[kind] = builder
+    if preference is not None:
+        PREFERENCE_OF[kind] = preference
 
 
 def require_mail() -> None:
@@ -179,6 +196,25 @@ async def _sign_in_link(event: Event, person: Participant) -> str:
     return await PERSONAL_LINKS.call(event, person, invitation=False) or ""
 
 
+def add_unsubscribe(message: EmailMessage, link: str) -> None:
+    """A footer with the link in every text part, and the headers mail clients show as "Unsubscribe"
+    (RFC 8058 one-click: the client POSTs to the link, no sign-in)."""
+    footer = f"\n\n--\nDon't want these emails? Unsubscribe: {link}\n"
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain":
+            part.set_content(str(part.get_content()).rstrip("\n") + footer)
+        elif kind == "text/html":
+            html = str(part.get_content())
+            tail = f'<p style="font-size:small">Don\'t want these emails? <a href="{escape(link)}">Unsubscribe</a></p>'
+            at = html.lower().rfind("</body>")
+            part.set_content(html[:at] + tail + html[at:] if at >= 0 else html + tail, subtype="html")
+    message["List-Unsubscribe"] = f"<{link}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+
 def _smtp_send(message: EmailMessage) -> None:
     settings = get_settings()
     context = ssl.create_default_context()
@@ -211,9 +247,16 @@ async def send_email(row: Outbox) -> Outcome:
     settings = get_settings()
     if not settings.mail_enabled:
         return Outcome(False, note="email is not configured on this server", permanent=True)
+    preference = PREFERENCE_OF.get(row.kind)
+    if preference is not None and not await WANTS.call(row, preference, "email"):
+        return Outcome(False, note=f"not sent: they turned off {preference} emails", cancelled=True)
     message = await build_email(row)
     if message is None:
         return Outcome(False, note="not sent: the person, their email or their invitation is gone", cancelled=True)
+    if preference is not None:
+        link = await UNSUBSCRIBE_LINK.call(row, preference)
+        if link:
+            add_unsubscribe(message, link)
     await Outbox.update({Outbox.subject: str(message["Subject"])[:300]}).where(Outbox.id == row.id)
     if settings.mail_dry_run_dir:
         path = await asyncio.to_thread(_write_eml, settings.mail_dry_run_dir, row, message)

@@ -35,6 +35,9 @@ from exports import services as export_services
 from exports.routes import EXPORT_HANDLERS
 from instance.controllers import OperatorController, metrics_endpoint
 from instance.retention import retention_lifespan
+from newsletter import services as newsletter_services
+from newsletter.controllers import NEWSLETTER_HANDLERS
+from newsletter.scheduler import newsletter_lifespan
 from notify import mail as notify_mail
 from notify import notices as notify_notices
 from notify import outbox as notify_outbox
@@ -68,6 +71,7 @@ from web.common import page_error
 from web.community import COMMUNITY_PAGE_HANDLERS
 from web.conversation import CONVERSATION_PAGE_HANDLERS
 from web.language import LANGUAGE_PAGE_HANDLERS
+from web.newsletter import NEWSLETTER_PAGE_HANDLERS
 from web.operator import OPERATOR_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
@@ -100,7 +104,9 @@ def wire() -> None:
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
-    notify_mail.register_mail_kind(conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email)
+    notify_mail.register_mail_kind(
+        conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email, preference="notes"
+    )
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
     # Calendars notice slot times edited after publishing when the slot changes, not when they read.
@@ -111,6 +117,17 @@ def wire() -> None:
     realtime.subscribe(conversation_welcome.on_participant_joined)
     notify_outbox.register_task(conversation_welcome.WELCOME_TASK, conversation_welcome.send_welcome)
     notify_outbox.register_task(conversation_welcome.FOLLOW_UP_TASK, conversation_welcome.send_follow_up)
+    # Members' preferences apply to every member mail; digests and the newsletter go through the outbox.
+    notify_mail.WANTS.plug(newsletter_services.row_wanted)
+    notify_mail.UNSUBSCRIBE_LINK.plug(newsletter_services.unsubscribe_link)
+    conversation_notes.IN_APP_WANTED.plug(newsletter_services.participant_wants)
+    notify_mail.register_mail_kind(
+        newsletter_services.DIGEST_MAIL, newsletter_services.build_digest_mail, preference="digest"
+    )
+    notify_mail.register_mail_kind(
+        newsletter_services.ISSUE_MAIL, newsletter_services.build_issue_mail, preference="newsletter"
+    )
+    notify_outbox.register_task(newsletter_services.ISSUE_TASK, newsletter_services.send_issue)
     # What each domain holds about a person, lowest layer first (erasure runs them highest first).
     personal_data.register("events", event_data.contribute, event_data.erase, event_data.after_erasure)
     personal_data.register("sessions", session_data.contribute, session_data.erase)
@@ -119,6 +136,7 @@ def wire() -> None:
     personal_data.register("people", people_data.contribute, people_data.erase)
     personal_data.register("community", community_services.contribute, community_services.erase)
     personal_data.register("conversation", conversation_data.contribute, conversation_data.erase)
+    personal_data.register("newsletter", newsletter_services.contribute, newsletter_services.erase)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -158,6 +176,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CONVERSATION_HANDLERS,
             *CONVERSATION_PAGE_HANDLERS,
             *LANGUAGE_PAGE_HANDLERS,
+            *NEWSLETTER_HANDLERS,
+            *NEWSLETTER_PAGE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],
@@ -172,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             realtime.cache_invalidation,
             autopilot_lifespan,
             notify_lifespan,
+            newsletter_lifespan,
             retention_lifespan,
             graceful_shutdown,
         ],

@@ -6,6 +6,7 @@ import hashlib
 import ipaddress
 import os
 import re
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +60,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data; 0 keeps them forever."""
     retention_interval_seconds: int = 3600
     """How often one worker runs the retention job."""
+    digest_clock: datetime | None = None
+    """``UNCONF_DIGEST_CLOCK``: a fixed "now" (ISO 8601, UTC) for members' digests and the newsletter's
+    weeks, so tests can place every worker in the same period; unset in production (the real clock)."""
+    digest_interval_seconds: int = 300
+    """How often each worker looks for digests and newsletter issues due (the outbox keeps them to one)."""
 
     @property
     def public_url(self) -> str:
@@ -122,6 +128,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             retention_presence_days=_positive(env, "UNCONF_RETENTION_PRESENCE_DAYS", 90),
             retention_closed_event_months=_whole(env, "UNCONF_RETENTION_CLOSED_EVENT_MONTHS", 0),
             retention_interval_seconds=_positive(env, "UNCONF_RETENTION_INTERVAL_SECONDS", 3600),
+            digest_clock=_instant(env, "UNCONF_DIGEST_CLOCK"),
+            digest_interval_seconds=_positive(env, "UNCONF_DIGEST_INTERVAL_SECONDS", 300),
             database_url=url,
             host=env.get("UNCONF_HOST", "127.0.0.1"),
             port=port,
@@ -170,6 +178,17 @@ def _positive(env: Any, name: str, default: int) -> int:
     if value < 1:
         raise SettingsError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _instant(env: Any, name: str) -> datetime | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an ISO 8601 time such as 2026-12-07T08:00:00Z, got {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _choice(env: Any, name: str, choices: tuple[str, ...]) -> str:

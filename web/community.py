@@ -32,6 +32,7 @@ from web.common import (
     read_flash,
     viewer_or_none,
 )
+from web.newsletter import community_context, mark_browsed
 from web.pages import base_context, page, see_other, split_tags
 
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -245,6 +246,7 @@ async def community_page(request: Request[Any, Any, Any], community: str) -> Tem
         mine=mine,
         open_events=open_events,
         profile=profile,
+        **await community_context(found, member),
     )
 
 
@@ -330,6 +332,7 @@ async def community_directory(request: Request[Any, Any, Any], community: str) -
     member = await _member_or_none(request, found)
     if member is None:
         return see_other(f"/c/{found.slug}", "!Sign in as a member to see the member directory.")
+    await mark_browsed(member)
     tag = (request.query_params.get("tag") or "")[:40]
     city = (request.query_params.get("city") or "")[:80]
     try:

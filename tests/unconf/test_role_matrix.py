@@ -156,6 +156,15 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/communities/{community}/me/data"): PUBLIC,
     ("POST", "/api/v1/communities/{community}/me/erase"): PUBLIC,
     ("POST", "/api/v1/communities/{community}/signout"): PUBLIC,
+    # newsletter/: preferences, the newsletter, the ladder (the member's token or an organizer key decides inside)
+    ("GET", "/api/v1/communities/{community}/me/preferences"): PUBLIC,
+    ("PUT", "/api/v1/communities/{community}/me/preferences"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/me/ladder"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/ladder"): PUBLIC,
+    ("GET", "/api/v1/communities/{community}/newsletter"): PUBLIC,
+    ("POST", "/api/v1/communities/{community}/newsletter"): PUBLIC,
+    ("PATCH", "/api/v1/communities/{community}/newsletter/items/{item_id}"): PUBLIC,
+    ("DELETE", "/api/v1/communities/{community}/newsletter/items/{item_id}"): PUBLIC,
     ("GET", "/api/v1/operator/events"): OPERATOR,
     ("GET", "/api/v1/operator/events/{slug}"): OPERATOR,
     ("PATCH", "/api/v1/operator/events/{slug}"): OPERATOR,
@@ -361,6 +370,13 @@ PAGE_ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/c/{community}/profile"): PUBLIC,
     ("GET", "/c/{community}/directory"): PUBLIC,
     ("POST", "/c/{community}/signout"): PUBLIC,
+    # newsletter pages: the member's cookie decides inside; the signed link is the proof for unsubscribing
+    ("POST", "/c/{community}/newsletter"): PUBLIC,
+    ("POST", "/c/{community}/preferences"): PUBLIC,
+    ("GET", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}"): PUBLIC,
+    ("GET", "/e/{slug}/organize/community"): ORGANIZER,
+    ("POST", "/e/{slug}/organize/community/newsletter"): ORGANIZER,
     ("GET", "/assets/{name}"): PUBLIC,  # static files under content-hashed names
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): OPERATOR,  # or an address in UNCONF_METRICS_ALLOW (none by default)

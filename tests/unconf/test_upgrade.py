@@ -61,6 +61,8 @@ EXPECTED_MIGRATIONS = {
     ("events", "2026-12-01T06:00:00:000000"),
     ("instance", "2026-12-01T06:00:01:000000"),
     ("events", "2026-12-02T05:30:00:000000"),
+    ("newsletter", "2026-12-02T04:58:05:453846"),
+    ("newsletter", "2026-12-02T04:58:06:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -74,6 +76,7 @@ NEW_TABLES |= {
     "conversation_choice",
     "greeter_message",
 }
+NEW_TABLES |= {"notification_preference", "newsletter_item", "newsletter_issue", "signing_key", "ladder_mark"}
 
 
 # Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
