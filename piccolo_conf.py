@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "conversation.piccolo_app",
         "exports.piccolo_app",
         "instance.piccolo_app",
+        "rhythm.piccolo_app",
     ]
 )

@@ -15,6 +15,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from agenda import services as agenda_services
 from agenda import slots as agenda_slots
 from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
@@ -44,6 +45,8 @@ from notify.worker import notify_lifespan
 from people import personal_data as people_data
 from people import services as people_services
 from people.controllers import PEOPLE_HANDLERS
+from rhythm import carry as rhythm_carry
+from rhythm.controllers import RHYTHM_HANDLERS
 from rooms import links as room_links
 from rooms.controllers import ROOM_API_HANDLERS, EdcampController
 from sessions import personal_data as session_data
@@ -69,6 +72,7 @@ from web.community import COMMUNITY_PAGE_HANDLERS
 from web.conversation import CONVERSATION_PAGE_HANDLERS
 from web.operator import OPERATOR_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
+from web.rhythm import RHYTHM_PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
 
 
@@ -99,6 +103,7 @@ def wire() -> None:
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
+    agenda_services.CARRIED_INTEREST.plug(rhythm_carry.carried_interest)
     notify_mail.register_mail_kind(conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email)
     # Order matters: video links exist before the notices about a published agenda are queued.
     realtime.subscribe(room_links.on_agenda_published)
@@ -110,6 +115,8 @@ def wire() -> None:
     realtime.subscribe(conversation_welcome.on_participant_joined)
     notify_outbox.register_task(conversation_welcome.WELCOME_TASK, conversation_welcome.send_welcome)
     notify_outbox.register_task(conversation_welcome.FOLLOW_UP_TASK, conversation_welcome.send_follow_up)
+    # A closed event offers what did not make its agenda to the series' next event.
+    realtime.subscribe(rhythm_carry.on_phase_changed)
     # What each domain holds about a person, lowest layer first (erasure runs them highest first).
     personal_data.register("events", event_data.contribute, event_data.erase, event_data.after_erasure)
     personal_data.register("sessions", session_data.contribute, session_data.erase)
@@ -156,6 +163,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *COMMUNITY_HANDLERS,
             *CONVERSATION_HANDLERS,
             *CONVERSATION_PAGE_HANDLERS,
+            *RHYTHM_HANDLERS,
+            *RHYTHM_PAGE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],
