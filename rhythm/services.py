@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import anyio.to_thread
 from dateutil.rrule import rrule, rrulestr
 
 from agenda.rooms import create_room, list_rooms
@@ -51,9 +52,11 @@ def clean_rule(text: str) -> str:
     if parts.get("FREQ") not in FREQUENCIES:
         raise ValidationFailed(f"FREQ must be one of {', '.join(FREQUENCIES)} (events are days apart)", field="rule")
     try:
-        _parse(rule, date(2000, 1, 1))
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        dates = rule_dates(rule, anchor=date(2000, 1, 1), after=date(1999, 12, 31), count=1)
+    except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
         raise ValidationFailed(f"the rule cannot be read: {str(exc)[:200]}", field="rule") from exc
+    if not dates:
+        raise ValidationFailed("the rule gives no date (check BYMONTH, BYDAY and the like)", field="rule")
     return rule
 
 
@@ -65,12 +68,17 @@ def _parse(rule: str, anchor: date) -> rrule:
 
 
 def rule_dates(rule: str, *, anchor: date, after: date, count: int = 3) -> list[date]:
-    """The rule's next ``count`` dates strictly after ``after``, counted from ``anchor`` (the template's date)."""
+    """The rule's next ``count`` dates strictly after ``after``, counted from ``anchor`` (the template's date).
+
+    Followed at most ``HORIZON`` ahead (a rule that never matches stops there, not in the year 9999).
+    """
     start = datetime.combine(after, time())
+    parsed = _parse(rule, anchor)
+    limit = start + HORIZON
+    if parsed._count is None and (parsed._until is None or parsed._until > limit):
+        parsed = parsed.replace(until=limit)
     found: list[date] = []
-    for moment in _parse(rule, anchor).xafter(start, inc=False):
-        if moment - start > HORIZON or len(found) >= count:
-            break
+    for moment in parsed.xafter(start, count=count, inc=False):
         found.append(moment.date())
     return found
 
@@ -143,7 +151,8 @@ async def series_out(community: Community, today: date | None = None) -> SeriesO
 
 async def set_series(community: Community, data: SeriesIn) -> SeriesOut:
     """Set the rule, the city (looked up offline, or cleared) and whether carried interest counts."""
-    rule = clean_rule(data.rule)
+    # A rule that never matches makes dateutil walk to the year 9999 (a second or two): not on the event loop.
+    rule = await anyio.to_thread.run_sync(clean_rule, data.rule)
     city_name, latitude, longitude = "", None, None
     if data.city.strip():
         city = geo.find_city(data.city)
