@@ -177,8 +177,8 @@ async def answer_offer(event: Event, who: Participant, offer_id: int, answer: st
 
 
 async def _carry(offer: CarryOffer) -> None:
-    """Put the topic into the next event as a proposal added by its organizer; the proposer, if they are
-    in that event already (a member), is asked to facilitate it."""
+    """Put the topic into the next event as a proposal added by its organizer. The proposer, if they are
+    in that event already (a member), is asked to facilitate it; otherwise the organizer holds it for them."""
     target = await Event.objects().where(Event.id == offer.to_event).first()
     source = await Proposal.objects().where(Proposal.id == offer.proposal).first()
     if target is None or source is None or target.phase not in OPEN_PHASES:
@@ -218,7 +218,7 @@ async def _carry(offer: CarryOffer) -> None:
                 description=source.description,
                 tags=list(source.tags),
                 needs=list(source.needs),
-                facilitator_ids=facilitators,
+                facilitator_ids=facilitators or [organizer.id],
                 learning=bool(source.learning),
             ),
         )
