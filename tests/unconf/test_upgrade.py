@@ -60,6 +60,7 @@ EXPECTED_MIGRATIONS = {
     ("sessions", "2026-12-01T06:32:55:000000"),
     ("events", "2026-12-01T06:00:00:000000"),
     ("instance", "2026-12-01T06:00:01:000000"),
+    ("rhythm", "2026-12-02T05:00:21:818144"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -73,6 +74,7 @@ NEW_TABLES |= {
     "conversation_choice",
     "greeter_message",
 }
+NEW_TABLES |= {"community_rhythm", "event_rhythm", "carry_offer"}
 
 
 # Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
