@@ -18,6 +18,7 @@ from community.controllers import bearer
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from exports.ical import MEDIA_TYPE as ICS
+from exports.openapi import file_operation
 from rhythm import carry, feeds, near, services
 from rhythm.schemas import CarryAnswer, CarryOfferOut, NearOut, PlannedEvent, SeriesIn, SeriesOut
 from unconf import ratelimit
@@ -26,6 +27,7 @@ from unconf.guards import requires_organizer, requires_participant
 from unconf.security import NO_STORE
 
 FEED_HEADERS = {"Cache-Control": "public, max-age=600"}
+FEED_OPERATION = file_operation(ICS, description="An iCalendar feed of upcoming events (subscribe with webcal://)")
 
 
 class SeriesController(Controller):
@@ -95,7 +97,12 @@ async def near_api(
     return await near.near(city, lat, lon, limit=limit)
 
 
-@get("/c/{community:str}/events.ics", tags=["rhythm"], summary="The community's upcoming events (webcal)")
+@get(
+    "/c/{community:str}/events.ics",
+    operation_class=FEED_OPERATION,
+    tags=["rhythm"],
+    summary="The community's upcoming events (webcal)",
+)
 async def community_feed(community: FromPath[str]) -> Response[bytes]:
     found = await community_services.get_community(community)
     series = await services.series_out(found)
@@ -103,7 +110,12 @@ async def community_feed(community: FromPath[str]) -> Response[bytes]:
     return Response(body, media_type=ICS, headers=FEED_HEADERS)
 
 
-@get("/near.ics", tags=["rhythm"], summary="A saved 'near me' search (webcal): upcoming public events near a place")
+@get(
+    "/near.ics",
+    operation_class=FEED_OPERATION,
+    tags=["rhythm"],
+    summary="A saved 'near me' search (webcal): upcoming public events near a place",
+)
 async def near_feed(
     city: FromQuery[str | None] = None, lat: FromQuery[float | None] = None, lon: FromQuery[float | None] = None
 ) -> Response[bytes]:

@@ -19,15 +19,16 @@ def offers_of(client: httpx.Client, slug: str) -> dict[str, dict[str, object]]:
 
 def carried_voters(server: Server, slug: str) -> dict[str, int]:
     """How many voters the optimizer sees for each proposal of the event (carried interest included)."""
-    code = """
+    code = f"""
 from agenda.services import build_problem
 from events.services import get_event
 from sessions.tables import Proposal
-event = await get_event(%r)
+event = await get_event({slug!r})
 problem = await build_problem(event, for_solving=True)
-titles = {r["id"]: r["title"] for r in await Proposal.select(Proposal.id, Proposal.title).where(Proposal.event == event.id)}
-result = {titles[p.id]: len(p.voters) for p in problem.proposals}
-""" % slug
+rows = await Proposal.select(Proposal.id, Proposal.title).where(Proposal.event == event.id)
+titles = {{r["id"]: r["title"] for r in rows}}
+result = {{titles[p.id]: len(p.voters) for p in problem.proposals}}
+"""
     found: dict[str, int] = call_service(server, code)
     return found
 
@@ -60,7 +61,12 @@ def test_an_unscheduled_topic_carries_over_with_its_interest(server: Server) -> 
     bobs = offers_of(bob, ev.slug)
     assert list(bobs) == ["Grading for equity"]
     offer = bobs["Grading for equity"]
-    assert (offer["reason"], offer["interest"], offer["answer"], offer["to_event"]) == ("unscheduled", 2, "pending", None)
+    assert (offer["reason"], offer["interest"], offer["answer"], offer["to_event"]) == (
+        "unscheduled",
+        2,
+        "pending",
+        None,
+    )
     assert offers_of(dave, ev.slug) == {}
     everything = ev.organizer.get(ev.url("/carry-offers/all")).json()
     assert sorted(o["title"] for o in everything) == ["Grading for equity", "Podcasts in class", "Thinking classrooms"]

@@ -52,7 +52,7 @@ def test_events_near_a_city_nearest_first(server: Server, places: dict[str, str]
 
     # The browser's location works the same way: near Paris, Paris comes first.
     r = server.client().get("/api/v1/near", params={"lat": 48.85, "lon": 2.35})
-    assert [e["slug"] for e in mine(r.json()["events"], places)][0] == places["Edcamp Paris"]
+    assert next(e["slug"] for e in mine(r.json()["events"], places)) == places["Edcamp Paris"]
 
 
 def test_the_near_me_feed(server: Server, places: dict[str, str]) -> None:

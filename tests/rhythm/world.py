@@ -28,14 +28,20 @@ def community_with_day(
     server: Server, name: str = "Edcamp Riverside", *, day: str = DAY, listed: bool = False, capacity: int = 30
 ) -> tuple[EventHandle, str]:
     """An event in a new community with two rooms, an opening and two breakout slots."""
-    ev = make_event(server, title=f"{name} 2026", start_date=day, settings={"listed": listed, "dots_per_participant": 7})
+    ev = make_event(
+        server, title=f"{name} 2026", start_date=day, settings={"listed": listed, "dots_per_participant": 7}
+    )
     r = ev.organizer.post(ev.url("/community"), json={"name": name, "slug": f"c-{uuid.uuid4().hex[:10]}"})
     assert r.status_code == 201, r.text
     community = str(r.json()["slug"])
     for room in ("Library", "Lab"):
         r = ev.organizer.post(ev.url("/rooms"), json={"name": room, "capacity": capacity})
         assert r.status_code == 201, r.text
-    for starts, ends, kind in (("08:30", "09:00", "plenary"), ("09:15", "10:00", "breakout"), ("10:15", "11:00", "breakout")):
+    for starts, ends, kind in (
+        ("08:30", "09:00", "plenary"),
+        ("09:15", "10:00", "breakout"),
+        ("10:15", "11:00", "breakout"),
+    ):
         r = ev.organizer.post(
             ev.url("/slots"), json={"starts_at": f"{day}T{starts}", "ends_at": f"{day}T{ends}", "kind": kind}
         )
