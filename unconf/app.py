@@ -46,6 +46,7 @@ from people import personal_data as people_data
 from people import services as people_services
 from people.controllers import PEOPLE_HANDLERS
 from rhythm import carry as rhythm_carry
+from rhythm import personal_data as rhythm_data
 from rhythm.controllers import RHYTHM_HANDLERS
 from rooms import links as room_links
 from rooms.controllers import ROOM_API_HANDLERS, EdcampController
@@ -125,6 +126,7 @@ def wire() -> None:
     personal_data.register("people", people_data.contribute, people_data.erase)
     personal_data.register("community", community_services.contribute, community_services.erase)
     personal_data.register("conversation", conversation_data.contribute, conversation_data.erase)
+    personal_data.register("rhythm", rhythm_data.contribute, rhythm_data.erase)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -24,6 +24,7 @@ from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError, ValidationFailed
 from unconf.settings import get_settings
 from web.common import (
+    PAGE_EXCEPTION_HANDLERS,
     PHASE_LABELS,
     clear_flash,
     flash_cookie,
@@ -230,4 +231,11 @@ async def community_rhythm_context(community: Community) -> dict[str, Any]:
     }
 
 
-RHYTHM_PAGE_HANDLERS: list[Any] = [console_series, console_plan_next, carry_page, carry_answer, near_page]
+RHYTHM_PAGE_HANDLERS: list[Any] = [
+    Router(
+        path="/",
+        route_handlers=[console_series, console_plan_next, carry_page, carry_answer, near_page],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+]

@@ -107,6 +107,10 @@ def test_an_unscheduled_topic_carries_over_with_its_interest(server: Server) -> 
         assert "2 people wanted this last time" in page.text
         assert "3 people wanted this last time" in page.text
 
+    # Bob's download says what he was asked and answered.
+    mine = bob.get(ev.url("/me/data")).json()["rhythm"]["carried_topics"]
+    assert [(c["topic"], c["answer"], c["interest"]) for c in mine] == [("Grading for equity", "yes", 2)]
+
     # Carried interest counts in the agenda build only once the organizers turn it on.
     assert carried_voters(server, nxt) == {"Grading for equity": 0, "Thinking classrooms": 0}
     assert set_series(ev, community, count_carried=True).status_code == 200
