@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from community import services as community_services
 from community.controllers import bearer
+from community.tables import Community
 from events.dependencies import EVENT_DEPENDENCIES
 from events.tables import Event, Participant
 from exports.ical import MEDIA_TYPE as ICS
@@ -23,11 +24,20 @@ from rhythm import carry, feeds, near, services
 from rhythm.schemas import CarryAnswer, CarryOfferOut, NearOut, PlannedEvent, SeriesIn, SeriesOut
 from unconf import ratelimit
 from unconf.auth import client_address
+from unconf.errors import NotFound
 from unconf.guards import requires_organizer, requires_participant
 from unconf.security import NO_STORE
+from unconf.validation import SLUG_PATTERN
 
 FEED_HEADERS = {"Cache-Control": "public, max-age=600"}
 FEED_OPERATION = file_operation(ICS, description="An iCalendar feed of upcoming events (subscribe with webcal://)")
+
+
+async def _community(slug: str) -> Community:
+    """The community; a name no slug can have is a 404 without asking the database (a NUL byte upsets PostgreSQL)."""
+    if not SLUG_PATTERN.match(slug):
+        raise NotFound(f"no community {slug[:64]!r}", field="community")
+    return await community_services.get_community(slug)
 
 
 class SeriesController(Controller):
@@ -36,13 +46,13 @@ class SeriesController(Controller):
 
     @get("/series", summary="The community's series: its rule, city, next dates and upcoming events")
     async def read(self, community: FromPath[str]) -> SeriesOut:
-        return await services.series_out(await community_services.get_community(community))
+        return await services.series_out(await _community(community))
 
     @put("/series", summary="Set how often and where the community meets (its organizers)")
     async def update(
         self, request: Request[Any, Any, Any], community: FromPath[str], data: JSONBody[SeriesIn]
     ) -> SeriesOut:
-        found = await community_services.get_community(community)
+        found = await _community(community)
         await community_services.community_organizer(found, bearer(request))
         return await services.set_series(found, data)
 
@@ -53,7 +63,7 @@ class SeriesController(Controller):
         summary="Plan the series' next event from its latest one (its organizers); 409 if that date is planned",
     )
     async def plan_next(self, request: Request[Any, Any, Any], community: FromPath[str]) -> PlannedEvent:
-        found = await community_services.get_community(community)
+        found = await _community(community)
         organizer = await community_services.community_organizer(found, bearer(request))
         await ratelimit.check("create_event", address=client_address(request))
         return await services.plan_next(found, organizer)
@@ -104,7 +114,7 @@ async def near_api(
     summary="The community's upcoming events (webcal)",
 )
 async def community_feed(community: FromPath[str]) -> Response[bytes]:
-    found = await community_services.get_community(community)
+    found = await _community(community)
     series = await services.series_out(found)
     body = feeds.events_calendar(found.name, series.upcoming, description=f"Upcoming events of {found.name}")
     return Response(body, media_type=ICS, headers=FEED_HEADERS)
