@@ -502,6 +502,8 @@ async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Response[by
             now_id=now_id,
             next_id=next_id,
             feed=await export_services.feed_status(me) if me else None,
+            # After the day: my topics that did not fit, offered to the series' next event.
+            carry_offers=len(await carry.my_offers(event, me)) if me and event.phase == "closed" else 0,
             nav="agenda",
         )
 

@@ -139,7 +139,10 @@ def test_the_proposer_brings_a_topic_again(server: Server, browser: Any, axe: Pa
 
     token = str(ben.headers["authorization"]).removeprefix("Bearer ")
     page = phone(browser, server, {f"unconf_t_{ev.slug}": token})
-    page.goto(f"{server.base_url}/e/{ev.slug}/carry")
+    # The closed event's agenda (where the phone lands) asks first.
+    page.goto(f"{server.base_url}/e/{ev.slug}/agenda")
+    page.get_by_role("link", name=re.compile("of your topics can come again")).click()
+    expect(page).to_have_url(re.compile(rf"/e/{ev.slug}/carry$"))
     offer = page.locator(".carry-offers li", has_text="Feedback that works")
     expect(offer).to_contain_text("It did not make the agenda. 2 people wanted it.")
     expect(page.locator(".carry-offers li")).to_have_count(1)
