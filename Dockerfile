@@ -21,6 +21,8 @@ COPY community /src/community
 COPY conversation /src/conversation
 COPY exports /src/exports
 COPY instance /src/instance
+COPY newsletter /src/newsletter
+COPY rhythm /src/rhythm
 COPY web /src/web
 # The translations, compiled (docs/translating.md).
 RUN /opt/unconf/bin/pybabel --quiet compile -D unconf -d /src/unconf/locale

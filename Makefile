@@ -51,7 +51,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy unconf events sessions voting agenda rooms notify people community conversation newsletter exports instance web
+	$(BIN)/mypy unconf events sessions voting agenda rooms notify people community conversation newsletter exports instance rhythm web
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "exports.piccolo_app",
         "newsletter.piccolo_app",
         "instance.piccolo_app",
+        "rhythm.piccolo_app",
     ]
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,12 +34,17 @@ from unconf import live, metrics, realtime
 from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
+from unconf.ports import Port
 from unconf.validation import aware, check_timezone, in_timezone, utcnow
 from unconf.validation import aware as _aware
 from voting.services import dots_of, tallies, voters_by_proposal, votes_changed
 from voting.tables import Vote
 
 BUILD_PHASES = ("voting", "scheduled", "running")
+
+CARRIED_INTEREST: Port[Callable[[int], Awaitable[dict[int, int]]]] = Port("agenda's carried-over interest")
+"""Proposal id → how many people wanted a topic carried over from the series' last event, when the
+community's organizers let that count (else empty); rhythm answers. Each counts as one more voter."""
 _build_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
@@ -69,6 +75,10 @@ async def build_problem(
         .order_by(Proposal.id)
     )
     voters = await voters_by_proposal(event.id)
+    # Carried interest: people who wanted a topic last time stand in as voters nobody else is (negative
+    # ids, one set per proposal), so they count toward its interest and room size but clash with no one.
+    for pid, count in (await CARRIED_INTEREST.call(event.id)).items():
+        voters[pid] = [*voters.get(pid, []), *(-(pid * 1000 + i + 1) for i in range(min(count, 999)))]
     facilitators: dict[int, list[int]] = defaultdict(list)
     for row in await ProposalFacilitator.select(ProposalFacilitator.proposal, ProposalFacilitator.participant).where(
         ProposalFacilitator.proposal.event == event.id

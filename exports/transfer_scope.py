@@ -94,6 +94,18 @@ NEWSLETTER_LEFT_OUT: tuple[LeftOut, ...] = tuple(
 
 ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + NEWSLETTER_LEFT_OUT
 
+# A community's rhythm belongs to the community and the series, not to one event's file.
+RHYTHM_LEFT_OUT: tuple[LeftOut, ...] = tuple(
+    LeftOut(table=table, what=f"{table} rows", why=why)
+    for table, why in (
+        ("community_rhythm", "a community's rule and city belong to the community, not to one of its events"),
+        ("event_rhythm", "which event a series' event was planned from names events of the server it ran on"),
+        ("carry_offer", "topics offered to a series' next event link events of the server they ran on"),
+    )
+)  # fmt: skip
+
+ALWAYS_LEFT_OUT = ALWAYS_LEFT_OUT + RHYTHM_LEFT_OUT
+
 SECRETS_LEFT_OUT: tuple[LeftOut, ...] = (
     LeftOut(
         table="video_settings",

@@ -172,6 +172,28 @@ async def ensure_settings(event: Event, provider: str, config: dict[str, Any], m
     )
 
 
+async def copy_settings(source: Event, target: Event, rooms: dict[int, int]) -> str | None:
+    """The next event of a series takes the previous one's provider, configuration and keys as they are.
+
+    ``rooms`` maps the source's room ids to the target's (the main room follows). None: nothing copied
+    (no settings, or a provider the new event's tier does not include: it starts on the default tier).
+    """
+    row = await settings_row(source)
+    if row is None or row.provider not in tiers.tier_of(target).video_providers:
+        return None
+    await VideoSettings.insert(
+        VideoSettings(
+            event=target.id,
+            provider=row.provider,
+            config=row.config,
+            secrets=row.secrets,
+            main_room=rooms.get(row.main_room) if row.main_room is not None else None,
+            updated_at=utcnow(),
+        )
+    )
+    return row.provider
+
+
 # --- the published agenda, as links need it --------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from agenda import services as agenda_services
 from agenda import slots as agenda_slots
 from agenda import versions as agenda_versions
 from agenda.autopilot import autopilot_lifespan
@@ -47,6 +48,9 @@ from notify.worker import notify_lifespan
 from people import personal_data as people_data
 from people import services as people_services
 from people.controllers import PEOPLE_HANDLERS
+from rhythm import carry as rhythm_carry
+from rhythm import personal_data as rhythm_data
+from rhythm.controllers import RHYTHM_HANDLERS
 from rooms import links as room_links
 from rooms.controllers import ROOM_API_HANDLERS, EdcampController
 from sessions import personal_data as session_data
@@ -74,6 +78,7 @@ from web.language import LANGUAGE_PAGE_HANDLERS
 from web.newsletter import NEWSLETTER_PAGE_HANDLERS
 from web.operator import OPERATOR_PAGE_HANDLERS
 from web.pages import PAGE_HANDLERS
+from web.rhythm import RHYTHM_PAGE_HANDLERS
 from web.rooms import ROOM_PAGE_HANDLERS
 
 
@@ -104,6 +109,7 @@ def wire() -> None:
     agenda_versions.SESSION_VIDEO_LINKS.plug(room_links.session_links)
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
+    agenda_services.CARRIED_INTEREST.plug(rhythm_carry.carried_interest)
     notify_mail.register_mail_kind(
         conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email, preference="notes"
     )
@@ -128,6 +134,8 @@ def wire() -> None:
         newsletter_services.ISSUE_MAIL, newsletter_services.build_issue_mail, preference="newsletter"
     )
     notify_outbox.register_task(newsletter_services.ISSUE_TASK, newsletter_services.send_issue)
+    # A closed event offers what did not make its agenda to the series' next event.
+    realtime.subscribe(rhythm_carry.on_phase_changed)
     # What each domain holds about a person, lowest layer first (erasure runs them highest first).
     personal_data.register("events", event_data.contribute, event_data.erase, event_data.after_erasure)
     personal_data.register("sessions", session_data.contribute, session_data.erase)
@@ -137,6 +145,7 @@ def wire() -> None:
     personal_data.register("community", community_services.contribute, community_services.erase)
     personal_data.register("conversation", conversation_data.contribute, conversation_data.erase)
     personal_data.register("newsletter", newsletter_services.contribute, newsletter_services.erase)
+    personal_data.register("rhythm", rhythm_data.contribute, rhythm_data.erase)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -178,6 +187,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LANGUAGE_PAGE_HANDLERS,
             *NEWSLETTER_HANDLERS,
             *NEWSLETTER_PAGE_HANDLERS,
+            *RHYTHM_HANDLERS,
+            *RHYTHM_PAGE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[WEB_DIR / "static"],

@@ -199,6 +199,51 @@ def cmd_tier(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _plan_next(community_slug: str, key: str | None) -> Any:
+    from community import services as community_services
+    from rhythm import services as rhythm_services
+    from unconf.app import wire
+
+    wire()
+    await _migrate(quiet=True)
+    community = await community_services.get_community(community_slug)
+    organizer: Any = None
+    if key:
+        organizer = await community_services.community_organizer(community, key)
+    else:
+        # Whoever runs the command holds the database: the series' latest organizer organizes the next one too.
+        template = rhythm_services.template_of(await community_services.community_events(community.id))
+        organizer = await rhythm_services.organizer_for(template) if template is not None else None
+        if organizer is None:
+            return await rhythm_services.plan_next(community, None)
+    return await rhythm_services.plan_next(community, organizer)
+
+
+def cmd_plan_next(args: argparse.Namespace) -> int:
+    """``unconf plan-next COMMUNITY``: the series' next event, copied from its latest one."""
+    _use_database(args.database)
+    from unconf.errors import DomainError
+
+    try:
+        planned = run(_plan_next(args.community, args.key or os.environ.get("UNCONF_ORGANIZER_KEY")))
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        return _fail(f"{exc.detail}{where}")
+    event = planned.event
+    print(
+        "\n".join(
+            [
+                f"Planned: {event.title} on {event.start_date} (copied from {planned.template})",
+                f"  rooms: {planned.rooms}, slots: {planned.slots}, video: {planned.video_provider or 'not copied'}",
+                f"  carried topics offered: {planned.carried_offers}",
+                f"  organizer console:   {planned.organize_url}",
+                f"  organizer key:       {planned.organizer_key}   (shown once: keep it safe)",
+            ]
+        )
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The sample Edcamp, dated today, served with its links printed.
 
@@ -331,6 +376,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_tier)
 
     from unconf import watch
+
+    p = with_db(
+        sub.add_parser("plan-next", help="plan a community's next event from its latest one (its rule's next date)")
+    )
+    p.add_argument("community", help="the community's slug")
+    p.add_argument(
+        "--key", help="an organizer key of one of its events (default: UNCONF_ORGANIZER_KEY, else its latest organizer)"
+    )
+    p.set_defaults(func=cmd_plan_next)
 
     p = sub.add_parser("watch", help="follow an event's live changes in the terminal")
     watch.configure_parser(p)

@@ -11,6 +11,7 @@ from agenda import services as agenda_services
 from agenda.schemas import AgendaOut, SessionOut, SlotOut
 from events.dependencies import event_of
 from events.tables import Event
+from rhythm import carry
 from rooms import presence
 from rooms.schemas import RoomOccupancy
 from sessions import services as proposal_services
@@ -118,7 +119,11 @@ async def board_state(event: Event) -> dict[str, Any]:
         # Few proposals get bigger cards; a full page is 2 columns of 6.
         layout = "layout-few" if len(proposals) <= 4 else "layout-some" if len(proposals) <= 8 else "layout-full"
         context.update(
-            mode="proposals", pages=chunks(proposals, PROPOSALS_PER_PAGE), total=len(proposals), layout=layout
+            mode="proposals",
+            pages=chunks(proposals, PROPOSALS_PER_PAGE),
+            total=len(proposals),
+            layout=layout,
+            carried=await carry.carried_counts(event.id),
         )
     return context
 

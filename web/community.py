@@ -21,6 +21,7 @@ from events.dependencies import event_of, guarded_participant
 from unconf import personal_data, ratelimit
 from unconf.auth import client_address, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden, Unauthorized
+from web import rhythm as rhythm_pages
 from web import web_templates
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
@@ -247,6 +248,7 @@ async def community_page(request: Request[Any, Any, Any], community: str) -> Tem
         open_events=open_events,
         profile=profile,
         **await community_context(found, member),
+        rhythm=await rhythm_pages.community_rhythm_context(found),
     )
 
 

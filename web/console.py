@@ -50,6 +50,7 @@ from unconf.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from unconf.validation import check_timezone, in_timezone
 from voting import services as vote_services
 from web import console_intelligence
+from web import rhythm as rhythm_pages
 from web.common import (
     PHASE_LABELS,
     clear_flash,
@@ -480,6 +481,8 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
         "count": count,
         # The agenda-intelligence panel: the proven bound and the day's re-balancing proposal.
         **await console_intelligence.intelligence_context(event),
+        # The community's series: its rule, city, next dates and "plan the next one".
+        **await rhythm_pages.console_rhythm_context(event),
     }
 
 

@@ -23,6 +23,7 @@ from events.schemas import JoinRequest
 from events.tables import Event, Participant
 from exports import routes as export_routes
 from exports import services as export_services
+from rhythm import carry
 from sessions import services as proposal_services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
@@ -222,7 +223,8 @@ async def _proposals_reads(event: Event, me: Participant | None, values: dict[st
     similar: list[ProposalOut] = []
     if values and values.get("title"):
         similar = await proposal_services.similar_proposals(event, values["title"])
-    return {"proposals": proposals, "mine": mine, "invitations": invitations, "similar": similar}
+    carried = await carry.carried_counts(event.id)
+    return {"proposals": proposals, "mine": mine, "invitations": invitations, "similar": similar, "carried": carried}
 
 
 def _proposals_context(
@@ -234,6 +236,7 @@ def _proposals_context(
     mine: set[int],
     invitations: list[Any],
     similar: list[ProposalOut],
+    carried: dict[int, int] | None = None,
     values: dict[str, str] | None = None,
     error: str = "",
 ) -> dict[str, Any]:
@@ -249,6 +252,7 @@ def _proposals_context(
         values=values or {"title": "", "description": "", "tags": ""},
         error=error,
         similar=similar,
+        carried=carried or {},
         nav="proposals",
     )
 
@@ -410,6 +414,7 @@ async def vote_page(request: Request[Any, Any, Any], slug: str) -> Response[byte
             budget=mine.dots_per_participant,
             can_vote=event.phase == "voting",
             peers=peers,
+            carried=await carry.carried_counts(event.id),
             nav="vote",
         )
 
@@ -497,6 +502,8 @@ async def agenda_page(request: Request[Any, Any, Any], slug: str) -> Response[by
             now_id=now_id,
             next_id=next_id,
             feed=await export_services.feed_status(me) if me else None,
+            # After the day: my topics that did not fit, offered to the series' next event.
+            carry_offers=len(await carry.my_offers(event, me)) if me and event.phase == "closed" else 0,
             nav="agenda",
         )
 

@@ -63,6 +63,7 @@ EXPECTED_MIGRATIONS = {
     ("events", "2026-12-02T05:30:00:000000"),
     ("newsletter", "2026-12-02T04:58:05:453846"),
     ("newsletter", "2026-12-02T04:58:06:000000"),
+    ("rhythm", "2026-12-02T05:00:21:818144"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -77,6 +78,7 @@ NEW_TABLES |= {
     "greeter_message",
 }
 NEW_TABLES |= {"notification_preference", "newsletter_item", "newsletter_issue", "signing_key", "ladder_mark"}
+NEW_TABLES |= {"community_rhythm", "event_rhythm", "carry_offer"}
 
 
 # Columns that migrations after release 0.1 add at the end of a table, with the value old rows get.
