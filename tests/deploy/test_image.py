@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
 
 import pytest
 import yaml
@@ -22,6 +23,16 @@ def test_the_image_is_multi_stage_non_root_and_starts_with_the_shared_entrypoint
     assert "--require-hashes -r /src/requirements.lock" in DOCKERFILE, "the image installs the locked versions"
     assert "deploy/entrypoint.sh" in DOCKERFILE and 'ENTRYPOINT ["unconf-entrypoint"]' in DOCKERFILE
     assert "HEALTHCHECK" in run_stage and "/readyz" in run_stage
+
+
+def test_the_image_holds_every_package_and_its_compiled_translations() -> None:
+    """A package missing from the image fails only when the image is built: read it here, everywhere."""
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [pattern.rstrip("*") for pattern in include]
+    assert "rhythm" in packages and "newsletter" in packages
+    for package in packages:
+        assert f"COPY {package} /src/{package}\n" in DOCKERFILE, f"the image does not copy {package}/"
+    assert "pybabel --quiet compile -D unconf -d /src/unconf/locale" in DOCKERFILE
 
 
 def test_compose_runs_postgres_redis_the_app_and_caddy_with_health_checks() -> None:
