@@ -60,6 +60,8 @@ EXPECTED_MIGRATIONS = {
     ("sessions", "2026-12-01T06:32:55:000000"),
     ("events", "2026-12-01T06:00:00:000000"),
     ("instance", "2026-12-01T06:00:01:000000"),
+    ("agenda", "2026-12-02T05:00:00:000000"),
+    ("sessions", "2026-12-02T05:00:01:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -82,7 +84,8 @@ NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     "room": (("hosts_breakouts", True), ("video_equipped", False)),  # old rooms keep taking breakouts
     "agenda_version": (("bound", None),),
     "participant": (("attendance", "in_room"),),
-    "proposal": (("learning", False),),
+    "proposal": (("learning", False), ("repeatable", False)),
+    "placement": (("run", 1),),  # old placements are first runs
 }
 
 
