@@ -45,6 +45,21 @@ def crowded_event(server: Server) -> tuple[EventHandle, dict[str, int]]:
     return ev, ids
 
 
+def published_repeat(server: Server) -> tuple[EventHandle, int, dict[str, Any]]:
+    """The crowded event with its crowded topic repeatable, first run pinned first, built and published."""
+    ev, ids = crowded_event(server)
+    org, phones = ev.organizer, ids["Phones in class"]
+    assert org.put(ev.url("/agenda/repeatable"), json={"proposal_id": phones, "repeatable": True}).status_code == 200
+    draft = org.post(ev.url("/agenda/build"), json={"time_limit": 1}).json()
+    first_slot = min((s for s in draft["slots"] if s["kind"] == "breakout"), key=lambda s: s["starts_at"])
+    place = {"slot_id": first_slot["id"], "room_id": draft["rooms"][0]["id"]}
+    assert org.put(ev.url(f"/agenda/draft/sessions/{phones}"), json=place).status_code == 200
+    built = org.post(ev.url("/agenda/build"), json={"time_limit": 1}).json()
+    assert [s["run"] for s in runs_of(built, phones)] == [1, 2]
+    assert org.post(ev.url("/agenda/publish")).status_code == 201
+    return ev, phones, org.get(ev.url("/agenda")).json()
+
+
 def runs_of(agenda: dict[str, Any], proposal_id: int) -> list[dict[str, Any]]:
     return sorted((s for s in agenda["sessions"] if s["proposal_id"] == proposal_id), key=lambda s: s["run"])
 
@@ -226,19 +241,8 @@ def test_a_crowded_repeatable_topic_runs_twice_everywhere(server: Server) -> Non
 
 def test_the_event_file_carries_repeats(server: Server) -> None:
     """An event moved to another instance keeps which sessions repeat and where their second runs are."""
-    ev, ids = crowded_event(server)
-    org = ev.organizer
-    phones = ids["Phones in class"]
-    assert org.put(ev.url("/agenda/repeatable"), json={"proposal_id": phones, "repeatable": True}).status_code == 200
-    draft = org.post(ev.url("/agenda/build"), json={"time_limit": 1}).json()
-    first_slot = min((s for s in draft["slots"] if s["kind"] == "breakout"), key=lambda s: s["starts_at"])
-    org.put(
-        ev.url(f"/agenda/draft/sessions/{phones}"),
-        json={"slot_id": first_slot["id"], "room_id": draft["rooms"][0]["id"]},
-    )
-    built = org.post(ev.url("/agenda/build"), json={"time_limit": 1}).json()
-    assert [s["run"] for s in runs_of(built, phones)] == [1, 2]
-    assert org.post(ev.url("/agenda/publish")).status_code == 201
+    ev, _, agenda = published_repeat(server)
+    assert sum(s["title"] == "Phones in class" for s in agenda["sessions"]) == 2
     env = {"UNCONF_DATABASE_URL": server.database_url, **server.env}
     exported = run_cli("export", ev.slug, env=env)
     assert exported.returncode == 0, exported.stderr.decode()
