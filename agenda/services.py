@@ -171,6 +171,16 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
             pins = {p.proposal: (p.slot, p.room) for p in drafted if p.pinned and p.run == 1}
             pinned_repeats = {p.proposal: (p.slot, p.room) for p in drafted if p.pinned and p.run == 2}
         problem = await build_problem(event, pins=pins, for_solving=True)
+        kept_repeats = dict(pinned_repeats)
+        locked = {s.id for s in problem.slots if s.locked}
+        if locked:
+            # A repeat already under way (or over) stays, like every session in a started slot: from the
+            # draft if there is one (hand fixes included), else from the published agenda.
+            published = await latest_published(event)
+            source = draft if draft is not None else published
+            for p in await _placements(source.id) if source is not None else []:
+                if p.run == 2 and p.slot in locked:
+                    kept_repeats[p.proposal] = (p.slot, p.room)
         if not any(s.kind == "breakout" for s in problem.slots) or not problem.rooms:
             raise Conflict(
                 "add at least one breakout room (the main room hosts none unless marked) and one breakout slot "
@@ -201,7 +211,7 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
             assignment, score = dict(solution.assignment), solution.score
         # Repeats are planned on the final first runs (the completion may have filled places), around
         # the repeats an organizer pinned by hand.
-        repeats = _plan_repeats(problem, assignment, pinned_repeats)
+        repeats = _plan_repeats(problem, assignment, kept_repeats)
         if repeats:
             score = optimizer.evaluate(problem, assignment, repeats)[0]
         solved_rooms = {r.id for r in problem.rooms}
@@ -231,8 +241,9 @@ def _plan_repeats(
 ) -> dict[int, tuple[int, int]]:
     """Second runs for crowds: the pinned ones that still fit, plus those the optimizer finds worth it.
 
-    A pinned repeat stays while its first run is earlier, its place is free and its facilitators are
-    free then; otherwise it is dropped (the organizer sees the draft before publishing).
+    A pinned repeat (or one in a started slot) stays while its first run is earlier, its place is free
+    and its facilitators are free then; otherwise it is dropped (the organizer sees the draft before
+    publishing).
     """
     order = {s.id: i for i, s in enumerate(problem.slots)}
     facilitators = {p.id: set(p.facilitators) for p in problem.proposals}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import icalendar
@@ -262,3 +263,68 @@ def test_the_event_file_carries_repeats(server: Server) -> None:
     placements[:] = [p for p in placements if not (p["proposal"] == proposal["ref"] and p["run"] == 1)]
     broken = run_cli("import", "-", "--slug", f"{ev.slug}-broken", env=env, stdin=json.dumps(body).encode())
     assert broken.returncode != 0 and b"without its first run" in broken.stderr
+
+
+def test_a_repeat_under_way_stays_and_check_ins_follow_the_run_on_now(server: Server) -> None:
+    """On the day: the first run is over, the repeat runs now. A re-solve keeps the repeat (its slot
+    has started, pinned or not), and checking in to the session lands in the repeat's room."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    plan = [
+        (now - timedelta(minutes=150), now - timedelta(minutes=90)),
+        (now - timedelta(minutes=30), now + timedelta(minutes=30)),
+        (now + timedelta(minutes=60), now + timedelta(minutes=120)),
+    ]
+    ev = make_event(
+        server, timezone="UTC", start_date=plan[0][0].date().isoformat(), end_date=plan[-1][1].date().isoformat()
+    )
+    org = ev.organizer
+    rooms = []
+    for name in ("A", "B"):
+        r = org.post(ev.url("/rooms"), json={"name": f"Room {name}", "capacity": 6})
+        assert r.status_code == 201, r.text
+        rooms.append(r.json()["id"])
+    slots = []
+    for starts, ends in plan:
+        r = org.post(
+            ev.url("/slots"), json={"starts_at": f"{starts:%Y-%m-%dT%H:%M}", "ends_at": f"{ends:%Y-%m-%dT%H:%M}"}
+        )
+        assert r.status_code == 201, r.text
+        slots.append(r.json()["id"])
+    ev.phase("proposals")
+    ids = {}
+    for title in ("Phones in class", "Project weeks"):
+        client, _ = ev.join(f"Facilitator of {title}")
+        ids[title] = client.post(ev.url("/proposals"), json={"title": title}).json()["id"]
+        client.close()
+    ev.phase("voting")
+    phones = ids["Phones in class"]
+    assert org.put(ev.url("/agenda/repeatable"), json={"proposal_id": phones, "repeatable": True}).status_code == 200
+    hand = [
+        (phones, slots[0], rooms[0], 1),
+        (ids["Project weeks"], slots[1], rooms[0], 1),
+        (phones, slots[1], rooms[1], 2),
+    ]
+    org.post(ev.url("/agenda/build"), json={"time_limit": 0.5})
+    for pid, slot, room, run in hand:
+        r = org.put(
+            ev.url(f"/agenda/draft/sessions/{pid}"),
+            json={"slot_id": slot, "room_id": room, "run": run, "pinned": False},
+        )
+        assert r.status_code == 200, r.text
+    assert org.post(ev.url("/agenda/publish")).status_code == 201
+
+    rebuilt = org.post(ev.url("/agenda/build"), json={"time_limit": 0.5})
+    assert rebuilt.status_code == 201, rebuilt.text
+    assert [(s["run"], s["slot_id"], s["room_id"]) for s in runs_of(rebuilt.json(), phones)] == [
+        (1, slots[0], rooms[0]),
+        (2, slots[1], rooms[1]),
+    ]
+
+    person, _ = ev.join("Late for phones")
+    here = person.post(ev.url(f"/sessions/{phones}/checkin"))
+    assert here.status_code == 200, here.text
+    assert (here.json()["proposal_id"], here.json()["room_id"]) == (phones, rooms[1])
+    occupancy = org.get(ev.url("/occupancy")).json()
+    in_b = next(r for r in occupancy["rooms"] if r["room_id"] == rooms[1])
+    assert in_b["session"]["proposal_id"] == phones and in_b["present"] == 1
+    person.close()
