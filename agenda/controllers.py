@@ -17,6 +17,8 @@ from agenda.schemas import (
     AutopilotSet,
     BuildRequest,
     PlacementSet,
+    RepeatableOut,
+    RepeatableSet,
     RoomCreate,
     RoomOut,
     RoomPatch,
@@ -123,8 +125,35 @@ class AgendaController(Controller):
         summary="Take a session off the draft (organizers)",
         guards=[requires_organizer],
     )
-    async def unschedule_session(self, event: NamedDependency[Event], proposal_id: FromPath[int]) -> AgendaOut:
-        return await services.unschedule_session(event, proposal_id)
+    async def unschedule_session(
+        self,
+        event: NamedDependency[Event],
+        proposal_id: FromPath[int],
+        run: Annotated[int | None, Parameter(query="run", required=False, ge=1, le=2)] = None,
+    ) -> AgendaOut:
+        """``?run=2`` takes off only the session's repeat; without it every run of the session goes."""
+        return await services.unschedule_session(event, proposal_id, run=run)
+
+    @get(
+        "/repeatable",
+        summary="The sessions the agenda may run twice for a crowd (organizers)",
+        guards=[requires_organizer],
+    )
+    async def list_repeatable(self, event: NamedDependency[Event]) -> list[RepeatableOut]:
+        return await services.list_repeatable(event)
+
+    @put(
+        "/repeatable",
+        summary="Let the agenda run a session twice when a crowd wants it, or stop it (organizers)",
+        guards=[requires_organizer],
+        description=(
+            "A repeatable session may get a second run (`run` 2 in the agenda's sessions) in a later slot, with "
+            "the same facilitators, when that raises the score; the next build decides. Taking the mark away "
+            "keeps a repeat already placed until the next build."
+        ),
+    )
+    async def set_repeatable(self, event: NamedDependency[Event], data: JSONBody[RepeatableSet]) -> RepeatableOut:
+        return await services.set_repeatable(event, data)
 
     @post(
         "/publish",

@@ -50,7 +50,9 @@ async def help_needed(event: Event, extra: Mapping[int, Iterable[int]] | None = 
             raise NotFound("there is no agenda yet: build one first", field="agenda") from None
         agenda = published
     problem = await agenda_services.build_problem(event)
-    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions}
+    # One entry per session, at its first run: a repeat has the same facilitators and note takers.
+    firsts = [s for s in agenda.sessions if s.run == 1]
+    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in firsts}
     offers = await offers_by_proposal(event.id)
     learning = {
         r["id"]
@@ -66,7 +68,7 @@ async def help_needed(event: Event, extra: Mapping[int, Iterable[int]] | None = 
         return [Helper(id=i, display_name=names[i]) for i in ids if i in names]
 
     out = []
-    for s in agenda.sessions:
+    for s in firsts:
         mine = offers.get(s.proposal_id, {})
         wants_one = s.proposal_id in learning or not s.facilitators
         suggested: list[int] = []

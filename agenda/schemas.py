@@ -103,6 +103,20 @@ class PlacementSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slot_id: Id
     room_id: Id
     pinned: bool = True
+    run: Annotated[int, Meta(ge=1, le=2)] = 1
+    """2 places the session's repeat (only a repeatable session, after its first run)."""
+
+
+class RepeatableSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Let the agenda run a session twice when a crowd wants it (or stop it)."""
+
+    proposal_id: Id
+    repeatable: bool
+
+
+class RepeatableOut(msgspec.Struct, kw_only=True):
+    proposal_id: int
+    repeatable: bool
 
 
 class SessionOut(msgspec.Struct, kw_only=True):
@@ -118,6 +132,10 @@ class SessionOut(msgspec.Struct, kw_only=True):
     votes: int
     voters: int
     pinned: bool
+    run: int = 1
+    """1 for a session's first run, 2 for its repeat (a second run, later, for a crowd)."""
+    runs: int = 1
+    """How many runs the session has on this agenda: 2 when it repeats."""
 
 
 class ClashOut(msgspec.Struct, kw_only=True):

@@ -14,7 +14,17 @@ import msgspec
 from agenda import optimizer
 from agenda.quality import gap_percent, proven_bound, quality_text
 from agenda.rooms import get_room, room_out
-from agenda.schemas import AgendaOut, AgendaVersionOut, BuildRequest, ClashOut, PlacementSet, SessionOut, SlotOut
+from agenda.schemas import (
+    AgendaOut,
+    AgendaVersionOut,
+    BuildRequest,
+    ClashOut,
+    PlacementSet,
+    RepeatableOut,
+    RepeatableSet,
+    SessionOut,
+    SlotOut,
+)
 from agenda.slots import get_slot, slot_out, slot_rows
 from agenda.tables import AgendaVersion, Placement, Room, TimeSlot
 from agenda.versions import SESSION_VIDEO_LINKS, latest_published
@@ -57,7 +67,14 @@ async def _draft(event: Event) -> AgendaVersion | None:
 
 
 async def _placements(agenda_id: int) -> list[Placement]:
-    return list(await Placement.objects().where(Placement.agenda == agenda_id))
+    return list(await Placement.objects().where(Placement.agenda == agenda_id).order_by(Placement.run, Placement.id))
+
+
+def _runs(placements: list[Placement]) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]]]:
+    """First runs and repeats, each as proposal id -> (slot id, room id): what the optimizer reads."""
+    first = {p.proposal: (p.slot, p.room) for p in placements if p.run == 1}
+    again = {p.proposal: (p.slot, p.room) for p in placements if p.run == 2 and p.proposal in first}
+    return first, again
 
 
 async def build_problem(
@@ -89,7 +106,7 @@ async def build_problem(
     published = await latest_published(event)
     previous: dict[int, tuple[int, int]] = {}
     if published is not None:
-        previous = {p.proposal: (p.slot, p.room) for p in await _placements(published.id)}
+        previous = _runs(await _placements(published.id))[0]
     now = utcnow()
 
     def started(slot: TimeSlot) -> bool:
@@ -100,7 +117,7 @@ async def build_problem(
     if draft is not None:
         # What runs in a started slot is what the organizer's draft says (hand fixes included):
         # those sessions stay exactly there; elsewhere the published agenda is the baseline.
-        drafted = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id)}
+        drafted = _runs(await _placements(draft.id))[0]
         for pid in set(previous) | set(drafted):
             was, now_at = previous.get(pid), drafted.get(pid)
             if (was and was[0] in locked) or (now_at and now_at[0] in locked):
@@ -128,6 +145,7 @@ async def build_problem(
                 voters=tuple(voters.get(p.id, ())),
                 needs=frozenset(p.needs),
                 pinned=pins.get(p.id),
+                repeatable=bool(p.repeatable),
             )
             for p in proposals
         ),
@@ -157,9 +175,22 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
     async with lock:
         draft = await _draft(event)
         pins: dict[int, tuple[int, int]] = {}
+        pinned_repeats: dict[int, tuple[int, int]] = {}
         if draft is not None:
-            pins = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id) if p.pinned}
+            drafted = await _placements(draft.id)
+            pins = {p.proposal: (p.slot, p.room) for p in drafted if p.pinned and p.run == 1}
+            pinned_repeats = {p.proposal: (p.slot, p.room) for p in drafted if p.pinned and p.run == 2}
         problem = await build_problem(event, pins=pins, for_solving=True)
+        kept_repeats = dict(pinned_repeats)
+        locked = {s.id for s in problem.slots if s.locked}
+        if locked:
+            # A repeat already under way (or over) stays, like every session in a started slot: from the
+            # draft if there is one (hand fixes included), else from the published agenda.
+            published = await latest_published(event)
+            source = draft if draft is not None else published
+            for p in await _placements(source.id) if source is not None else []:
+                if p.run == 2 and p.slot in locked:
+                    kept_repeats[p.proposal] = (p.slot, p.room)
         if not any(s.kind == "breakout" for s in problem.slots) or not problem.rooms:
             raise Conflict(
                 "add at least one breakout room (the main room hosts none unless marked) and one breakout slot "
@@ -188,6 +219,11 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
         score, _, violations = optimizer.evaluate(problem, assignment)
         if violations:  # the completion must never break a hard rule; fall back to the solver's answer
             assignment, score = dict(solution.assignment), solution.score
+        # Repeats are planned on the final first runs (the completion may have filled places), around
+        # the repeats an organizer pinned by hand.
+        repeats = _plan_repeats(problem, assignment, kept_repeats)
+        if repeats:
+            score = optimizer.evaluate(problem, assignment, repeats)[0]
         solved_rooms = {r.id for r in problem.rooms}
         # Sessions pinned by hand in a room without breakouts (the main room) stay exactly there.
         assignment.update({pid: place for pid, place in pins.items() if place[1] not in solved_rooms})
@@ -199,11 +235,46 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
                 Placement(agenda=fresh.id, proposal=pid, slot=slot, room=room, pinned=pid in pins)
                 for pid, (slot, room) in sorted(assignment.items())
             ]
+            rows += [
+                Placement(agenda=fresh.id, proposal=pid, slot=slot, room=room, pinned=pid in pinned_repeats, run=2)
+                for pid, (slot, room) in sorted(repeats.items())
+            ]
             if rows:
                 await Placement.insert(*rows)
     out = await agenda_out(event, fresh, problem=problem)
     await _announce_draft(event, out)
     return out
+
+
+def _plan_repeats(
+    problem: optimizer.Problem, assignment: dict[int, tuple[int, int]], pinned: dict[int, tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    """Second runs for crowds: the pinned ones that still fit, plus those the optimizer finds worth it.
+
+    A pinned repeat (or one in a started slot) stays while its first run is earlier, its place is free
+    and its facilitators are free then; otherwise it is dropped (the organizer sees the draft before
+    publishing).
+    """
+    order = {s.id: i for i, s in enumerate(problem.slots)}
+    facilitators = {p.id: set(p.facilitators) for p in problem.proposals}
+    kept: dict[int, tuple[int, int]] = {}
+    for pid, (slot, room) in sorted(pinned.items()):
+        first = assignment.get(pid)
+        if first is None or pid not in facilitators or slot not in order or order[slot] <= order[first[0]]:
+            continue
+        taken = set(assignment.values()) | set(kept.values())
+        busy = {
+            f
+            for other, place in [*assignment.items(), *kept.items()]
+            if place[0] == slot
+            for f in facilitators.get(other, ())
+        }
+        if (slot, room) not in taken and not busy & facilitators[pid]:
+            kept[pid] = (slot, room)
+    repeats = optimizer.plan_repeats(problem, assignment, kept)
+    if optimizer.evaluate(problem, assignment, repeats)[2] and repeats != kept:
+        repeats = kept  # never let the plan break a hard rule; what the organizer pinned stays
+    return repeats
 
 
 async def _announce_draft(event: Event, out: AgendaOut) -> None:
@@ -225,7 +296,7 @@ async def _ensure_draft(event: Event) -> AgendaVersion:
         )
         await draft.save()
         rows = [
-            Placement(agenda=draft.id, proposal=p.proposal, slot=p.slot, room=p.room, pinned=p.pinned)
+            Placement(agenda=draft.id, proposal=p.proposal, slot=p.slot, room=p.room, pinned=p.pinned, run=p.run)
             for p in await _placements(published.id)
         ]
         if rows:
@@ -235,8 +306,8 @@ async def _ensure_draft(event: Event) -> AgendaVersion:
 
 async def _rescore(event: Event, draft: AgendaVersion) -> AgendaOut:
     problem = await build_problem(event)
-    assignment = {p.proposal: (p.slot, p.room) for p in await _placements(draft.id)}
-    score, _, _ = optimizer.evaluate(problem, assignment)
+    assignment, repeats = _runs(await _placements(draft.id))
+    score, _, _ = optimizer.evaluate(problem, assignment, repeats)
     bound = await proven_bound(problem)  # the votes may have changed since the build
     await AgendaVersion.update({AgendaVersion.score: float(score), AgendaVersion.bound: bound}).where(
         AgendaVersion.id == draft.id
@@ -264,11 +335,17 @@ async def _facilitator_busy(proposal_id: int, others: list[int]) -> bool:
 
 
 async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> AgendaOut:
-    """Move (and by default pin) a session by hand; an occupant of the target place swaps with it."""
+    """Move (and by default pin) a session by hand; an occupant of the target place swaps with it.
+
+    ``data.run`` 2 places (or moves) the session's repeat: only a repeatable session repeats, after
+    its first run, and never where its facilitators are busy.
+    """
     require_phase(event, *BUILD_PHASES, action="change the agenda")
     proposal = await get_proposal(event, proposal_id)
     if proposal.status not in LIVE_STATUSES:
         raise Conflict(f"proposal {proposal.id} is {proposal.status}", field="proposal_id")
+    if data.run == 2 and not proposal.repeatable:
+        raise Conflict(f"proposal {proposal.id} is not marked repeatable", field="run")
     slot = await get_slot(event, data.slot_id)
     room = await get_room(event, data.room_id)
     if slot.kind != "breakout":
@@ -277,14 +354,27 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
     if missing:
         raise Conflict(f"room {room.name!r} lacks {', '.join(sorted(missing))}", field="room_id")
     draft = await _ensure_draft(event)
+    order = {s.id: i for i, s in enumerate(await slot_rows(event))}
     async with write_transaction():
         placements = await _placements(draft.id)
-        mine = next((p for p in placements if p.proposal == proposal.id), None)
-        occupant = next(
-            (p for p in placements if p.slot == slot.id and p.room == room.id and p.proposal != proposal.id), None
-        )
+        mine = next((p for p in placements if p.proposal == proposal.id and p.run == data.run), None)
+        if data.run == 2 and not any(p.proposal == proposal.id and p.run == 1 for p in placements):
+            raise Conflict("place the session's first run before its repeat", field="run")
+        occupant = next((p for p in placements if p.slot == slot.id and p.room == room.id and p is not mine), None)
         if occupant is not None and occupant.pinned:
             raise Conflict("that place holds a pinned session; unpin or move it first", field="room_id")
+        if occupant is not None and occupant.proposal == proposal.id:
+            raise Conflict("the session's other run is there already", field="room_id")
+        # Where each run would be after the move, to check that every repeat stays after its first run.
+        after = {(p.proposal, p.run): p.slot for p in placements if p not in (mine, occupant)}
+        after[(proposal.id, data.run)] = slot.id
+        if occupant is not None and mine is not None:
+            after[(occupant.proposal, occupant.run)] = mine.slot
+        for (pid, run), at in after.items():
+            first = after.get((pid, 1))
+            if run == 2 and first is not None and order.get(at, 0) <= order.get(first, 0):
+                field = "run" if pid == proposal.id else "slot_id"
+                raise Conflict("a repeat must come in a later slot than the session's first run", field=field)
         in_target = [p.proposal for p in placements if p.slot == slot.id and p not in (mine, occupant)]
         if await _facilitator_busy(proposal.id, in_target):
             raise Conflict("a facilitator of this session already runs another one in that slot", field="slot_id")
@@ -299,7 +389,7 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
             await Placement.delete().where(Placement.id == occupant.id)
         if mine is None:
             await Placement(
-                agenda=draft.id, proposal=proposal.id, slot=slot.id, room=room.id, pinned=data.pinned
+                agenda=draft.id, proposal=proposal.id, slot=slot.id, room=room.id, pinned=data.pinned, run=data.run
             ).save()
         else:
             await Placement.update(
@@ -307,23 +397,45 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
             ).where(Placement.id == mine.id)
             if occupant is not None:
                 await Placement(
-                    agenda=draft.id, proposal=occupant.proposal, slot=mine.slot, room=mine.room, pinned=False
+                    agenda=draft.id,
+                    proposal=occupant.proposal,
+                    slot=mine.slot,
+                    room=mine.room,
+                    pinned=False,
+                    run=occupant.run,
                 ).save()
     return await _rescore(event, draft)
 
 
-async def unschedule_session(event: Event, proposal_id: int) -> AgendaOut:
+async def unschedule_session(event: Event, proposal_id: int, *, run: int | None = None) -> AgendaOut:
+    """Take a session off the draft: ``run`` 2 takes off only its repeat, otherwise every run goes."""
     require_phase(event, *BUILD_PHASES, action="change the agenda")
     proposal = await get_proposal(event, proposal_id)
     draft = await _ensure_draft(event)
-    deleted = (
-        await Placement.delete()
-        .where((Placement.agenda == draft.id) & (Placement.proposal == proposal.id))
-        .returning(Placement.id)
-    )
+    condition = (Placement.agenda == draft.id) & (Placement.proposal == proposal.id)
+    if run == 2:
+        condition &= Placement.run == 2
+    deleted = await Placement.delete().where(condition).returning(Placement.id)
     if not deleted:
-        raise NotFound(f"proposal {proposal.id} is not on the draft agenda", field="proposal_id")
+        what = "repeat of proposal" if run == 2 else "proposal"
+        raise NotFound(f"{what} {proposal.id} is not on the draft agenda", field="run" if run == 2 else "proposal_id")
     return await _rescore(event, draft)
+
+
+async def list_repeatable(event: Event) -> list[RepeatableOut]:
+    rows = await Proposal.select(Proposal.id).where(
+        (Proposal.event == event.id) & (Proposal.repeatable.eq(True)) & Proposal.status.is_in(list(LIVE_STATUSES))
+    )
+    return [RepeatableOut(proposal_id=r["id"], repeatable=True) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def set_repeatable(event: Event, data: RepeatableSet) -> RepeatableOut:
+    """Mark a session repeatable (or not): the next build may give it a second run for a crowd."""
+    proposal = await get_proposal(event, data.proposal_id)
+    if proposal.status not in LIVE_STATUSES:
+        raise Conflict(f"proposal {proposal.id} is {proposal.status}", field="proposal_id")
+    await Proposal.update({Proposal.repeatable: data.repeatable}).where(Proposal.id == proposal.id)
+    return RepeatableOut(proposal_id=proposal.id, repeatable=data.repeatable)
 
 
 class DayRunning(Conflict):
@@ -511,6 +623,10 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
     facs = await facilitators_by_proposal(event.id)
     counts = await tallies(event.id)
     video_links = await SESSION_VIDEO_LINKS.call(event.id)
+    runs: dict[int, int] = defaultdict(int)
+    for p in placements:
+        if p.slot in slots and p.room in rooms:
+            runs[p.proposal] += 1
     sessions = []
     for p in placements:
         slot, room = slots.get(p.slot), rooms.get(p.room)
@@ -530,15 +646,17 @@ async def agenda_out(event: Event, agenda: AgendaVersion, *, problem: optimizer.
                 votes=counts.get(p.proposal, (0, 0))[0],
                 voters=counts.get(p.proposal, (0, 0))[1],
                 pinned=p.pinned,
+                run=p.run,
+                runs=runs[p.proposal],
             )
         )
-    sessions.sort(key=lambda s: (s.starts_at, rooms[s.room_id].position, s.room_id))
+    sessions.sort(key=lambda s: (s.starts_at, rooms[s.room_id].position, s.room_id, s.run))
     unscheduled: list[int] = []
     clashes: list[ClashOut] = []
     if problem is not None:
         placed = {p.proposal for p in placements}
         unscheduled = [p.id for p in problem.proposals if p.id not in placed]
-        assignment = {p.proposal: (p.slot, p.room) for p in placements}
+        assignment = _runs(placements)[0]  # a clash with one run still leaves the other: first runs only
         for clash in optimizer.clash_report(problem, assignment)[:50]:
             slot = slots.get(clash.slot_id)
             when = in_timezone(slot.starts_at, tz).strftime("%H:%M") if slot else "?"
@@ -673,7 +791,8 @@ async def cached_my_sessions(event: Event, participant_id: int) -> MySessions:
 async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
     """The published sessions that are someone's own (``my_sessions``), per slot; where two share a slot, pick one.
 
-    The pick goes to a session they facilitate (they have to be there), then to the one with more of
+    The pick goes to a session they facilitate (they have to be there), then to one they have not
+    picked already (a session that repeats runs twice: they go once), then to the one with more of
     their dots, then to one they proposed or starred, then to the more popular one.
     """
     try:
@@ -687,6 +806,7 @@ async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
         if s.proposal_id in ids:
             by_slot[s.slot_id].append(s)
     result: list[MySlot] = []
+    picked: set[int] = set()
     for slot in out.slots:
         sessions = by_slot.get(slot.id, [])
         if not sessions:
@@ -695,6 +815,7 @@ async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
             sessions,
             key=lambda s: (
                 s.proposal_id not in mine.facilitating,
+                s.proposal_id in picked,
                 -mine.dots.get(s.proposal_id, 0),
                 s.proposal_id not in mine.proposed,
                 s.proposal_id not in mine.starred,
@@ -702,6 +823,7 @@ async def my_agenda(event: Event, participant_id: int) -> list[MySlot]:
             ),
         )
         reasons = {s.proposal_id: mine.reason(s.proposal_id) for s in sessions}
+        picked.add(ranked[0].proposal_id)
         result.append(MySlot(slot=slot, sessions=ranked, pick=ranked[0].proposal_id, reasons=reasons))
     return result
 

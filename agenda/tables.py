@@ -52,6 +52,8 @@ class Placement(Table):
     slot = ForeignKey(references=TimeSlot, on_delete=OnDelete.cascade)
     room = ForeignKey(references=Room, on_delete=OnDelete.cascade)
     pinned = Boolean(default=False)
+    # 1 for a session's first run, 2 for its repeat: a second run, in a later slot, for a crowd.
+    run = Integer(default=1)
 
 
 class Autopilot(Table):

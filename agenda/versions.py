@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from agenda.tables import AgendaVersion, Placement
@@ -56,7 +56,9 @@ class PublishedPlaces:
     version: int
     published_at: datetime
     places: dict[int, tuple[int, int]]
-    """Proposal id → (slot id, room id)."""
+    """Proposal id → (slot id, room id) of its first run."""
+    repeats: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """Proposal id → (slot id, room id) of its repeat, for the sessions that run twice."""
 
 
 async def published_history(event_id: int) -> list[PublishedPlaces]:
@@ -69,13 +71,19 @@ async def published_history(event_id: int) -> list[PublishedPlaces]:
     if not versions:
         return []
     places: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
-    for row in await Placement.select(Placement.agenda, Placement.proposal, Placement.slot, Placement.room).where(
-        Placement.agenda.is_in([v.id for v in versions])
-    ):
-        places[row["agenda"]][row["proposal"]] = (row["slot"], row["room"])
+    repeats: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for row in await Placement.select(
+        Placement.agenda, Placement.proposal, Placement.slot, Placement.room, Placement.run
+    ).where(Placement.agenda.is_in([v.id for v in versions])):
+        runs = repeats if row["run"] == 2 else places
+        runs[row["agenda"]][row["proposal"]] = (row["slot"], row["room"])
     history = []
     for number, v in enumerate(versions, start=1):
         published_at = aware(v.published_at or v.created_at)
         assert published_at is not None
-        history.append(PublishedPlaces(version=v.version or number, published_at=published_at, places=places[v.id]))
+        history.append(
+            PublishedPlaces(
+                version=v.version or number, published_at=published_at, places=places[v.id], repeats=repeats[v.id]
+            )
+        )
     return history

@@ -33,8 +33,9 @@ async def room_calendar(event: Event, room_id: int) -> Rendered:
 
 async def session_calendar(event: Event, proposal_id: int) -> Rendered:
     schedule = await load_schedule(event)
-    item = schedule.item(proposal_id)
-    body = ical.calendar(schedule, [item], name=f"{schedule.title}: {item.title}")
+    runs = schedule.runs(proposal_id)  # both runs of a session that repeats: pick the one you go to
+    item = runs[0]
+    body = ical.calendar(schedule, runs, name=f"{schedule.title}: {item.title}")
     return Rendered(body, ical.MEDIA_TYPE, f"{event.slug}-session-{item.proposal_id}.ics", schedule.last_modified)
 
 

@@ -45,8 +45,9 @@ async def collect(schedule: Schedule) -> tuple[list[DigestEntry], list[Item], bo
     entries = [
         DigestEntry(i, None if notes is None else notes.get(i.proposal_id, []), tuple(chats.get(i.proposal_id, [])))
         for i in schedule.live
+        if i.run == 1  # a session that repeats has one record: its notes and chat are shared by both runs
     ]
-    cancelled = [i for i in schedule.items if i.cancelled]
+    cancelled = [i for i in schedule.items if i.cancelled and i.run == 1]
     return entries, cancelled, notes is not None
 
 

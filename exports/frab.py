@@ -44,7 +44,8 @@ def event_slug(schedule: Schedule, item: Item) -> str:
     title = slugify(item.title)
     if len(title) < 4:
         title = f"{title}-session"
-    return f"{acronym(schedule.slug)}-{item.proposal_id}-{title}"
+    repeat = "-repeat" if item.run > 1 else ""  # a repeat is an event of its own: its slug differs too
+    return f"{acronym(schedule.slug)}-{item.proposal_id}-{title}{repeat}"
 
 
 def _iso(value: datetime) -> str:
@@ -101,7 +102,7 @@ def schedule_xml(schedule: Schedule) -> bytes:
                 continue
             room_el = etree.SubElement(day_el, "room", name=room.name, guid=str(room_guid(schedule.slug, room.id)))
             for item in in_room:
-                ev = etree.SubElement(room_el, "event", id=str(item.proposal_id), guid=str(item.guid))
+                ev = etree.SubElement(room_el, "event", id=str(item.event_id), guid=str(item.guid))
                 etree.SubElement(ev, "date").text = _iso(item.starts_at)
                 etree.SubElement(ev, "start").text = item.starts_at.strftime("%H:%M")
                 etree.SubElement(ev, "duration").text = hhmm(elapsed(item))
@@ -131,7 +132,7 @@ def schedule_xml(schedule: Schedule) -> bytes:
 def _event_json(schedule: Schedule, item: Item) -> dict[str, Any]:
     links = [{"url": item.video_link, "title": "Video link"}] if item.video_link else []
     return {
-        "id": item.proposal_id,
+        "id": item.event_id,
         "guid": str(item.guid),
         "logo": "",
         "date": _iso(item.starts_at),

@@ -33,9 +33,16 @@ GUID_NAMESPACE = uuid.UUID("6f1e4c1a-5d0b-5e8a-9a57-2f6f0c3d9b41")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def session_guid(slug: str, proposal_id: int) -> uuid.UUID:
-    """Stable across agenda versions: depends only on the event slug and the proposal id."""
-    return uuid.uuid5(GUID_NAMESPACE, f"session/{slug}/{proposal_id}")
+def session_guid(slug: str, proposal_id: int, run: int = 1) -> uuid.UUID:
+    """Stable across agenda versions: depends only on the event slug, the proposal id and the run
+    (a repeat, run 2, is an event of its own in calendars and apps; run 1 keeps its old guid)."""
+    if run == 1:
+        return uuid.uuid5(GUID_NAMESPACE, f"session/{slug}/{proposal_id}")
+    return uuid.uuid5(GUID_NAMESPACE, f"session/{slug}/{proposal_id}/run/{run}")
+
+
+REPEAT_ID_BASE = 2**31
+"""Apps' integer event id of a repeat: this plus the proposal id (ids stay below 2**31), never a proposal's."""
 
 
 def room_guid(slug: str, room_id: int) -> uuid.UUID:
@@ -88,11 +95,18 @@ class Item:
     votes: int
     voters: int
     session_video_link: str = ""
+    run: int = 1
+    """1 for a session's first run, 2 for its repeat (a second run, later, for a crowd)."""
 
     @property
     def video_link(self) -> str:
         """The session's own join link (made at publishing), else the room's fixed link."""
         return self.session_video_link or self.room.video_link
+
+    @property
+    def event_id(self) -> int:
+        """The integer id apps (frab) know this run by: the proposal id for a first run."""
+        return self.proposal_id if self.run == 1 else REPEAT_ID_BASE + self.proposal_id
 
 
 @dataclass(frozen=True)
@@ -158,10 +172,15 @@ class Schedule:
         raise NotFound(f"no room {room_id} in this event", field="room_id")
 
     def item(self, proposal_id: int) -> Item:
-        for item in self.items:
-            if item.proposal_id == proposal_id:
-                return item
-        raise NotFound(f"session {proposal_id} is not on the published agenda", field="proposal_id")
+        """The session's first run."""
+        return self.runs(proposal_id)[0]
+
+    def runs(self, proposal_id: int) -> list[Item]:
+        """Every run of a session, first run first (two when it repeats)."""
+        found = sorted((i for i in self.items if i.proposal_id == proposal_id), key=lambda i: i.run)
+        if not found:
+            raise NotFound(f"session {proposal_id} is not on the published agenda", field="proposal_id")
+        return found
 
     def dates(self) -> list[date]:
         """Every day the event or one of its sessions touches, in the event's timezone."""
@@ -187,11 +206,14 @@ History = dict[int, tuple[tuple[int, int] | None, tuple[int, int], int, datetime
 """Proposal id → (place now or None if dropped, last place, moves counted, when it last moved)."""
 
 
-def walk_history(history: list[PublishedPlaces]) -> History:
-    """Walk the published versions in order: every change of place is one more revision."""
+def walk_history(history: list[PublishedPlaces], *, run: int = 1) -> History:
+    """Walk the published versions in order: every change of place is one more revision.
+
+    ``run`` 2 walks the repeats: a repeat dropped by a later version is cancelled like a session.
+    """
     walked: History = {}
     for version in history:
-        placed = version.places
+        placed = version.places if run == 1 else version.repeats
         for pid, (state, last_place, seq, _modified) in list(walked.items()):
             now_state = placed.get(pid)
             if now_state != state:
@@ -308,14 +330,15 @@ async def read_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
         )
         for r in sorted(agenda.rooms, key=lambda r: (r.position, r.id))
     }
-    on_agenda = {s.proposal_id: s for s in agenda.sessions}
+    on_agenda = {(s.proposal_id, s.run): s for s in agenda.sessions}
     proposals = {p.id: p for p in await cached_proposals(event)}
     edited = await edited_at(event)
     revisions = {r.proposal: r for r in await SessionRevision.objects().where(SessionRevision.event == event.id)}
 
     items: list[Item] = []
     touched = aware(event.updated_at)
-    for pid, (state, place, seq, modified) in walk_history(history).items():
+    walked = [(1, walk_history(history)), (2, walk_history(history, run=2))]
+    for run, pid, (state, place, seq, modified) in ((r, *kv) for r, w in walked for kv in w.items()):
         proposal = proposals.get(pid)
         slot, room = slots.get(place[0]), rooms.get(place[1])
         if proposal is None or slot is None or room is None:
@@ -331,16 +354,17 @@ async def read_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
         # Live sessions: LAST-MODIFIED follows their place only, since publishing rewrites
         # every proposal's updated_at; title edits still move the response's Last-Modified.
         touched = max(touched, proposal_edited)
-        revision = revisions.get(pid)
+        revision = revisions.get(pid) if run == 1 else None
         if revision is not None and revision.extra:
             # Slot times edited after publishing, as noted when the slot changed (record_slot_edits).
             seq += revision.extra
             modified = max(modified, aware(revision.changed_at))
-        session = on_agenda.get(pid)
+        session = on_agenda.get((pid, run))
         items.append(
             Item(
                 proposal_id=pid,
-                guid=session_guid(event.slug, pid),
+                run=run,
+                guid=session_guid(event.slug, pid, run),
                 title=proposal.title,
                 description=proposal.description,
                 tags=tuple(proposal.tags),
@@ -358,7 +382,7 @@ async def read_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
                 session_video_link=session.video_link if session is not None and not cancelled else "",
             )
         )
-    items.sort(key=lambda i: (i.starts_at, i.room.position, i.room.id, i.proposal_id))
+    items.sort(key=lambda i: (i.starts_at, i.room.position, i.room.id, i.proposal_id, i.run))
     plenaries = [
         Plenary(
             slot_id=slot.id,

@@ -148,6 +148,7 @@ class FileProposal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     learning: bool = False
+    repeatable: bool = False
     volunteers: Annotated[list[FileVolunteer], Meta(max_length=10_000)] = msgspec.field(default_factory=list)
 
 
@@ -163,6 +164,7 @@ class FilePlacement(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     slot: Ref
     room: Ref
     pinned: bool = False
+    run: Annotated[int, Meta(ge=1, le=2)] = 1
 
 
 class FileAgenda(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -544,6 +546,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 created_at=_utc(x.created_at),
                 updated_at=_utc(x.updated_at),
                 learning=bool(x.learning),
+                repeatable=bool(x.repeatable),
                 volunteers=[
                     FileVolunteer(participant=u[v.participant], role=v.role, created_at=_utc(v.created_at))  # type: ignore[arg-type]
                     for v in volunteers.get(x.id, [])
@@ -568,7 +571,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 published_at=_utc(a.published_at),
                 bound=a.bound,
                 placements=[
-                    FilePlacement(proposal=pr[p.proposal], slot=s[p.slot], room=r[p.room], pinned=p.pinned)
+                    FilePlacement(proposal=pr[p.proposal], slot=s[p.slot], room=r[p.room], pinned=p.pinned, run=p.run)
                     for p in placements.get(a.id, [])
                 ],
             )
@@ -870,16 +873,18 @@ def _check_agendas(data: EventFile, refs: _Refs) -> None:
             if drafts > 1:
                 raise ValidationFailed("an event has at most one draft agenda", field=f"{where}.status")
         places: set[tuple[str, str]] = set()
-        placed: set[str] = set()
+        placed: set[tuple[str, int]] = set()
         for p_i, pl in enumerate(agenda.placements):
             at = f"{where}.placements[{p_i}]"
             _ref(refs.proposals, pl.proposal, f"{at}.proposal")
             _ref(refs.slots, pl.slot, f"{at}.slot")
             _ref(refs.rooms, pl.room, f"{at}.room")
-            if (pl.slot, pl.room) in places or pl.proposal in placed:
-                raise ValidationFailed(f"{at} places two sessions in one room or one session twice", field=at)
+            if (pl.slot, pl.room) in places or (pl.proposal, pl.run) in placed:
+                raise ValidationFailed(f"{at} places two sessions in one room or one run of a session twice", field=at)
             places.add((pl.slot, pl.room))
-            placed.add(pl.proposal)
+            placed.add((pl.proposal, pl.run))
+        if any((proposal, 1) not in placed for proposal, run in placed if run == 2):
+            raise ValidationFailed(f"{where} places a repeat (run 2) of a session without its first run", field=where)
 
 
 def _check_sessions(data: EventFile, refs: _Refs) -> None:
@@ -1105,6 +1110,7 @@ async def import_event(
                 created_at=at_or_now(proposal.created_at),
                 updated_at=at_or_now(proposal.updated_at),
                 learning=proposal.learning,
+                repeatable=proposal.repeatable,
             )
             await proposal_row.save()
             props[proposal.ref] = proposal_row.id
@@ -1164,6 +1170,7 @@ async def import_event(
                     slot=slots[pl.slot],
                     room=rooms[pl.room],
                     pinned=pl.pinned,
+                    run=pl.run,
                 )
                 for pl in agenda.placements
             ]

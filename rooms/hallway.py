@@ -43,7 +43,7 @@ async def table_counts(event: Event, now: datetime) -> dict[int | None, tuple[se
 async def hallway(event: Event, who: Participant | None, now: datetime | None = None) -> HallwayOut:
     """The main table, then every breakout running now, then the ones starting next."""
     now = now or utcnow()
-    placed = await links.placed_sessions(event)
+    placed = await links.placed_sessions(event, now=now)
     facilitators: dict[int, list[str]] = {}
     try:
         agenda = await agenda_services.cached_agenda(event)

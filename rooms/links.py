@@ -206,21 +206,28 @@ class Placed:
     ends_at: datetime
 
 
-async def placed_sessions(event: Event, agenda_id: int | None = None) -> dict[int, Placed]:
+async def placed_sessions(
+    event: Event, agenda_id: int | None = None, *, now: datetime | None = None
+) -> dict[int, Placed]:
     """Proposal id → where and when (UTC) it runs in that (default: the latest published) agenda.
 
+    A session with a repeat (two runs) answers with the run that matters now: the first one that
+    has not ended yet, else its last. So joining, checking in and its meeting follow the run on now
+    or next, and the meeting moves to the repeat's room once the first run is over.
     Read through agenda's one read model of a published agenda (``read_published``).
     """
     agenda = await read_published(event, agenda_id)
     if agenda is None:
         return {}
     rooms = {r.id: r for r in agenda.rooms}
-    return {
-        s.proposal_id: Placed(
-            s.proposal_id, s.title, rooms[s.room_id], s.starts_at.astimezone(UTC), s.ends_at.astimezone(UTC)
-        )
-        for s in agenda.sessions
-    }
+    now = now or utcnow()
+    placed: dict[int, Placed] = {}
+    for s in sorted(agenda.sessions, key=lambda s: (s.starts_at, s.run)):
+        spot = Placed(s.proposal_id, s.title, rooms[s.room_id], s.starts_at.astimezone(UTC), s.ends_at.astimezone(UTC))
+        known = placed.get(s.proposal_id)
+        if known is None or known.ends_at <= now:
+            placed[s.proposal_id] = spot
+    return placed
 
 
 async def day_end(event_id: int) -> datetime | None:

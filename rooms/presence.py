@@ -143,7 +143,7 @@ async def occupancy(event: Event, now: datetime | None = None) -> OccupancyOut:
     rooms = list(await Room.objects().where(Room.event == event.id).order_by(Room.position).order_by(Room.id))
     row = await settings_row(event)
     main_id = row.main_room if row is not None else None
-    placed = await placed_sessions(event)
+    placed = await placed_sessions(event, now=now)
     visits = await RoomVisit.objects().where(RoomVisit.event == event.id)
     present: dict[int | None, set[int]] = defaultdict(set)
     in_video: dict[int | None, set[int]] = defaultdict(set)

@@ -85,7 +85,10 @@ async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
             kind=None, moves=[], seats=0, turnout=1.0, next_slot_id=None, text="No slot is left to change."
         )
     problem = await agenda_services.build_problem(event)
-    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions}
+    # A session with a repeat counts at the run in the slot on now or next, else at its first run.
+    around = (now_slot, next_slot)
+    ordered = sorted(agenda.sessions, key=lambda s: (s.slot_id in around, s.run if s.slot_id in around else -s.run))
+    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in ordered}
     present = {
         s.proposal_id: s.present
         for s in (await occupancy(event, now)).sessions
@@ -93,6 +96,9 @@ async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
     }
     rate = optimizer.rebalance.turnout(problem, assignment, present)
     change = optimizer.propose_rebalance(problem, assignment, present, next_slot, now_slot=now_slot)
+    repeating = {s.proposal_id for s in agenda.sessions if s.runs > 1}
+    if change is not None and change.kind == "repeat" and change.moves[0].proposal_id in repeating:
+        change = None  # it repeats already: a session runs at most twice
     if change is None:
         text = f"Nothing to change: at {rate:.1f} people per vote the next slot's rooms fit."
         return RebalanceOut(kind=None, moves=[], seats=0, turnout=rate, next_slot_id=next_slot, text=text)
@@ -135,10 +141,19 @@ async def apply_rebalance(event: Event, data: RebalanceApply) -> AgendaOut:
         raise Conflict(
             "the day has changed since this was proposed: look at the new proposal", code="stale", field="moves"
         )
-    if current.kind != "swap":
-        raise Conflict("a repeat is added by hand for now: place the session's second run in the draft", field="moves")
     first = current.moves[0]
+    if current.kind == "repeat":
+        # The second run goes where it was proposed, pinned so a re-solve keeps it.
+        return await agenda_services.place_session(
+            event, first.proposal_id, PlacementSet(slot_id=first.to_slot_id, room_id=first.to_room_id, run=2)
+        )
+    agenda = await _current(event)
+    run = next(
+        (s.run for s in agenda.sessions if s.proposal_id == first.proposal_id and s.slot_id == first.to_slot_id), 1
+    )
     # Placing one session where the other is swaps the two; neither gets pinned by this.
     return await agenda_services.place_session(
-        event, first.proposal_id, PlacementSet(slot_id=first.to_slot_id, room_id=first.to_room_id, pinned=False)
+        event,
+        first.proposal_id,
+        PlacementSet(slot_id=first.to_slot_id, room_id=first.to_room_id, pinned=False, run=run),
     )

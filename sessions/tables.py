@@ -23,6 +23,7 @@ class Proposal(Table):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     learning = Boolean(default=False)  # "I'd like to learn about this": it wants a facilitator from the room
+    repeatable = Boolean(default=False)  # the organizer lets the agenda run it twice when a crowd wants it
 
 
 class ProposalFacilitator(Table):

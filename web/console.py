@@ -26,6 +26,7 @@ from agenda.schemas import (
     AutopilotSet,
     BuildRequest,
     PlacementSet,
+    RepeatableSet,
     RoomCreate,
     RoomPatch,
     SlotCreate,
@@ -309,8 +310,9 @@ def phase_moves(event: Event, has_published: bool) -> tuple[list[str], list[str]
 
 def score_in_words(event: Event, problem: Any, agenda: AgendaOut) -> list[str]:
     """What the optimizer's number is made of, in the organizer's words (the weights are its own)."""
-    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions}
-    _, metrics, _ = optimizer.evaluate(problem, assignment)
+    assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions if s.run == 1}
+    repeats = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions if s.run == 2}
+    _, metrics, _ = optimizer.evaluate(problem, assignment, repeats)
     weights = problem.weights
     points = lambda n: count(n, "point", "points")  # noqa: E731
     lines = [
@@ -327,6 +329,11 @@ def score_in_words(event: Event, problem: Any, agenda: AgendaOut) -> list[str]:
             f"{points(weights.moved)} off for each session moved from the published agenda: "
             + count(metrics["moved"], "session", "sessions")
             + " moved."
+        )
+    if repeats:
+        lines.append(
+            f"{count(len(repeats), 'session runs', 'sessions run')} twice for a crowd; "
+            "a person's interest in a topic counts once, whichever run they go to."
         )
     clashes = metrics["clashes"]
     lines.append(
@@ -456,6 +463,7 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
         "score_lines": score_lines,
         "cells": {(s.slot_id, s.room_id): s for s in shown.sessions} if shown else {},
         "titles": titles,
+        "repeatable": {r.proposal_id for r in await agenda_services.list_repeatable(event)},
         "running_warning": running,
         "started": started,
         "join_link": join_link,
@@ -962,10 +970,14 @@ async def console_build(request: Request[Any, Any, Any], slug: str) -> Redirect:
 @post("/e/{slug:str}/organize/place", name="console_place", status_code=303, guards=[page_requires_organizer])
 async def console_place(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
-        data = PlacementSet(slot_id=_id(f, "slot_id"), room_id=_id(f, "room_id"), pinned=f.get("pinned") == "on")
+        run = 2 if f.get("run") == "2" else 1
+        data = PlacementSet(
+            slot_id=_id(f, "slot_id"), room_id=_id(f, "room_id"), pinned=f.get("pinned") == "on", run=run
+        )
         proposal_id = _id(f, "proposal_id")
         await agenda_services.place_session(event, proposal_id, data)
-        return "Pinned the session there." if data.pinned else "Moved the session (not pinned)."
+        what = "the session's repeat" if run == 2 else "the session"
+        return f"Pinned {what} there." if data.pinned else f"Moved {what} (not pinned)."
 
     return await _run(request, slug, "agenda", act)
 
@@ -973,8 +985,23 @@ async def console_place(request: Request[Any, Any, Any], slug: str) -> Redirect:
 @post("/e/{slug:str}/organize/unschedule", name="console_unschedule", status_code=303, guards=[page_requires_organizer])
 async def console_unschedule(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
-        await agenda_services.unschedule_session(event, _id(f, "proposal_id"))
-        return "Took the session off the draft."
+        run = 2 if f.get("run") == "2" else None
+        await agenda_services.unschedule_session(event, _id(f, "proposal_id"), run=run)
+        return "Took the session's repeat off the draft." if run else "Took the session off the draft."
+
+    return await _run(request, slug, "agenda", act)
+
+
+@post("/e/{slug:str}/organize/repeatable", name="console_repeatable", status_code=303, guards=[page_requires_organizer])
+async def console_repeatable(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    """Let a session run twice for a crowd (the next build decides), or stop it."""
+
+    async def act(event: Event, f: dict[str, str]) -> str:
+        data = RepeatableSet(proposal_id=_id(f, "proposal_id"), repeatable=f.get("repeatable") == "yes")
+        out = await agenda_services.set_repeatable(event, data)
+        if out.repeatable:
+            return "The session may run twice when a crowd wants it: build the agenda to see."
+        return "The session runs once from the next build on."
 
     return await _run(request, slug, "agenda", act)
 
@@ -1023,5 +1050,6 @@ HANDLERS = [
     console_build,
     console_place,
     console_unschedule,
+    console_repeatable,
     console_publish,
 ]

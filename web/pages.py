@@ -516,13 +516,18 @@ async def session_page(request: Request[Any, Any, Any], event: Event, proposal_i
     me = await viewer_or_none(request, event)
     proposal = await proposal_services.read_proposal(event, proposal_id)
     session: SessionOut | None = None
+    runs: list[SessionOut] = []
     try:
         agenda = await agenda_services.cached_agenda(event)
-        session = next((s for s in agenda.sessions if s.proposal_id == proposal_id), None)
+        runs = sorted((s for s in agenda.sessions if s.proposal_id == proposal_id), key=lambda s: s.run)
+        session = runs[0] if runs else None
     except NotFound:
         pass
     chat = await conversation_pages.chat_context(event, me, proposal.id, f"/e/{event.slug}/s/{proposal.id}")
-    return page("session.html", base_context(request, event, me, proposal=proposal, s=session, nav="agenda", **chat))
+    return page(
+        "session.html",
+        base_context(request, event, me, proposal=proposal, s=session, other_runs=runs[1:], nav="agenda", **chat),
+    )
 
 
 @get(

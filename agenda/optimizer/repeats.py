@@ -81,12 +81,19 @@ def could_run_there(
     ]
 
 
-def plan_repeats(problem: Problem, assignment: Mapping[int, Place]) -> dict[int, Place]:
-    """Repeats (proposal id -> place of the second run) that raise the score, greedily, best first."""
+def plan_repeats(
+    problem: Problem, assignment: Mapping[int, Place], fixed: Mapping[int, Place] | None = None
+) -> dict[int, Place]:
+    """Repeats (proposal id -> place of the second run) that raise the score, greedily, best first.
+
+    ``fixed`` are repeats already decided (an organizer pinned them): they stay as given, take
+    their places and their facilitators' slots, and the plan adds to them.
+    """
     by_id = {p.id: p for p in problem.proposals}
-    candidates = [pid for pid in assignment if pid in by_id and by_id[pid].repeatable]
+    fixed = dict(fixed or {})
+    candidates = [pid for pid in assignment if pid in by_id and by_id[pid].repeatable and pid not in fixed]
     if not candidates:
-        return {}
+        return fixed
     order = _order(problem)
     rooms = {r.id: r for r in problem.rooms}
     open_slots = [s.id for s in problem.slots if s.kind == "breakout" and not s.locked]
@@ -100,7 +107,11 @@ def plan_repeats(problem: Problem, assignment: Mapping[int, Place]) -> dict[int,
         if pid in by_id:
             for person in {*by_id[pid].voters, *by_id[pid].facilitators}:
                 wants[person].append(pid)
-    repeats: dict[int, Place] = {}
+    repeats: dict[int, Place] = dict(fixed)
+    for pid, place in fixed.items():
+        taken.add(place)
+        if pid in by_id:
+            busy[place[0]].update(by_id[pid].facilitators)
 
     def person_interest(person: int, extra: Mapping[int, Place]) -> int:
         topic_slots = []

@@ -79,3 +79,33 @@ def test_check_ins_suggest_a_swap_for_the_next_slot_and_nothing_moves_without_a_
         assert ev.organizer.get(ev.url("/agenda/rebalance")).json()["kind"] is None
     finally:
         sc.close()
+
+
+def test_an_overflowing_repeatable_session_gets_a_repeat_next_slot_on_a_click(server: Server) -> None:
+    """Room B seats 2 and all 5 people check into Topic 1 there; Topic 1 may repeat and the next slot has
+    a free room: the proposal is a repeat, and the click places it as the session's second run."""
+    sc = published(server, capacities=(10, 2), sessions=3)
+    try:
+        ev = sc.ev
+        topic = {p["title"]: p["id"] for p in sc.proposals}
+        next_slot, room_b = sc.slots[1]["id"], sc.rooms[1]["id"]
+        r = ev.organizer.put(ev.url("/agenda/repeatable"), json={"proposal_id": topic["Topic 1"], "repeatable": True})
+        assert r.status_code == 200, r.text
+        for client, _me in sc.people:
+            assert client.post(ev.url(f"/sessions/{topic['Topic 1']}/checkin")).status_code == 200
+        proposal = ev.organizer.get(ev.url("/agenda/rebalance")).json()
+        assert proposal["kind"] == "repeat", proposal
+        moves = [(m["proposal_id"], m["to_slot_id"], m["to_room_id"]) for m in proposal["moves"]]
+        assert moves == [(topic["Topic 1"], next_slot, room_b)]
+        r = ev.organizer.post(ev.url("/agenda/rebalance"), json={"moves": moves})
+        assert r.status_code == 200, r.text
+        runs = sorted(
+            (s["run"], s["slot_id"], s["room_id"], s["pinned"])
+            for s in r.json()["sessions"]
+            if s["proposal_id"] == topic["Topic 1"]
+        )
+        assert runs[1] == (2, next_slot, room_b, True) and runs[0][0] == 1
+        # It repeats now: no third run is proposed.
+        assert ev.organizer.get(ev.url("/agenda/rebalance")).json()["kind"] != "repeat"
+    finally:
+        sc.close()

@@ -64,6 +64,9 @@ EXPECTED_MIGRATIONS = {
     ("newsletter", "2026-12-02T04:58:05:453846"),
     ("newsletter", "2026-12-02T04:58:06:000000"),
     ("rhythm", "2026-12-02T05:00:21:818144"),
+    ("agenda", "2026-12-02T05:00:00:000000"),
+    ("agenda", "2026-12-02T05:00:02:000000"),
+    ("sessions", "2026-12-02T05:00:01:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -95,7 +98,8 @@ NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     "room": (("hosts_breakouts", True), ("video_equipped", False)),  # old rooms keep taking breakouts
     "agenda_version": (("bound", None),),
     "participant": (("attendance", "in_room"),),
-    "proposal": (("learning", False),),
+    "proposal": (("learning", False), ("repeatable", False)),
+    "placement": (("run", 1),),  # old placements are first runs
 }
 
 
