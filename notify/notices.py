@@ -126,35 +126,44 @@ async def notice_data(event: Event, kind: str, payload: dict[str, Any]) -> dict[
 
 
 async def changes_since_previous(event: Event, version: int, agenda: AgendaOut) -> list[dict[str, Any]]:
-    """What moved, appeared or disappeared since the previous published version."""
+    """What moved, appeared or disappeared since the previous published version.
+
+    A session may run twice (a repeat for a crowd): each run is compared with the same run before, so a
+    repeat that comes or goes reads as that, never as its first run moving.
+    """
     try:
-        before = {s.proposal_id: s for s in (await read_agenda(event, version=version - 1)).sessions}
+        before = {(s.proposal_id, s.run): s for s in (await read_agenda(event, version=version - 1)).sessions}
     except NotFound:
         before = {}
-    after = {s.proposal_id: s for s in agenda.sessions}
+    after = {(s.proposal_id, s.run): s for s in agenda.sessions}
     changes: list[dict[str, Any]] = []
-    for pid, s in after.items():
-        old = before.get(pid)
+    for (pid, run), s in after.items():
+        old = before.get((pid, run))
+        label = f"{s.title} (repeat)" if run > 1 else s.title
         if old is None:
             changes.append(
                 {
                     "proposal_id": pid,
+                    "run": run,
                     "change": "added",
-                    "text": f"added: {s.title} at {s.starts_at:%H:%M} in {s.room_name}",
+                    "text": f"{'repeat added' if run > 1 else 'added'}: {s.title} "
+                    f"at {s.starts_at:%H:%M} in {s.room_name}",
                 }
             )
         elif (old.slot_id, old.room_id) != (s.slot_id, s.room_id):
             changes.append(
                 {
                     "proposal_id": pid,
+                    "run": run,
                     "change": "moved",
-                    "text": f"moved: {s.title} from {old.starts_at:%H:%M} {old.room_name} "
+                    "text": f"moved: {label} from {old.starts_at:%H:%M} {old.room_name} "
                     f"to {s.starts_at:%H:%M} {s.room_name}",
                 }
             )
-    for pid, old in before.items():
-        if pid not in after:
-            changes.append({"proposal_id": pid, "change": "removed", "text": f"removed: {old.title}"})
+    for (pid, run), old in before.items():
+        if (pid, run) not in after:
+            text = f"repeat removed: {old.title} at {old.starts_at:%H:%M}" if run > 1 else f"removed: {old.title}"
+            changes.append({"proposal_id": pid, "run": run, "change": "removed", "text": text})
     return changes
 
 

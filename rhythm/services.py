@@ -8,7 +8,7 @@ services. Greeters are the community's members and carry over by themselves. No 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 from dateutil.rrule import rrule, rrulestr
@@ -19,7 +19,7 @@ from agenda.slots import create_slot, slot_rows
 from community import services as community_services
 from community.tables import Community, CommunityEvent
 from events import services as event_services
-from events.schemas import EventCreate, EventSettings
+from events.schemas import EventCreate, EventSettings, Language
 from events.tables import Event, Participant
 from rhythm import carry, geo
 from rhythm.schemas import PlannedEvent, SeriesIn, SeriesOut, UpcomingEvent
@@ -263,6 +263,7 @@ async def plan_next(community: Community, organizer: Participant | None, today: 
             description=template.description,
             timezone=template.timezone,
             venue=template.venue,
+            language=cast(Language, template.language),
             settings=EventSettings(
                 dots_per_participant=template.dots_per_participant,
                 allow_stacking=template.allow_stacking,

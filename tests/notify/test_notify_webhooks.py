@@ -241,3 +241,42 @@ def test_a_receivers_error_body_is_logged_not_shown(notify_server: Server, recei
     assert secret not in ev.organizer.get(ev.url(f"/webhooks/{webhook_id}/deliveries")).text
     assert secret not in ev.organizer.get(ev.url("/webhooks")).text
     assert wait_for("the operator's log line", lambda: secret in notify_server.log())
+
+
+def test_a_repeat_that_comes_or_goes_is_announced_as_a_repeat(notify_server: Server, receiver: Receiver) -> None:
+    """A session running twice: each run is compared with the same run, so the first never reads as moved."""
+    from tests.agenda.test_repeats_service import crowded_event, runs_of
+
+    receiver.routes["/repeats"] = ok
+    ev, ids = crowded_event(notify_server)
+    add_webhook(ev, receiver.url("/repeats"), types=["agenda.published", "agenda.changed"])
+    org, phones = ev.organizer, ids["Phones in class"]
+    assert org.post(ev.url("/agenda/build"), json={"time_limit": 1}).status_code == 201
+    assert org.post(ev.url("/agenda/publish")).status_code == 201
+    wait_for("agenda.published", lambda: receiver.at("/repeats"))
+
+    # The organizer lets the crowded topic repeat and re-builds: its repeat is added, nothing else moves.
+    assert org.put(ev.url("/agenda/repeatable"), json={"proposal_id": phones, "repeatable": True}).status_code == 200
+    before = {
+        (s["proposal_id"], s["run"]): (s["slot_id"], s["room_id"])
+        for s in org.get(ev.url("/agenda")).json()["sessions"]
+    }
+    for (pid, _), place in before.items():
+        pinned = org.put(
+            ev.url(f"/agenda/draft/sessions/{pid}"), json={"slot_id": place[0], "room_id": place[1], "pinned": True}
+        )
+        assert pinned.status_code == 200, pinned.text
+    built = org.post(ev.url("/agenda/build"), json={"time_limit": 1}).json()
+    repeat = runs_of(built, phones)[-1]
+    assert repeat["run"] == 2, "the crowded topic repeats"
+    assert org.post(ev.url("/agenda/publish")).status_code == 201
+    changed = wait_for("agenda.changed", lambda: [h.json() for h in receiver.at("/repeats")][1:])[0]
+    assert [(c["proposal_id"], c["run"], c["change"]) for c in changed["data"]["changes"]] == [(phones, 2, "added")]
+    assert changed["data"]["changes"][0]["text"].startswith("repeat added: Phones in class at ")
+
+    # Taking the repeat off is announced as the repeat removed, not the session.
+    assert org.delete(ev.url(f"/agenda/draft/sessions/{phones}"), params={"run": 2}).status_code in (200, 204)
+    assert org.post(ev.url("/agenda/publish")).status_code == 201
+    removed = wait_for("a second agenda.changed", lambda: [h.json() for h in receiver.at("/repeats")][2:])[0]
+    assert [(c["proposal_id"], c["run"], c["change"]) for c in removed["data"]["changes"]] == [(phones, 2, "removed")]
+    assert removed["data"]["changes"][0]["text"].startswith("repeat removed: Phones in class at ")

@@ -18,6 +18,7 @@ def test_plan_the_next_event_from_the_template(server: Server) -> None:
         ev.url("/video"), json={"provider": "static", "config": {"template": "https://meet.example.org/{event}-{room}"}}
     )
     assert r.status_code == 200, r.text
+    assert ev.organizer.patch(ev.url(), json={"language": "fr"}).status_code == 200
 
     r = set_series(ev, community, city="Lyon")
     assert r.status_code == 200, r.text
@@ -38,6 +39,7 @@ def test_plan_the_next_event_from_the_template(server: Server) -> None:
     assert new["phase"] == "draft"
     assert new["timezone"] == "Europe/Berlin"
     assert new["settings"]["dots_per_participant"] == 7
+    assert new["language"] == "fr"  # the series keeps speaking its language
     assert planned["template"] == ev.slug
     assert (planned["rooms"], planned["slots"], planned["video_provider"]) == (2, 3, "static")
 
