@@ -206,3 +206,32 @@ def person_note(
         ],
     )
     return _finish(msg, plain, rich)
+
+
+def topic_offer(
+    sender: str, event: EventInfo, name: str, email: str, title: str, interest: int, next_title: str | None, link: str
+) -> EmailMessage:
+    """A proposer's topic did not fit (or its room overflowed): bring it to the series' next event?"""
+    wanted = f"{interest} people wanted it" if interest != 1 else "1 person wanted it"
+    where = f"to {next_title}" if next_title else "to the next event of the series"
+    subject = f'Bring "{title}" again? ({event.title})'
+    msg = _envelope(sender, event, name, email, subject)
+    plain = (
+        f'Hello {name},\n\nYour topic "{title}" did not get all the room it needed at {event.title}: '
+        f"{wanted}.\n\nShall we offer it {where}? Its card there will say how many wanted it last time.\n\n"
+        f"Answer here (yes or no): {link}\n\n-- \n{FOOTER}\n"
+    )
+    rich = _html(
+        event,
+        [
+            _p(f"Hello {html.escape(name)},"),
+            _p(
+                f"Your topic <strong>{html.escape(title)}</strong> did not get all the room it needed at "
+                f"{html.escape(event.title)}: {html.escape(wanted)}."
+            ),
+            _p(f"Shall we offer it {html.escape(where)}? Its card there will say how many wanted it last time."),
+            _p(_a(link, "Answer: bring it again, or not")),
+            _p(html.escape(FOOTER)),
+        ],
+    )
+    return _finish(msg, plain, rich)

@@ -8,12 +8,18 @@ shows "N people wanted this last time" and, when the organizers choose so, count
 
 from __future__ import annotations
 
+import json
+from email.message import EmailMessage
 from typing import cast
 
 from agenda import services as agenda_services
 from community import services as community_services
 from community.tables import Community
 from events.tables import Event, Participant
+from notify.mail import event_info
+from notify.messages import topic_offer
+from notify.outbox import MAX_ATTEMPTS
+from notify.tables import Outbox
 from rhythm.schemas import CarryAnswerValue, CarryOfferOut, CarryReason
 from rhythm.tables import CarryOffer, CommunityRhythm
 from sessions import services as session_services
@@ -23,6 +29,7 @@ from unconf import live
 from unconf.auth import Role
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
+from unconf.settings import get_settings
 from unconf.validation import utcnow
 
 OPEN_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -94,7 +101,72 @@ async def offer_topics(event: Event) -> int:
         )
     if made:
         await CarryOffer.insert(*made)
+        await _ask_by_email(event, [offer.proposal for offer in made])
     return len(made)
+
+
+CARRY_EMAIL = "carry.offer"
+"""The mail that asks a proposer whether to bring their topic again (built by ``build_carry_email``)."""
+
+
+async def _ask_by_email(event: Event, proposal_ids: list[int]) -> None:
+    """Ask each proposer with an email address by mail too: many have left the building when an event closes."""
+    if not get_settings().mail_enabled or not proposal_ids:
+        return
+    offers = await CarryOffer.objects().where(
+        (CarryOffer.from_event == event.id) & CarryOffer.proposal.is_in(proposal_ids)
+    )
+    proposers = {o.proposer for o in offers if o.proposer is not None}
+    people = {p.id: p for p in await Participant.objects().where(Participant.id.is_in(list(proposers) or [0]))}
+    now = utcnow()
+    rows = []
+    for offer in offers:
+        person = people.get(offer.proposer) if offer.proposer is not None else None
+        address = (person.email or "").strip() if person is not None else ""
+        if person is None or not address:
+            continue
+        rows.append(
+            Outbox(
+                event=event.id,
+                channel="email",
+                kind=CARRY_EMAIL,
+                participant=person.id,
+                recipient=address,
+                subject=f"Bring your topic again? ({event.title})"[:300],
+                payload=json.dumps({"offer": offer.id}),
+                max_attempts=MAX_ATTEMPTS,
+                next_attempt_at=now,
+                dedupe_key=f"carry:{offer.id}",
+                created_at=now,
+            )
+        )
+    if rows:
+        await Outbox.insert(*rows)
+
+
+async def build_carry_email(row: Outbox) -> EmailMessage | None:
+    """Built when it is sent: None (cancelled) once the proposer answered on their phone or the offer is gone."""
+    payload = json.loads(row.payload or "{}")
+    offer = await CarryOffer.objects().where(CarryOffer.id == int(payload.get("offer") or 0)).first()
+    if offer is None or offer.answer != "pending" or offer.proposer is None:
+        return None
+    person = await Participant.objects().where(Participant.id == offer.proposer).first()
+    event = await Event.objects().where(Event.id == offer.from_event).first()
+    proposal = await Proposal.objects().where(Proposal.id == offer.proposal).first()
+    if person is None or event is None or proposal is None or not (person.email or "").strip():
+        return None
+    following = await Event.objects().where(Event.id == offer.to_event).first() if offer.to_event else None
+    info = event_info(event)
+    return topic_offer(
+        get_settings().smtp_from or "unconf@localhost",
+        info,
+        person.display_name,
+        (person.email or "").strip(),
+        proposal.title,
+        offer.interest,
+        following.title if following is not None else None,
+        info.url("/carry"),
+    )
 
 
 def _offer_out(offer: CarryOffer, title: str, from_slug: str, to_slug: str | None) -> CarryOfferOut:

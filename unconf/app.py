@@ -110,6 +110,7 @@ def wire() -> None:
     notify_mail.PERSONAL_LINKS.plug(people_services.personal_link)
     notify_mail.DIGEST.plug(digest.digest_for_mail)
     agenda_services.CARRIED_INTEREST.plug(rhythm_carry.carried_interest)
+    notify_mail.register_mail_kind(rhythm_carry.CARRY_EMAIL, rhythm_carry.build_carry_email, preference="reminders")
     notify_mail.register_mail_kind(
         conversation_notes.NOTE_EMAIL, conversation_notes.build_note_email, preference="notes"
     )

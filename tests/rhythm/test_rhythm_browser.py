@@ -109,6 +109,9 @@ def test_console_series_section_plans_the_next_event(server: Server, browser: An
     page.goto(f"{server.base_url}/e/{ev.slug}/organize")
     page.locator("#series").get_by_role("button", name=re.compile("^Plan the next one")).click()
     expect(page.locator(".flash-error")).to_contain_text("is already planned")
+    # The community's organizer page (members per step, the newsletter) is one link away.
+    page.locator("#series").get_by_role("link", name=re.compile("^Members, the newsletter")).click()
+    expect(page).to_have_url(re.compile(rf"/e/{ev.slug}/organize/community$"))
     page.context.close()
 
 
