@@ -248,5 +248,5 @@ def test_the_participants_pages_speak_the_browsers_language(server: Server, lang
             assert text in page.text, (language, text)
         for text in english if language != "en" else ():
             assert text not in page.text, (language, text)
-    # A person's own words are never translated: the erase word the server compares stays "erase".
+    # The word the server compares is never translated: every language types "erase" to confirm.
     assert "<strong>erase</strong>" in you.text
