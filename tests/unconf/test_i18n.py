@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 
 from tests.helpers import Server, make_event
 from tests.web.test_page_rules import browser_client, phone_for
@@ -75,6 +77,45 @@ def test_every_shipped_catalogue_loads_and_translates_the_switcher() -> None:
         assert i18n.catalogue_path(code).exists(), code
         with i18n.use_locale(code):
             assert i18n.gettext("Language") != "Language", code
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def read_catalogue(path: str | object, locale: str | None = None) -> Catalog:
+    with open(str(path), "rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def test_every_marked_string_is_translated_in_every_language() -> None:
+    """`make messages` then translate: no entry of the template missing, empty, fuzzy or with other placeholders."""
+    template = [entry for entry in read_catalogue(i18n.LOCALE_DIR / "unconf.pot") if entry.id]
+    assert len(template) > 300  # the pages are marked, not only the switcher
+    for code in i18n.LANGUAGES:
+        if code == "en":
+            continue
+        catalogue = read_catalogue(i18n.catalogue_path(code), locale=code)
+        for entry in template:
+            where = (code, entry.id)
+            found = catalogue.get(entry.id, entry.context)
+            assert found is not None, where
+            assert "fuzzy" not in found.flags, where
+            if isinstance(entry.id, tuple | list):
+                forms = list(found.string)
+                assert len(forms) == catalogue.num_plurals, where
+                wanted = placeholders(entry.id[1])
+            else:
+                forms = [found.string]
+                wanted = placeholders(entry.id)
+            for form in forms:
+                assert form, where
+                assert placeholders(form) == wanted, (where, form)
+                # New-style gettext always applies %-formatting: a lone % would break the page.
+                assert "%" not in PLACEHOLDER.sub("", form.replace("%%", "")), (where, form)
 
 
 # --- on a real server -----------------------------------------------------------------------------------
@@ -154,3 +195,58 @@ def test_pages_kept_in_memory_are_kept_per_language(server: Server) -> None:
     assert 'lang="es"' in html_tag(spanish.text) and 'lang="en"' in html_tag(english.text)
     assert spanish.headers["etag"] != english.headers["etag"]
     assert "Accept-Language" in english.headers["vary"]
+
+
+TRANSLATED_PAGES = {
+    # language: (join page, proposals page, "You" page): strings that must show, each page's English absent
+    "es": (
+        ("Tu nombre", "Sin cuenta ni contraseña"),
+        ("Propón una sesión", "0 propuestas hasta ahora"),
+        ("Tu perfil", "Tus datos"),
+    ),
+    "fr": (
+        ("Votre nom", "Ni compte ni mot de passe"),
+        ("Proposer une session", "Courte description"),
+        ("Votre profil", "Vos données"),
+    ),
+    "de": (
+        ("Dein Name", "Kein Konto, kein Passwort"),
+        ("Eine Session vorschlagen", "Bisher 0 Vorschläge"),
+        ("Dein Profil", "Deine Daten"),
+    ),
+    "pt_BR": (
+        ("Seu nome", "Sem conta, sem senha"),
+        ("Proponha uma sessão", "Descrição curta"),
+        ("Seu perfil", "Seus dados"),
+    ),
+    "ar": (("اسمك", "لا حساب ولا كلمة مرور"), ("اقترح جلسة", "وصف قصير"), ("ملفك الشخصي", "بياناتك")),
+}
+ENGLISH = (
+    (">Your name<", "No account, no password", ">Join code <", ">Join<"),
+    (">Propose a session<", ">Short description <", "proposals so far", ">Propose<"),
+    (">Your profile<", ">Your data<", ">Erase me<", ">Who sees it<"),
+)
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED_PAGES])
+def test_the_participants_pages_speak_the_browsers_language(server: Server, language: str) -> None:
+    ev = make_event(server)
+    ev.phase("proposals")
+    header = {"Accept-Language": i18n.html_lang(language)}
+    with httpx.Client(base_url=server.base_url, timeout=30) as anon:
+        join = anon.get(f"/e/{ev.slug}/join", headers=header)
+    _, phone = phone_for(server, ev, "Pat")
+    with phone:
+        proposals = phone.get(f"/e/{ev.slug}/proposals", headers=header)
+        you = phone.get(f"/e/{ev.slug}/me", headers=header)
+    # English is the control: the very strings checked for absence are on its pages.
+    expected = ENGLISH if language == "en" else TRANSLATED_PAGES[language]
+    for page, shown, english in zip((join, proposals, you), expected, ENGLISH, strict=True):
+        assert page.status_code == 200, page.text[:300]
+        assert f'lang="{i18n.html_lang(language)}"' in html_tag(page.text)
+        for text in shown:
+            assert text in page.text, (language, text)
+        for text in english if language != "en" else ():
+            assert text not in page.text, (language, text)
+    # The word the server compares is never translated: every language types "erase" to confirm.
+    assert "<strong>erase</strong>" in you.text
