@@ -53,6 +53,7 @@ async def help_needed(event: Event, extra: Mapping[int, Iterable[int]] | None = 
     # One entry per session, at its first run: a repeat has the same facilitators and note takers.
     firsts = [s for s in agenda.sessions if s.run == 1]
     assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in firsts}
+    repeats = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions if s.run == 2}
     offers = await offers_by_proposal(event.id)
     learning = {
         r["id"]
@@ -79,6 +80,7 @@ async def help_needed(event: Event, extra: Mapping[int, Iterable[int]] | None = 
                 s.proposal_id,
                 mine.get("facilitate", []),
                 (extra or {}).get(s.proposal_id, ()),
+                repeats=repeats,
             )
         note_takers = people(mine.get("notes", []))
         out.append(

@@ -28,11 +28,14 @@ def suggest_facilitators(
     extra: Iterable[int] = (),
     *,
     limit: int = 5,
+    repeats: Mapping[int, tuple[int, int]] | None = None,
 ) -> list[int]:
     """People (ids) who could facilitate ``proposal_id`` in its slot, best first (see module doc).
 
     Only voters of the proposal are suggested; its current facilitators are not (they already are).
-    Without a slot (the proposal is not on the agenda) only "free" is not checked.
+    Without a slot (the proposal is not on the agenda) only "free" is not checked. ``repeats`` are the
+    second runs (proposal → place): a repeat's facilitators are busy in its slot too, and a session
+    that repeats needs someone free in both of its slots.
     """
     props = {p.id: p for p in problem.proposals}
     target = props.get(proposal_id)
@@ -41,13 +44,16 @@ def suggest_facilitators(
     voters = set(target.voters)
     current = set(target.facilitators)
     place = assignment.get(proposal_id)
+    second = (repeats or {}).get(proposal_id)
+    slots = {p[0] for p in (place, second) if p is not None}
     busy: set[int] = set()
     wanted_then: dict[int, int] = {}
-    if place is not None:
-        for pid, (slot, _room) in assignment.items():
-            if slot != place[0] or pid == proposal_id or pid not in props:
-                continue
-            busy.update(props[pid].facilitators)
+    runs = [*assignment.items(), *(repeats or {}).items()]
+    for pid, (slot, _room) in runs:
+        if slot not in slots or pid == proposal_id or pid not in props:
+            continue
+        busy.update(props[pid].facilitators)
+        if place is not None and slot == place[0]:
             for person in props[pid].voters:
                 wanted_then[person] = wanted_then.get(person, 0) + 1
     ranked: list[tuple[int, int, int]] = []

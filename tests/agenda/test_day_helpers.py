@@ -52,6 +52,16 @@ def test_a_left_facilitator_can_be_replaced_in_any_slot() -> None:
         suggest_facilitators(problem, agenda, 999, volunteers=[])
 
 
+def test_a_repeat_makes_its_facilitators_busy_and_a_repeated_session_needs_both_slots_free() -> None:
+    problem, agenda = learners_day()
+    moved = {**agenda, 100: (2, 1)}  # the learners' session moves to slot 2, where nobody runs anything
+    assert suggest_facilitators(problem, moved, 100, volunteers=[2, 3]) == [2, 3]
+    # Podcasts (facilitated by 2) repeats in slot 2: 2 is busy then, whatever the first runs say.
+    assert suggest_facilitators(problem, moved, 100, volunteers=[2, 3], repeats={101: (2, 2)}) == [3]
+    # The learners' session itself repeats in slot 1, where 2 runs Podcasts: 2 cannot take both runs.
+    assert suggest_facilitators(problem, moved, 100, volunteers=[2, 3], repeats={100: (1, 2)}) == [3]
+
+
 def running_day() -> tuple[Problem, dict[int, tuple[int, int]]]:
     """Slot 1 runs now, slot 2 is next. Rooms: hall 60, small 15, medium 30, spare 40.
 
