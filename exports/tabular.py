@@ -39,6 +39,7 @@ def agenda_rows(schedule: Schedule) -> list[Row]:
             "votes": i.votes,
             "voters": i.voters,
             "status": "cancelled" if i.cancelled else "confirmed",
+            "run": i.run,
         }
         for i in schedule.items
     ]
@@ -106,7 +107,7 @@ def to_json(rows: list[Row], **meta: Any) -> bytes:
 
 AGENDA_COLUMNS = [
     "proposal_id", "guid", "title", "starts_at", "ends_at", "slot", "room", "facilitators", "video_link", "url",
-    "votes", "voters", "status",
+    "votes", "voters", "status", "run",
 ]  # fmt: skip
 PROPOSAL_COLUMNS = [
     "proposal_id", "title", "status", "tags", "needs", "facilitators", "votes", "voters", "merged_into", "created_at",

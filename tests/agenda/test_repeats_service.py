@@ -6,6 +6,7 @@ The optimizer's side (the v3 score, the rules a repeat keeps) is tested in test_
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -192,6 +193,12 @@ def test_a_crowded_repeatable_topic_runs_twice_everywhere(server: Server) -> Non
         assert 'class="title">Phones in class (repeat)' in printed.text
         door = anon.get(f"/e/{ev.slug}/print/rooms/{again['room_id']}")
         assert door.status_code == 200 and "Phones in class (repeat)" in door.text
+        # The spreadsheet: one row per run, told apart by its run and guid.
+        table = anon.get(f"/e/{ev.slug}/export/agenda.csv")
+        rows = [
+            r for r in csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))) if int(r["proposal_id"]) == phones
+        ]
+        assert sorted(r["run"] for r in rows) == ["1", "2"] and len({r["guid"] for r in rows}) == 2
 
     # Someone who starred it sees both runs on their agenda, once per slot, and is picked into one.
     star = voter.put(ev.url(f"/stars/{phones}"))
