@@ -250,3 +250,49 @@ def test_the_participants_pages_speak_the_browsers_language(server: Server, lang
             assert text not in page.text, (language, text)
     # The word the server compares is never translated: every language types "erase" to confirm.
     assert "<strong>erase</strong>" in you.text
+
+
+ORGANIZER_PAGES = {
+    # language: (board strings, console strings)
+    "es": (
+        ("Únete desde tu móvil", "Aún no hay propuestas. ¡Escanea el código y propón la primera sesión!"),
+        ("Ajustes del evento", "Guardar los ajustes", "Franjas horarias (0)", "Imprimir y exportar"),
+    ),
+    "ar": (
+        ("انضم من هاتفك", "لا مقترحات بعد. امسح الرمز واقترح أول جلسة!"),
+        ("إعدادات الحدث", "حفظ الإعدادات", "الفترات الزمنية (0)", "الطباعة والتصدير"),
+    ),
+}
+ORGANIZER_ENGLISH = (
+    ("Join on your phone", "Scan the code and propose the first session"),
+    ("Event settings", "Save the settings", "Time slots (0)", "Print and export"),
+)
+
+
+@pytest.mark.parametrize("language", list(ORGANIZER_PAGES))
+def test_the_board_and_the_console_speak_the_events_language(server: Server, language: str) -> None:
+    ev = make_event(server)
+    ev.phase("proposals")
+    # In English first: the very strings checked for absence below are there.
+    with httpx.Client(base_url=server.base_url, timeout=30) as anon:
+        board = anon.get(f"/e/{ev.slug}/board")
+    with httpx.Client(base_url=server.base_url, timeout=30, cookies={f"unconf_t_{ev.slug}": ev.organizer_key}) as org:
+        console = org.get(f"/e/{ev.slug}/organize")
+    for page, english in zip((board, console), ORGANIZER_ENGLISH, strict=True):
+        assert page.status_code == 200, page.text[:300]
+        for text in english:
+            assert text in page.text, text
+    r = ev.organizer.patch(ev.url(), json={"language": language})
+    assert r.status_code == 200 and r.json()["language"] == language
+    wanted = f'<html lang="{i18n.html_lang(language)}" dir="{"rtl" if language == "ar" else "ltr"}">'
+    with httpx.Client(base_url=server.base_url, timeout=30) as anon:
+        board = anon.get(f"/e/{ev.slug}/board")
+    with httpx.Client(base_url=server.base_url, timeout=30, cookies={f"unconf_t_{ev.slug}": ev.organizer_key}) as org:
+        console = org.get(f"/e/{ev.slug}/organize")
+    for page, shown, english in zip((board, console), ORGANIZER_PAGES[language], ORGANIZER_ENGLISH, strict=True):
+        assert page.status_code == 200, page.text[:300]
+        assert html_tag(page.text) == wanted
+        for text in shown:
+            assert text in page.text, (language, text)
+        for text in english:
+            assert text not in page.text, (language, text)
