@@ -8,11 +8,8 @@ update, so a restart resumes it and several workers never do a step twice.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +20,7 @@ from agenda.services import build_agenda, publish_agenda
 from agenda.tables import Autopilot
 from events.services import announce_phase
 from events.tables import Event
-from unconf import live, realtime
+from unconf import live, periodic, realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
 from unconf.validation import aware, check_timezone, in_timezone, parse_datetime, utcnow
 
@@ -183,23 +180,5 @@ async def run_due_steps(now: datetime | None = None) -> int:
     return done
 
 
-async def _loop(interval: float) -> None:
-    while True:
-        try:
-            await run_due_steps()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the clock must keep ticking whatever one event does
-            log.exception("autopilot tick failed")
-        await asyncio.sleep(interval)
-
-
-@asynccontextmanager
-async def autopilot_lifespan(_: Any) -> AsyncIterator[None]:
-    task = asyncio.create_task(_loop(TICK_SECONDS), name="unconf-autopilot")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+autopilot_lifespan = periodic.every("autopilot", run_due_steps, lambda: TICK_SECONDS)
+"""The clock of every event's timeline, in every worker (each step is taken once: see ``run_due_steps``)."""

@@ -7,12 +7,9 @@ or a worker and ``unconf admin prune``, never prune at the same time, on SQLite 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +20,7 @@ from instance import services
 from instance.tables import Lease
 from notify.tables import Outbox
 from rooms.tables import RoomVisit
+from unconf import periodic
 from unconf.settings import get_settings
 from unconf.validation import aware, utcnow
 
@@ -113,27 +111,10 @@ async def prune_once_across_workers(holder: str, hold_seconds: float) -> Pruned 
     return pruned
 
 
-@asynccontextmanager
-async def retention_lifespan(_: Any) -> AsyncIterator[None]:
-    """Every worker wakes each ``UNCONF_RETENTION_INTERVAL_SECONDS``; the lease lets one of them prune."""
-    interval = get_settings().retention_interval_seconds
-    holder = holder_name()
+async def _retention_round() -> None:
+    # Held for a little less than the interval, so the next round is free to take.
+    await prune_once_across_workers(holder_name(), get_settings().retention_interval_seconds * 0.9)
 
-    async def loop() -> None:
-        while True:
-            try:
-                # Held for a little less than the interval, so the next round is free to take.
-                await prune_once_across_workers(holder, interval * 0.9)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("retention round failed; the next one tries again")
-            await asyncio.sleep(interval)
 
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+retention_lifespan = periodic.every("retention", _retention_round, lambda: get_settings().retention_interval_seconds)
+"""Every worker wakes each ``UNCONF_RETENTION_INTERVAL_SECONDS``; the lease lets one of them prune."""

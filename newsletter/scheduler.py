@@ -6,16 +6,9 @@ restart in the middle of a period, still give each member one digest per period 
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
-from typing import Any
-
 from newsletter.services import now, schedule_digests, schedule_issues
+from unconf import periodic
 from unconf.settings import get_settings
-
-log = logging.getLogger("newsletter")
 
 
 async def tick() -> None:
@@ -24,23 +17,5 @@ async def tick() -> None:
     await schedule_issues(at)
 
 
-async def run() -> None:
-    while True:
-        try:
-            await tick()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a locked database or a bad row must not end the loop; the next tick tries again
-            log.exception("newsletter scheduler tick failed")
-        await asyncio.sleep(get_settings().digest_interval_seconds)
-
-
-@asynccontextmanager
-async def newsletter_lifespan(_: Any) -> AsyncIterator[None]:
-    task = asyncio.create_task(run(), name="unconf-newsletter")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+newsletter_lifespan = periodic.every("newsletter", tick, lambda: get_settings().digest_interval_seconds)
+"""Digests and weekly issues, looked for by every worker; the outbox's keys make each go out once."""
