@@ -100,8 +100,8 @@ async def preferences(member: Member) -> PreferencesOut:
     return PreferencesOut(digest=_frequency(rows_list), kinds=kinds)
 
 
-async def _set(member_id: int, kind: str, channel: str, enabled: bool, frequency: str | None = None) -> None:
-    existing = (
+async def _preference_row(member_id: int, kind: str, channel: str) -> NotificationPreference | None:
+    return (
         await NotificationPreference.objects()
         .where(
             (NotificationPreference.member == member_id)
@@ -110,6 +110,10 @@ async def _set(member_id: int, kind: str, channel: str, enabled: bool, frequency
         )
         .first()
     )
+
+
+async def _set(member_id: int, kind: str, channel: str, enabled: bool, frequency: str | None = None) -> None:
+    existing = await _preference_row(member_id, kind, channel)
     values: dict[Any, Any] = {NotificationPreference.enabled: enabled, NotificationPreference.updated_at: utcnow()}
     if frequency is not None:
         values[NotificationPreference.frequency] = frequency
@@ -143,15 +147,7 @@ async def save_preferences(member: Member, data: PreferencesIn) -> PreferencesOu
 
 async def wants(member_id: int, kind: str, channel: str) -> bool:
     """Does this member want this kind of message on this channel? Everything is on until they say no."""
-    row = (
-        await NotificationPreference.objects()
-        .where(
-            (NotificationPreference.member == member_id)
-            & (NotificationPreference.kind == kind)
-            & (NotificationPreference.channel == channel)
-        )
-        .first()
-    )
+    row = await _preference_row(member_id, kind, channel)
     return True if row is None else bool(row.enabled)
 
 
