@@ -26,7 +26,7 @@ install: $(STAMP)
 
 # The translations (docs/translating.md): `make messages` extracts every marked string into the
 # template and merges it into each language's catalogue; `make catalogues` compiles them (install does).
-PACKAGES := unconf events sessions voting agenda rooms notify people community conversation exports instance web
+PACKAGES := unconf events sessions voting agenda rooms notify people community conversation exports rhythm newsletter instance web
 LOCALES := $(patsubst unconf/locale/%/LC_MESSAGES/unconf.po,%,$(wildcard unconf/locale/*/LC_MESSAGES/unconf.po))
 
 messages: $(STAMP)
