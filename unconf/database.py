@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -331,6 +331,14 @@ async def lock_row(table: type[Table], row_id: int) -> None:
     """Serialise concurrent writers on one row (PostgreSQL); SQLite already holds the lock."""
     if isinstance(current_engine(), PostgresEngine):
         await table.raw(f'SELECT id FROM "{table._meta.tablename}" WHERE id = {{}} FOR UPDATE', row_id)
+
+
+async def lock_rows(table: type[Table], row_ids: Sequence[int]) -> None:
+    """``lock_row`` for many rows in one statement, in id order (two such locks never deadlock)."""
+    if row_ids and isinstance(current_engine(), PostgresEngine):
+        ids = sorted(set(row_ids))
+        marks = ", ".join(["{}"] * len(ids))
+        await table.raw(f'SELECT id FROM "{table._meta.tablename}" WHERE id IN ({marks}) ORDER BY id FOR UPDATE', *ids)
 
 
 async def serialise_writers(name: str) -> None:

@@ -58,9 +58,16 @@ def _clean(value: object) -> object:
 
 
 class RedactSecrets(logging.Filter):
-    """Rewrites a record's message and string arguments in place; never drops a record."""
+    """Rewrites a record's message and string arguments in place; never drops a record.
+
+    The filter sits on loggers and on their handlers, so one record meets it several times; it is
+    rewritten on the first (records are not changed after that), the later ones only look at a mark.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_unconf_redacted", False):
+            return True
+        record._unconf_redacted = True
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):

@@ -19,9 +19,10 @@ from sessions.schemas import MergeRequest, ProposalOut
 from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, metrics, realtime
-from unconf.database import lock_row, write_transaction
-from unconf.errors import Conflict, DotsExhausted, NotFound, PhaseConflict, ValidationFailed
+from unconf.database import write_transaction
+from unconf.errors import Conflict, ValidationFailed
 from unconf.validation import check_id, utcnow
+from voting.commits import vote_commits
 from voting.schemas import MyVote, MyVotes, VoteCast, VoteOut
 from voting.tables import Vote
 
@@ -29,18 +30,9 @@ log = logging.getLogger("unconf.voting")
 
 # The vote is the hottest path of the morning: a few lean statements instead of ORM queries.
 _TALLY = "SELECT COALESCE(SUM(dots), 0) AS dots, COUNT(id) AS voters FROM vote WHERE proposal = {} AND dots > 0"
-_STATE = (
-    "SELECT e.phase AS phase, a.voting_closed_at AS closed, e.dots_per_participant AS budget, "
-    "e.allow_stacking AS stacking, p.status AS status FROM event e "
-    "LEFT JOIN autopilot a ON a.event = e.id LEFT JOIN proposal p ON p.id = {} AND p.event = e.id WHERE e.id = {}"
-)
 _MINE = (
     "SELECT v.proposal AS proposal, v.dots AS dots FROM vote v JOIN proposal p ON p.id = v.proposal "
     "WHERE v.participant = {} AND p.status IN ('proposed', 'scheduled')"
-)
-_UPSERT = (
-    "INSERT INTO vote (event, proposal, participant, dots, updated_at) VALUES ({}, {}, {}, {}, {}) "
-    "ON CONFLICT (proposal, participant) DO UPDATE SET dots = excluded.dots, updated_at = excluded.updated_at"
 )
 
 
@@ -258,46 +250,14 @@ async def _set_dots(
 
     ``event`` may be the cached row (the vote routes ask for it: a crowd votes at once): everything a
     rule depends on — the phase, whether voting closed, the budget, stacking, the proposal's status —
-    is read again inside the transaction, under the voter's lock, in one statement.
+    is read again inside the transaction, under the voter's lock. Votes arriving together share that
+    transaction (``voting.commits``: group commit); this returns once this vote is committed.
     """
     require_phase(event, "voting", action="vote")
     check_id(proposal_id, "proposal_id")
-    async with write_transaction():
-        # Serialises this person's concurrent votes so two taps cannot both spend the last dot.
-        await lock_row(Participant, voter.id)
-        rows = await Event.raw(_STATE, proposal_id, event.id)
-        if not rows:
-            raise NotFound(f"no event {event.slug!r}", field="slug")
-        state = rows[0]
-        if state["status"] is None:
-            raise NotFound(f"no proposal {proposal_id} in this event", field="proposal_id")
-        if state["status"] not in LIVE_STATUSES:
-            raise Conflict(f"proposal {proposal_id} is {state['status']}; its votes are closed", field="proposal_id")
-        if state["phase"] != "voting":
-            raise PhaseConflict("voting closed before this vote arrived", phase=state["phase"])
-        if state["closed"] is not None:
-            raise PhaseConflict("voting has closed; the agenda is being made", phase=state["phase"])
-        budget = int(state["budget"])
-        mine = await live_dots(voter.id)
-        current = mine.get(proposal_id, 0)
-        dots = target(current, bool(state["stacking"]))
-        spent = sum(mine.values())
-        after = spent - current + dots
-        if after > budget:
-            left_here = budget - spent + current
-            raise DotsExhausted(
-                f"not enough dots: you have {budget - spent} of {budget} left, so at most {left_here} on this proposal",
-                field="dots",
-            )
-        if dots > 0:
-            await Vote.raw(_UPSERT, event.id, proposal_id, voter.id, dots, utcnow())
-        elif current:
-            await Vote.delete().where((Vote.proposal == proposal_id) & (Vote.participant == voter.id))
-        votes, voters = await proposal_tally(proposal_id)
+    current, out = await vote_commits.set_dots(event.id, event.slug, voter.id, proposal_id, target)
     await tally_messages.changed(event.slug, proposal_id)
-    return current, VoteOut(
-        proposal_id=proposal_id, dots=dots, dots_left=budget - after, proposal_votes=votes, proposal_voters=voters
-    )
+    return current, out
 
 
 async def my_votes(event: Event, voter: Participant) -> MyVotes:
