@@ -386,6 +386,7 @@ def main() -> int:
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--storm", action="store_true", help="also run the publish storm")
     parser.add_argument("--storm-only", action="store_true")
+    parser.add_argument("--fanout-only", action="store_true", help="only the live fan-out (with --fanout)")
     parser.add_argument("--votes", action="store_true", help="also votes/s (wrk), between two /healthz runs")
     parser.add_argument(
         "--fanout", default="", help="also live fan-out: CLIENTS[xRUNS],... e.g. 2000x3,5000 (ws_fanout.py)"
@@ -402,7 +403,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         service = Service("sqlite", 1, tmp, profile=Path(args.profile).resolve() if args.profile else None)
         try:
-            if not args.storm_only:
+            if not (args.storm_only or args.fanout_only):
                 t = time.perf_counter()
                 voting = voting_event(service.base)
                 agenda = published_event(service.base)

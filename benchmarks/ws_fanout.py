@@ -19,25 +19,38 @@ import httpx
 from websockets.asyncio.client import connect
 
 
-async def client(
-    url: str,
-    ready: asyncio.Event,
-    counter: list[int],
-    total: int,
-    seen: dict[int, list[float]],
-    arrived: asyncio.Condition,
-) -> None:
-    async with connect(url, max_queue=None, open_timeout=60) as ws:
+async def client(url: str, ready: asyncio.Event, counter: list[int], total: int, seen: Seen) -> None:
+    async with connect(url, max_queue=None, open_timeout=120) as ws:
         await ws.recv()  # hello
         counter[0] += 1
         if counter[0] == total:
             ready.set()
         async for raw in ws:
-            message = json.loads(raw)
-            if message["type"] == "vote.cast":
-                seen.setdefault(message["data"]["votes"], []).append(time.perf_counter())
-                async with arrived:
-                    arrived.notify_all()
+            # Only tallies matter here; the cheap test keeps the client's share of the two cores small.
+            if '"vote.cast"' in raw:
+                seen.saw(json.loads(raw)["data"]["votes"], time.perf_counter())
+
+
+class Seen:
+    """When each client saw each tally; ``everyone`` is set once all clients saw the awaited one."""
+
+    def __init__(self, clients: int) -> None:
+        self.clients = clients
+        self.times: dict[int, list[float]] = {}
+        self.awaited: int | None = None
+        self.everyone = asyncio.Event()
+
+    def expect(self, votes: int) -> None:
+        self.awaited = votes
+        self.everyone.clear()
+        if len(self.times.get(votes, [])) >= self.clients:
+            self.everyone.set()
+
+    def saw(self, votes: int, at: float) -> None:
+        arrivals = self.times.setdefault(votes, [])
+        arrivals.append(at)
+        if votes == self.awaited and len(arrivals) >= self.clients:
+            self.everyone.set()
 
 
 async def main() -> None:
@@ -53,11 +66,10 @@ async def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     ws_url = args.base.replace("http://", "ws://") + f"/api/v1/events/{args.slug}/live"
     ready, counter = asyncio.Event(), [0]
-    seen: dict[int, list[float]] = {}
-    arrived = asyncio.Condition()
+    seen = Seen(args.clients)
     tasks = []
     for i in range(args.clients):
-        tasks.append(asyncio.create_task(client(ws_url, ready, counter, args.clients, seen, arrived)))
+        tasks.append(asyncio.create_task(client(ws_url, ready, counter, args.clients, seen)))
         if i % 100 == 99:
             await asyncio.sleep(0.05)  # do not open 2,000 sockets in one burst
     await asyncio.wait_for(ready.wait(), timeout=300)
@@ -71,14 +83,10 @@ async def main() -> None:
             acked = time.perf_counter()
             assert response.status_code == 201, response.text
             expected = response.json()["proposal_votes"]
-
-            def everyone_saw(n: int = expected) -> bool:
-                return len(seen.get(n, [])) >= args.clients
-
-            async with arrived:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(arrived.wait_for(everyone_saw), timeout=30)
-            arrivals = seen.pop(expected, [])
+            seen.expect(expected)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(seen.everyone.wait(), timeout=30)
+            arrivals = seen.times.pop(expected, [])
             if len(arrivals) < args.clients:
                 raise SystemExit(f"only {len(arrivals)} of {args.clients} clients saw vote {n}")
             lags.append(max(0.0, max(arrivals) - acked))
