@@ -116,6 +116,9 @@ def _run_server(host: str, port: int, workers: int) -> int:
             proxy_headers=bool(trusted),
             forwarded_allow_ips=list(trusted) if trusted else [],
             timeout_graceful_shutdown=shutdown.GRACE_SECONDS,
+            # Live messages are small JSON; compressing each one for each of thousands of boards cost
+            # more CPU than it saved bytes (see BENCHMARKS.md, live fan-out).
+            ws_per_message_deflate=False,
         )
     finally:
         remove_metrics_dir(metrics_dir)  # only one it made: a directory the operator named stays
