@@ -8,8 +8,8 @@ about the same few statements whatever its size:
 
 1. lock the voters' rows (PostgreSQL, in id order, so two workers' batches never deadlock; SQLite's
    ``BEGIN IMMEDIATE`` already holds the one write lock);
-2. read the events' rules (phase, closing, budget, stacking), the proposals' status and every voter's
-   live dots, each in one statement;
+2. read the proposals with their status and their event's rules (phase, closing, budget, stacking)
+   in one statement, and every voter's live dots in another;
 3. apply the votes in arrival order in memory, each against the dots as the votes before it left them,
    so every rule holds exactly as if they had come one by one (never overspent, no dot on a closed or
    merged proposal);
@@ -65,7 +65,6 @@ class DotChange:
     """One person's vote on its way to the database, and how it ended."""
 
     event_id: int
-    slug: str
     voter_id: int
     proposal_id: int
     target: Target
@@ -89,14 +88,12 @@ class VoteCommits:
         self.batches = 0
         self.largest = 0
 
-    async def set_dots(
-        self, event_id: int, slug: str, voter_id: int, proposal_id: int, target: Target
-    ) -> tuple[int, VoteOut]:
+    async def set_dots(self, event_id: int, voter_id: int, proposal_id: int, target: Target) -> tuple[int, VoteOut]:
         """Put the vote in the next batch and wait until it is committed (or refused)."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (a test, a restarted server): nothing carries over
             self._waiting, self._writer, self._loop = [], None, loop
-        change = DotChange(event_id, slug, voter_id, proposal_id, target, loop.create_future())
+        change = DotChange(event_id, voter_id, proposal_id, target, loop.create_future())
         self._waiting.append(change)
         if self._writer is None or self._writer.done():
             self._writer = loop.create_task(self._write())
@@ -139,12 +136,13 @@ async def _commit(batch: list[DotChange]) -> None:
     async with write_transaction():
         voters = sorted({c.voter_id for c in batch})
         await lock_rows(Participant, voters)
-        rules = await _event_rules({c.event_id for c in batch})
-        statuses = await _proposal_statuses({c.proposal_id for c in batch})
+        rules = await _rules_by_proposal({c.proposal_id for c in batch})
         dots = await _live_dots(voters)
         stored = {voter: dict(mine) for voter, mine in dots.items()}
         for change in batch:
-            outcomes.append((change, _apply(change, rules, statuses, dots.setdefault(change.voter_id, {}))))
+            outcomes.append(
+                (change, _apply(change, rules.get(change.proposal_id), dots.setdefault(change.voter_id, {})))
+            )
         changed = {
             (voter, proposal): n
             for voter, mine in dots.items()
@@ -177,8 +175,7 @@ async def _commit(batch: list[DotChange]) -> None:
 
 def _apply(
     change: DotChange,
-    rules: dict[int, dict[str, Any]],
-    statuses: dict[int, tuple[int, str]],
+    rule: dict[str, Any] | None,
     mine: dict[int, int],
 ) -> tuple[int, int, int, int] | Callable[[], DomainError]:
     """One vote against this person's dots as the votes before it left them: (before, now, budget, spent after).
@@ -186,12 +183,9 @@ def _apply(
     ``mine`` (proposal → dots, live proposals only) is updated in place when the vote is allowed.
     """
     pid = change.proposal_id
-    rule = rules.get(change.event_id)
-    if rule is None:
-        return lambda: NotFound(_("no event {slug!r}").format(slug=change.slug), field="slug")
-    event_of, status = statuses.get(pid, (None, None))
-    if event_of != change.event_id or status is None:
+    if rule is None or rule["event"] != change.event_id:
         return lambda: NotFound(_("no proposal {id} in this event").format(id=pid), field="proposal_id")
+    status = rule["status"]
     if status not in LIVE_STATUSES:
         return lambda: Conflict(
             _("proposal {id} is {status}; its votes are closed").format(id=pid, status=status), field="proposal_id"
@@ -233,21 +227,17 @@ def _refusal_of(target: Target, current: int, stacking: bool) -> DomainError:
     raise AssertionError("a vote's target refused it once and then allowed it")
 
 
-async def _event_rules(event_ids: set[int]) -> dict[int, dict[str, Any]]:
-    ids = sorted(event_ids)
+async def _rules_by_proposal(proposal_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Each proposal's event and status with that event's rules (phase, closing, budget, stacking)."""
+    ids = sorted(proposal_ids)
     rows = await Event.raw(
-        "SELECT e.id AS id, e.phase AS phase, a.voting_closed_at AS closed, e.dots_per_participant AS budget, "
-        "e.allow_stacking AS stacking FROM event e LEFT JOIN autopilot a ON a.event = e.id "
-        f"WHERE e.id IN ({_marks(len(ids))})",
+        "SELECT p.id AS id, p.event AS event, p.status AS status, e.phase AS phase, a.voting_closed_at AS closed, "
+        "e.dots_per_participant AS budget, e.allow_stacking AS stacking FROM proposal p "
+        "JOIN event e ON e.id = p.event LEFT JOIN autopilot a ON a.event = e.id "
+        f"WHERE p.id IN ({_marks(len(ids))})",
         *ids,
     )
     return {row["id"]: row for row in rows}
-
-
-async def _proposal_statuses(proposal_ids: set[int]) -> dict[int, tuple[int, str]]:
-    ids = sorted(proposal_ids)
-    rows = await Event.raw(f"SELECT id, event, status FROM proposal WHERE id IN ({_marks(len(ids))})", *ids)
-    return {row["id"]: (row["event"], row["status"]) for row in rows}
 
 
 async def _live_dots(voter_ids: list[int]) -> dict[int, dict[int, int]]:

@@ -255,7 +255,7 @@ async def _set_dots(
     """
     require_phase(event, "voting", action="vote")
     check_id(proposal_id, "proposal_id")
-    current, out = await vote_commits.set_dots(event.id, event.slug, voter.id, proposal_id, target)
+    current, out = await vote_commits.set_dots(event.id, voter.id, proposal_id, target)
     await tally_messages.changed(event.slug, proposal_id)
     return current, out
 
