@@ -47,6 +47,7 @@ from unconf import personal_data, ratelimit
 from unconf.auth import SAFE_METHODS, TOKEN_MAX_AGE, client_address, same_origin, token_cookie
 from unconf.errors import Forbidden, NotFound
 from unconf.guards import requires_organizer, requires_participant
+from unconf.i18n import gettext as _
 from unconf.security import NO_STORE
 from unconf.settings import get_settings
 
@@ -83,7 +84,7 @@ async def signed_in_member(request: Request[Any, Any, Any], community: Community
     if token is None:
         token = request.cookies.get(services.member_cookie_name(community.slug))
         if token and request.method not in SAFE_METHODS and not same_origin(request):
-            raise Forbidden("cross-site request refused: send it from the community's pages", code="csrf_refused")
+            raise Forbidden(_("cross-site request refused: send it from the community's pages"), code="csrf_refused")
     return await services.member_from_token(community, token)
 
 
@@ -106,7 +107,7 @@ class EventCommunityController(Controller):
     async def read(self, event: NamedDependency[Event]) -> CommunityOut:
         community = await services.community_of_event(event.id)
         if community is None:
-            raise NotFound("this event belongs to no community", field="community")
+            raise NotFound(_("this event belongs to no community"), field="community")
         return await services.community_out(community)
 
     @post(
@@ -196,7 +197,7 @@ class EventCommunityController(Controller):
         body = Erased(
             participant_ids=list(person.participant_ids),
             member_ids=list(person.member_ids),
-            detail="erased: your votes stay only as anonymous tallies",
+            detail=_("erased: your votes stay only as anonymous tallies"),
         )
         return Response(body, headers=PRIVATE_HEADERS)
 
@@ -351,7 +352,7 @@ class CommunityController(Controller):
         body = Erased(
             participant_ids=list(person.participant_ids),
             member_ids=list(person.member_ids),
-            detail="erased: your votes stay only as anonymous tallies",
+            detail=_("erased: your votes stay only as anonymous tallies"),
         )
         response = Response(body, headers=PRIVATE_HEADERS)
         response.delete_cookie(services.member_cookie_name(found.slug), path="/")

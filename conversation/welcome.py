@@ -32,6 +32,7 @@ from notify.outbox import Outcome, insert_new, task_row
 from notify.tables import Outbox
 from unconf import live
 from unconf.errors import Forbidden, NotFound
+from unconf.i18n import gettext as _
 from unconf.validation import aware, clean_text, utcnow
 
 WELCOME_TASK = "greeter.welcome"
@@ -171,7 +172,7 @@ async def send_follow_up(row: Outbox) -> Outcome:
 
 def _require_greeter(member: Member) -> None:
     if not member.greeter:
-        raise Forbidden("only the community's greeters have newcomers to welcome", field="member")
+        raise Forbidden(_("only the community's greeters have newcomers to welcome"), field="member")
 
 
 async def message_out(member: Member) -> GreeterMessageOut:
@@ -249,11 +250,11 @@ async def greeter_reply(member: Member, thread_id: int, data: NoteSend) -> NoteO
         else None
     )
     if welcome is None or welcome.recipient is None:
-        raise NotFound(f"no welcome {thread_id} of yours", field="thread_id")
+        raise NotFound(_("no welcome {thread_id} of yours").format(thread_id=thread_id), field="thread_id")
     newcomer = await Participant.objects().where(Participant.id == welcome.recipient).first()
     event = await Event.objects().where(Event.id == welcome.event).first()
     if newcomer is None or event is None:
-        raise NotFound(f"no welcome {thread_id} of yours", field="thread_id")
+        raise NotFound(_("no welcome {thread_id} of yours").format(thread_id=thread_id), field="thread_id")
     text = clean_text(data.text, "text", max_length=MAX_NOTE, multiline=True)
     note = await notes.greeter_note(event, member.id, newcomer, text, kind="note", thread=welcome.id)
     return notes.greeter_side(note, member.id)

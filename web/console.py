@@ -61,6 +61,8 @@ from web.common import (
     join_qr,
     page_requires_organizer,
     participant_for_key,
+    phase_label,
+    phase_labels,
     read_flash,
     viewer_for_write,
     viewer_or_none,
@@ -444,8 +446,8 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
     return {
         "event": event,
         "me": me,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
-        "phase_labels": PHASE_LABELS,
+        "phase_label": phase_label(event.phase),
+        "phase_labels": phase_labels(),
         "phase_buttons": [
             (p, "Move to" if PHASE_ORDER.index(p) > PHASE_ORDER.index(event.phase) else "Back to") for p in ready
         ],
@@ -503,7 +505,7 @@ async def console_page(request: Request[Any, Any, Any], slug: str) -> Template:
         context = {
             "event": event,
             "attendee": me is not None,
-            "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+            "phase_label": phase_label(event.phase),
             "flash": flash.lstrip("!"),
             "flash_error": flash.startswith("!"),
         }

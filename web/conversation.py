@@ -24,7 +24,6 @@ from unconf.errors import DomainError, ValidationFailed
 from unconf.validation import aware
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
-    PHASE_LABELS,
     clear_flash,
     event_tz,
     flash_cookie,
@@ -32,6 +31,7 @@ from web.common import (
     is_fetch,
     page_requires_organizer,
     page_requires_participant,
+    phase_label,
     read_flash,
 )
 
@@ -44,7 +44,7 @@ def _context(request: Request[Any, Any, Any], event: Event, me: Participant, **e
         "event": event,
         "me": me,
         "phase": event.phase,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+        "phase_label": phase_label(event.phase),
         "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "flash": flash.lstrip("!"),
         "flash_error": flash.startswith("!"),

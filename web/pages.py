@@ -37,8 +37,6 @@ from web import console, console_intelligence
 from web import conversation as conversation_pages
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
-    PHASE_HINTS,
-    PHASE_LABELS,
     clear_flash,
     clear_token,
     event_tz,
@@ -47,6 +45,8 @@ from web.common import (
     is_fetch,
     local_now,
     page_requires_participant,
+    phase_hint,
+    phase_label,
     read_flash,
     viewer_for_write,
     viewer_or_none,
@@ -61,8 +61,8 @@ def base_context(request: Request[Any, Any, Any], event: Event, me: Participant 
         "event": event,
         "me": me,
         "phase": event.phase,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
-        "phase_hint": PHASE_HINTS.get(event.phase, ""),
+        "phase_label": phase_label(event.phase),
+        "phase_hint": phase_hint(event.phase),
         "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "flash": read_flash(request).lstrip("!"),
         "flash_error": read_flash(request).startswith("!"),
