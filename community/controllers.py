@@ -48,11 +48,12 @@ from unconf.auth import SAFE_METHODS, TOKEN_MAX_AGE, client_address, same_origin
 from unconf.errors import Forbidden, NotFound
 from unconf.guards import requires_organizer, requires_participant
 from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.security import NO_STORE
 from unconf.settings import get_settings
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-SIGNIN_ANSWER = "if this address is a member's, a sign-in link is on its way"
+SIGNIN_ANSWER = gettext_noop("if this address is a member's, a sign-in link is on its way")
 
 
 class EraseRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -270,7 +271,7 @@ class CommunityController(Controller):
         found = await services.get_community(community)
         await ratelimit.check("member_signin", address=client_address(request))
         await services.request_signin(found, data.email)
-        return SigninQueued(detail=SIGNIN_ANSWER)
+        return SigninQueued(detail=_(SIGNIN_ANSWER))
 
     @post("/signin/redeem", status_code=201, summary="Trade a sign-in code for your member token")
     async def redeem(self, community: FromPath[str], data: JSONBody[SigninRedeem]) -> Response[SignedIn]:

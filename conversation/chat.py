@@ -82,7 +82,7 @@ async def read_chat(
 
 
 async def post_chat(event: Event, author: Participant, proposal_id: int | None, data: ChatPost) -> ChatLineOut:
-    pid, _ = await _topic(event, proposal_id)
+    pid, _title = await _topic(event, proposal_id)
     await moderation.refuse_if_muted(author)
     if pid is not None:
         proposal = await get_proposal(event, pid)
