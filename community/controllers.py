@@ -47,11 +47,13 @@ from unconf import personal_data, ratelimit
 from unconf.auth import SAFE_METHODS, TOKEN_MAX_AGE, client_address, same_origin, token_cookie
 from unconf.errors import Forbidden, NotFound
 from unconf.guards import requires_organizer, requires_participant
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.security import NO_STORE
 from unconf.settings import get_settings
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-SIGNIN_ANSWER = "if this address is a member's, a sign-in link is on its way"
+SIGNIN_ANSWER = gettext_noop("if this address is a member's, a sign-in link is on its way")
 
 
 class EraseRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -83,7 +85,7 @@ async def signed_in_member(request: Request[Any, Any, Any], community: Community
     if token is None:
         token = request.cookies.get(services.member_cookie_name(community.slug))
         if token and request.method not in SAFE_METHODS and not same_origin(request):
-            raise Forbidden("cross-site request refused: send it from the community's pages", code="csrf_refused")
+            raise Forbidden(_("cross-site request refused: send it from the community's pages"), code="csrf_refused")
     return await services.member_from_token(community, token)
 
 
@@ -106,7 +108,7 @@ class EventCommunityController(Controller):
     async def read(self, event: NamedDependency[Event]) -> CommunityOut:
         community = await services.community_of_event(event.id)
         if community is None:
-            raise NotFound("this event belongs to no community", field="community")
+            raise NotFound(_("this event belongs to no community"), field="community")
         return await services.community_out(community)
 
     @post(
@@ -196,7 +198,7 @@ class EventCommunityController(Controller):
         body = Erased(
             participant_ids=list(person.participant_ids),
             member_ids=list(person.member_ids),
-            detail="erased: your votes stay only as anonymous tallies",
+            detail=_("erased: your votes stay only as anonymous tallies"),
         )
         return Response(body, headers=PRIVATE_HEADERS)
 
@@ -269,7 +271,7 @@ class CommunityController(Controller):
         found = await services.get_community(community)
         await ratelimit.check("member_signin", address=client_address(request))
         await services.request_signin(found, data.email)
-        return SigninQueued(detail=SIGNIN_ANSWER)
+        return SigninQueued(detail=_(SIGNIN_ANSWER))
 
     @post("/signin/redeem", status_code=201, summary="Trade a sign-in code for your member token")
     async def redeem(self, community: FromPath[str], data: JSONBody[SigninRedeem]) -> Response[SignedIn]:
@@ -351,7 +353,7 @@ class CommunityController(Controller):
         body = Erased(
             participant_ids=list(person.participant_ids),
             member_ids=list(person.member_ids),
-            detail="erased: your votes stay only as anonymous tallies",
+            detail=_("erased: your votes stay only as anonymous tallies"),
         )
         response = Response(body, headers=PRIVATE_HEADERS)
         response.delete_cookie(services.member_cookie_name(found.slug), path="/")

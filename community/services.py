@@ -48,6 +48,8 @@ from unconf.auth import Role
 from unconf.cache import read_cache
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from unconf.i18n import format_list, pgettext
+from unconf.i18n import gettext as _
 from unconf.personal_data import Person
 from unconf.settings import get_settings
 from unconf.tokens import hash_token, new_token
@@ -70,7 +72,7 @@ def member_cookie_name(community_slug: str) -> str:
 async def get_community(slug: str) -> Community:
     community = await Community.objects().where(Community.slug == slug).first()
     if community is None:
-        raise NotFound(f"no community {slug!r}", field="community")
+        raise NotFound(_("no community {slug!r}").format(slug=slug), field="community")
     return community
 
 
@@ -108,11 +110,15 @@ async def create_for_event(event: Event, data: CommunityCreate) -> Community:
     async with write_transaction():
         await serialise_writers("community slugs")
         if await CommunityEvent.exists().where(CommunityEvent.event == event.id):
-            raise Conflict("this event belongs to a community already", field="event", code="has_community")
+            raise Conflict(_("this event belongs to a community already"), field="event", code="has_community")
         if data.slug is not None:
             slug = check_slug(data.slug)
             if await Community.exists().where(Community.slug == slug):
-                raise Conflict(f"a community with slug {slug!r} exists already", field="slug", code="slug_taken")
+                raise Conflict(
+                    _("a community with slug {slug!r} exists already").format(slug=slug),
+                    field="slug",
+                    code="slug_taken",
+                )
         else:
             base = slugify(name)
             slug = base
@@ -130,7 +136,7 @@ async def link_event(community: Community, event: Event) -> None:
     """Put a new event into the community (its next one)."""
     async with write_transaction():
         if await CommunityEvent.exists().where(CommunityEvent.event == event.id):
-            raise Conflict("this event belongs to a community already", field="event", code="has_community")
+            raise Conflict(_("this event belongs to a community already"), field="event", code="has_community")
         await CommunityEvent(community=community.id, event=event.id, created_at=utcnow()).save()
 
 
@@ -138,17 +144,17 @@ async def community_organizer(community: Community, token: str | None) -> Partic
     """The community's organizers are the organizers of its events: the caller's organizer key says so."""
     if not token:
         raise Unauthorized(
-            "an organizer of one of the community's events only: send 'Authorization: Bearer <organizer key>'",
+            _("an organizer of one of the community's events only: send 'Authorization: Bearer <organizer key>'"),
             field="authorization",
         )
     person = await Participant.objects().where(Participant.token_hash == hash_token(token[:200])).first()
     if person is None:
-        raise Unauthorized("the key is not valid", field="authorization")
+        raise Unauthorized(_("the key is not valid"), field="authorization")
     in_community = await CommunityEvent.exists().where(
         (CommunityEvent.community == community.id) & (CommunityEvent.event == person.event)
     )
     if person.role != Role.ORGANIZER or not in_community:
-        raise Forbidden("only the organizers of this community's events may do this", field="authorization")
+        raise Forbidden(_("only the organizers of this community's events may do this"), field="authorization")
     return person
 
 
@@ -216,7 +222,7 @@ async def stay_as_member(event: Event, participant: Participant, email: str) -> 
     """
     community = await community_of_event(event.id)
     if community is None:
-        raise NotFound("this event belongs to no community", field="community")
+        raise NotFound(_("this event belongs to no community"), field="community")
     address = clean_email(email, "email")
     assert address is not None
     key = address.lower()
@@ -225,7 +231,9 @@ async def stay_as_member(event: Event, participant: Participant, email: str) -> 
         existing = await member_of_participant(participant.id)
         if existing is not None:
             if existing.email_key != key:
-                raise Conflict("you are a member already, with another address", field="email", code="member_already")
+                raise Conflict(
+                    _("you are a member already, with another address"), field="email", code="member_already"
+                )
             member = existing
         else:
             found = await Member.objects().where((Member.community == community.id) & (Member.email_key == key)).first()
@@ -333,18 +341,18 @@ async def redeem_signin(community: Community, code: str) -> tuple[Member, str]:
     """Trade a sign-in code for a member token; the code works once, within an hour."""
     code = code.strip()
     if not code or len(code) > 200:
-        raise Unauthorized("this sign-in link is not valid", field="code")
+        raise Unauthorized(_("this sign-in link is not valid"), field="code")
     member = (
         await Member.objects()
         .where((Member.community == community.id) & (Member.signin_hash == hash_token(code)))
         .first()
     )
     if member is None:
-        raise Unauthorized("this sign-in link is not valid, or was used already", field="code")
+        raise Unauthorized(_("this sign-in link is not valid, or was used already"), field="code")
     created = aware(member.signin_created_at)
     if created is None or utcnow() - created > SIGNIN_VALID:
         await Member.update({Member.signin_hash: None}).where(Member.id == member.id)
-        raise Unauthorized("this sign-in link has expired: ask for a new one", field="code", code="expired")
+        raise Unauthorized(_("this sign-in link has expired: ask for a new one"), field="code", code="expired")
     token = new_token()
     await Member.update(
         {Member.signin_hash: None, Member.token_hash: hash_token(token), Member.last_signin_at: utcnow()}
@@ -356,14 +364,14 @@ async def redeem_signin(community: Community, code: str) -> tuple[Member, str]:
 
 async def member_from_token(community: Community, token: str | None) -> Member:
     if not token or len(token) > 200:
-        raise Unauthorized("sign in as a member first (a sign-in link by email)", field="authorization")
+        raise Unauthorized(_("sign in as a member first (a sign-in link by email)"), field="authorization")
     member = (
         await Member.objects()
         .where((Member.community == community.id) & (Member.token_hash == hash_token(token)))
         .first()
     )
     if member is None:
-        raise Unauthorized("this member sign-in is not valid any more: ask for a new link", field="authorization")
+        raise Unauthorized(_("this member sign-in is not valid any more: ask for a new link"), field="authorization")
     return member
 
 
@@ -380,7 +388,7 @@ async def join_with_membership(community: Community, member: Member, event_slug:
     if event is None or not await CommunityEvent.exists().where(
         (CommunityEvent.event == event.id) & (CommunityEvent.community == community.id)
     ):
-        raise NotFound(f"no event {event_slug!r} in this community", field="event")
+        raise NotFound(_("no event {event_slug!r} in this community").format(event_slug=event_slug), field="event")
     ids = await member_participants(member.id)
     there = (
         await Participant.objects().where(Participant.id.is_in(ids) & (Participant.event == event.id)).first()
@@ -426,7 +434,7 @@ async def _member_names(member_ids: list[int]) -> dict[int, str]:
 async def set_greeter(community: Community, member_id: int, greeter: bool) -> MemberListEntry:
     member = await Member.objects().where((Member.id == member_id) & (Member.community == community.id)).first()
     if member is None:
-        raise NotFound(f"no member {member_id} in this community", field="member_id")
+        raise NotFound(_("no member {member_id} in this community").format(member_id=member_id), field="member_id")
     await Member.update({Member.greeter: greeter}).where(Member.id == member.id)
     names = await _member_names([member.id])
     return MemberListEntry(member_id=member.id, display_name=names.get(member.id, ""), greeter=greeter)
@@ -528,7 +536,10 @@ async def visible_profile(event: Event, viewer: Participant, participant_id: int
     target = (
         await Participant.objects().where((Participant.id == participant_id) & (Participant.event == event.id)).first()
     )
-    hidden = NotFound(f"participant {participant_id} shows no profile to you", field="participant_id")
+    hidden = NotFound(
+        _("participant {participant_id} shows no profile to you").format(participant_id=participant_id),
+        field="participant_id",
+    )
     if target is None:
         raise hidden
     profile = await profile_row(target.id)
@@ -613,14 +624,17 @@ async def _member_ids_of(participant_ids: Iterable[int]) -> dict[int, int]:
 async def block(event: Event, blocker: Participant, blocked_participant_id: int) -> BlockOut:
     """``blocker`` blocks someone in their event; it holds at the community's later events too."""
     if blocked_participant_id == blocker.id:
-        raise ValidationFailed("you cannot block yourself", field="participant_id")
+        raise ValidationFailed(_("you cannot block yourself"), field="participant_id")
     target = (
         await Participant.objects()
         .where((Participant.id == blocked_participant_id) & (Participant.event == event.id))
         .first()
     )
     if target is None:
-        raise NotFound(f"no participant {blocked_participant_id} in this event", field="participant_id")
+        raise NotFound(
+            _("no participant {participant_id} in this event").format(participant_id=blocked_participant_id),
+            field="participant_id",
+        )
     members = await _member_ids_of([blocker.id, target.id])
     if not await is_blocked_by(blocker.id, target.id):
         await Block(
@@ -642,7 +656,10 @@ async def unblock(blocker: Participant, blocked_participant_id: int) -> None:
     if blocked_participant_id in members:
         theirs = theirs | (Block.blocked_member == members[blocked_participant_id])
     if not await Block.exists().where(mine & theirs):
-        raise NotFound(f"you have not blocked participant {blocked_participant_id}", field="participant_id")
+        raise NotFound(
+            _("you have not blocked participant {participant_id}").format(participant_id=blocked_participant_id),
+            field="participant_id",
+        )
     await Block.delete().where(mine & theirs)
 
 
@@ -859,9 +876,7 @@ async def event_peer_data(event: Event) -> tuple[Interests, similarity.PeerMatri
 
 
 def _and(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return format_list(items)
 
 
 async def peers(event: Event, me: Participant) -> list[Peer]:
@@ -897,14 +912,14 @@ async def peers(event: Event, me: Participant) -> list[Peer]:
         topics = [t for t in interests.topics[mine] if t in interests.topics[r]]
         reasons = []
         if shared:
-            reasons.append(f"you both voted for {_and(shared)}")
+            reasons.append(_("you both voted for {titles}").format(titles=_and(shared)))
         if they_help:
-            reasons.append(f"they can help with {_and(they_help)}")
+            reasons.append(_("they can help with {topics}").format(topics=_and(they_help)))
         if you_help:
-            reasons.append(f"you can help them with {_and(you_help)}")
+            reasons.append(_("you can help them with {topics}").format(topics=_and(you_help)))
         if topics:
-            reasons.append(f"you both work with {_and(topics)}")
-        reason = "; ".join(reasons)
+            reasons.append(_("you both work with {topics}").format(topics=_and(topics)))
+        reason = pgettext("between reasons", "; ").join(reasons)
         out.append(
             Peer(
                 participant_id=pid,

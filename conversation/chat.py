@@ -17,11 +17,13 @@ from events.tables import Event, Participant
 from sessions.services import get_proposal
 from unconf import live, realtime
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import aware, clean_text, utcnow
 
 MAIN = "main"
 HISTORY = 200
-A_PARTICIPANT = "a participant"
+A_PARTICIPANT = gettext_noop("a participant")
 
 
 def topic_of(proposal_id: int | None) -> str:
@@ -31,13 +33,13 @@ def topic_of(proposal_id: int | None) -> str:
 async def _topic(event: Event, proposal_id: int | None) -> tuple[int | None, str]:
     """The proposal's id and title (None and "Main room" for the main room); 404 for another event's."""
     if proposal_id is None:
-        return None, "Main room"
+        return None, _("Main room")
     proposal = await get_proposal(event, proposal_id)
     return proposal.id, proposal.title
 
 
 def _line(row: ChatMessage, names: dict[int, str]) -> ChatLineOut:
-    author = names.get(row.author, A_PARTICIPANT) if row.author else A_PARTICIPANT
+    author = names.get(row.author, _(A_PARTICIPANT)) if row.author else _(A_PARTICIPANT)
     return ChatLineOut(
         id=row.id,
         topic=topic_of(row.proposal),
@@ -80,13 +82,16 @@ async def read_chat(
 
 
 async def post_chat(event: Event, author: Participant, proposal_id: int | None, data: ChatPost) -> ChatLineOut:
-    pid, _ = await _topic(event, proposal_id)
+    pid, _title = await _topic(event, proposal_id)
     await moderation.refuse_if_muted(author)
     if pid is not None:
         proposal = await get_proposal(event, pid)
         if proposal.status == "merged" and proposal.merged_into:
             raise Conflict(
-                f"this topic was merged into proposal {proposal.merged_into}: talk there", field="proposal_id"
+                _("this topic was merged into proposal {proposal_id}: talk there").format(
+                    proposal_id=proposal.merged_into
+                ),
+                field="proposal_id",
             )
     text = clean_text(data.text, "text", max_length=MAX_CHAT, multiline=True)
     row = ChatMessage(event=event.id, proposal=pid, author=author.id, text=text, created_at=utcnow())
@@ -108,7 +113,9 @@ async def remove_chat(event: Event, organizer: Participant, message_id: int) -> 
         else None
     )
     if row is None:
-        raise NotFound(f"no chat message {message_id} in this event", field="message_id")
+        raise NotFound(
+            _("no chat message {message_id} in this event").format(message_id=message_id), field="message_id"
+        )
     if row.removed_at is None:
         await ChatMessage.update({ChatMessage.removed_at: utcnow(), ChatMessage.removed_by: organizer.id}).where(
             ChatMessage.id == row.id
@@ -142,7 +149,8 @@ async def chat_record(event_id: int) -> dict[int | None, list[tuple[str, str, st
     hidden = await anonymous_in_record(authors)  # type: ignore[arg-type]
     out: dict[int | None, list[tuple[str, str, str]]] = {}
     for r in rows:
-        who = names.get(r.author, A_PARTICIPANT) if r.author and r.author not in hidden else A_PARTICIPANT
+        anonymous = _(A_PARTICIPANT)
+        who = names.get(r.author, anonymous) if r.author and r.author not in hidden else anonymous
         stamp = (aware(r.created_at) or utcnow()).isoformat()
         out.setdefault(r.proposal, []).append((stamp, who, r.text))
     return out

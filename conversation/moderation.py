@@ -8,6 +8,7 @@ from conversation.schemas import MuteOut, ReportOut
 from conversation.tables import ChatMessage, ConversationMute, ConversationReport, PersonalNote
 from events.tables import Event, Participant
 from unconf.errors import Conflict, Forbidden, NotFound
+from unconf.i18n import gettext as _
 from unconf.validation import aware, clean_text, utcnow
 
 MAX_REASON = 300
@@ -19,7 +20,7 @@ async def is_muted(who: Participant) -> bool:
 
 async def refuse_if_muted(who: Participant) -> None:
     if await is_muted(who):
-        raise Forbidden("the organizers muted you for this event: you can read, not write", code="muted")
+        raise Forbidden(_("the organizers muted you for this event: you can read, not write"), code="muted")
 
 
 async def event_person(event: Event, participant_id: int, field: str = "participant_id") -> Participant:
@@ -30,14 +31,16 @@ async def event_person(event: Event, participant_id: int, field: str = "particip
         else None
     )
     if person is None:
-        raise NotFound(f"no participant {participant_id} in this event", field=field)
+        raise NotFound(
+            _("no participant {participant_id} in this event").format(participant_id=participant_id), field=field
+        )
     return person
 
 
 async def mute(event: Event, organizer: Participant, participant_id: int, reason: str) -> MuteOut:
     person = await event_person(event, participant_id)
     if person.id == organizer.id:
-        raise Conflict("you cannot mute yourself", field="participant_id")
+        raise Conflict(_("you cannot mute yourself"), field="participant_id")
     reason = clean_text(reason, "reason", max_length=MAX_REASON, required=False)
     existing = await ConversationMute.objects().where(ConversationMute.participant == person.id).first()
     if existing is None:
@@ -87,7 +90,12 @@ async def report(
     reason = clean_text(reason, "reason", max_length=MAX_REASON, required=False)
     for value, field in ((note_id, "note_id"), (chat_id, "message_id")):
         if value is not None and not 0 < value <= 2**31 - 1:
-            raise NotFound(f"no {field.removesuffix('_id')} {value} here", field=field)
+            raise NotFound(
+                (_("no note {note_id} here") if field == "note_id" else _("no chat message {message_id} here")).format(
+                    note_id=value, message_id=value
+                ),
+                field=field,
+            )
     if note_id is not None:
         note = (
             await PersonalNote.objects()
@@ -99,15 +107,17 @@ async def report(
             .first()
         )
         if note is None:
-            raise NotFound(f"no note {note_id} of yours", field="note_id")
+            raise NotFound(_("no note {note_id} of yours").format(note_id=note_id), field="note_id")
         condition = ConversationReport.note == note.id
     elif chat_id is not None:
         line = await ChatMessage.objects().where((ChatMessage.id == chat_id) & (ChatMessage.event == event.id)).first()
         if line is None:
-            raise NotFound(f"no chat message {chat_id} in this event", field="message_id")
+            raise NotFound(
+                _("no chat message {message_id} in this event").format(message_id=chat_id), field="message_id"
+            )
         condition = ConversationReport.chat_message == line.id
     else:
-        raise NotFound("nothing to report", field="note_id")
+        raise NotFound(_("nothing to report"), field="note_id")
     existing = (
         await ConversationReport.objects().where(condition & (ConversationReport.reporter == reporter.id)).first()
     )

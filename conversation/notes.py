@@ -26,6 +26,8 @@ from notify.outbox import MAX_ATTEMPTS
 from notify.tables import Outbox
 from unconf import live, realtime
 from unconf.errors import Forbidden, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.ports import Port
 from unconf.settings import get_settings
 from unconf.validation import aware, clean_text, utcnow
@@ -35,7 +37,7 @@ NOTE_EMAIL = "person.note"
 IN_APP_WANTED: Port[Callable[[int, str], Awaitable[bool]]] = Port("conversation's in-app preferences")
 """Does this participant want the live in-app notice of a ``notes`` (or greeter's ``welcome``) note? The
 newsletter domain answers from the member's preferences; the note is in their inbox either way."""
-GREETER = "your greeter"
+GREETER = gettext_noop("your greeter")
 
 
 def _valid_id(value: int) -> bool:
@@ -127,10 +129,10 @@ async def send_note(event: Event, sender: Participant, recipient_id: int, data: 
     """A note to someone at this event; it joins the thread the two already have, if any."""
     recipient = await moderation.event_person(event, recipient_id)
     if recipient.id == sender.id:
-        raise Forbidden("you cannot send a note to yourself", field="participant_id")
+        raise Forbidden(_("you cannot send a note to yourself"), field="participant_id")
     await moderation.refuse_if_muted(sender)
     if await blocks.blocked_either_way(sender, recipient):
-        raise Forbidden("this person cannot receive notes from you", field="participant_id", code="not_reachable")
+        raise Forbidden(_("this person cannot receive notes from you"), field="participant_id", code="not_reachable")
     text = clean_text(data.text, "text", max_length=MAX_NOTE, multiline=True)
     thread = await _pair_thread(sender.id, recipient.id)
     note = await _save(event=event.id, sender=sender.id, recipient=recipient.id, thread=thread, text=text)
@@ -158,22 +160,22 @@ async def reply(event: Event, sender: Participant, thread_id: int, data: NoteSen
     """Answer in a thread: to the other person, or to the greeter of a welcome."""
     notes = await _thread_notes(event, thread_id)
     if not notes or not _mine(notes, sender):
-        raise NotFound(f"no conversation {thread_id} of yours", field="thread_id")
+        raise NotFound(_("no conversation {thread_id} of yours").format(thread_id=thread_id), field="thread_id")
     await moderation.refuse_if_muted(sender)
     text = clean_text(data.text, "text", max_length=MAX_NOTE, multiline=True)
     greeter = notes[0].greeter
     if greeter is not None or any(n.greeter is not None for n in notes):
         member = next((n.greeter for n in notes if n.greeter is not None), None)
         if member is None:  # the greeter left the community: nobody is there to read it
-            raise NotFound("the greeter of this conversation is no longer a member", field="thread_id")
+            raise NotFound(_("the greeter of this conversation is no longer a member"), field="thread_id")
         note = await _save(event=event.id, sender=sender.id, greeter=member, kind="reply", thread=thread_id, text=text)
         return _note_out(note, sender.id, {sender.id: sender.display_name}, {})
     other_id = next((n.recipient if n.sender == sender.id else n.sender for n in notes), None)
     if other_id is None:
-        raise NotFound("the other person of this conversation is gone", field="thread_id")
+        raise NotFound(_("the other person of this conversation is gone"), field="thread_id")
     other = await moderation.event_person(event, other_id, field="thread_id")
     if await blocks.blocked_either_way(sender, other):
-        raise Forbidden("this person cannot receive notes from you", field="thread_id", code="not_reachable")
+        raise Forbidden(_("this person cannot receive notes from you"), field="thread_id", code="not_reachable")
     note = await _save(event=event.id, sender=sender.id, recipient=other.id, thread=thread_id, text=text)
     await _deliver(event, note, sender.display_name)
     return _note_out(note, sender.id, {sender.id: sender.display_name}, {})
@@ -217,7 +219,7 @@ def greeter_side(note: PersonalNote, greeter_id: int) -> NoteOut:
         thread=note.thread or note.id,
         kind=note.kind,
         from_me=mine,
-        sender="You" if mine else "the newcomer",
+        sender=_("You") if mine else _("the newcomer"),
         text=note.text,
         html=str(linkify(note.text)),
         created_at=aware(note.created_at) or utcnow(),
@@ -228,11 +230,11 @@ def greeter_side(note: PersonalNote, greeter_id: int) -> NoteOut:
 def _note_out(note: PersonalNote, me: int, names: dict[int, str], greeters: dict[int, str]) -> NoteOut:
     from_me = note.sender == me
     if note.sender is not None:
-        sender = names.get(note.sender, "a participant")
+        sender = names.get(note.sender, _("a participant"))
     elif note.greeter is not None:
-        sender = greeters.get(note.greeter, GREETER)
+        sender = greeters.get(note.greeter, _(GREETER))
     else:
-        sender = "a participant"
+        sender = _("a participant")
     return NoteOut(
         id=note.id,
         thread=note.thread or note.id,
@@ -270,9 +272,9 @@ async def inbox(event: Event, who: Participant, *, only_thread: int | None = Non
         if greeter is None and other is not None and other in hidden:
             continue
         if greeter is not None:
-            with_name = greeters.get(greeter, GREETER)
+            with_name = greeters.get(greeter, _(GREETER))
         else:
-            with_name = names.get(other, "a participant") if other is not None else "a participant"
+            with_name = names.get(other, _("a participant")) if other is not None else _("a participant")
         outs = [_note_out(n, who.id, names, greeters) for n in notes]
         threads.append(
             ThreadOut(
@@ -297,7 +299,7 @@ async def inbox(event: Event, who: Participant, *, only_thread: int | None = Non
 async def read_thread(event: Event, who: Participant, thread_id: int) -> ThreadOut:
     found = (await inbox(event, who, only_thread=thread_id, mark_read=True)).threads if _valid_id(thread_id) else []
     if not found:
-        raise NotFound(f"no conversation {thread_id} of yours", field="thread_id")
+        raise NotFound(_("no conversation {thread_id} of yours").format(thread_id=thread_id), field="thread_id")
     return found[0]
 
 
@@ -319,7 +321,7 @@ async def remove_note(event: Event, note_id: int) -> None:
         else None
     )
     if note is None:
-        raise NotFound(f"no note {note_id} in this event", field="note_id")
+        raise NotFound(_("no note {note_id} in this event").format(note_id=note_id), field="note_id")
     await PersonalNote.update({PersonalNote.removed_at: utcnow()}).where(
         (PersonalNote.id == note.id) & PersonalNote.removed_at.is_null()
     )

@@ -32,6 +32,8 @@ from notify.outbox import Outcome, insert_new, task_row
 from notify.tables import Outbox
 from unconf import live
 from unconf.errors import Forbidden, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import aware, clean_text, utcnow
 
 WELCOME_TASK = "greeter.welcome"
@@ -39,15 +41,16 @@ FOLLOW_UP_TASK = "greeter.follow_up"
 WELCOME_DELAY = timedelta(seconds=2)  # a member's one-tap join links their membership right after joining
 FOLLOW_UP_AFTER = timedelta(days=7)
 
-TEMPLATE_WELCOME = (
+TEMPLATE_WELCOME = gettext_noop(
     "Hi {name}, I'm {greeter}, one of the regulars at {community}. Welcome to {event}! "
     "If anything about the day is unclear, or you'd like to know who else is into what you care about, "
     "just answer here."
 )
-TEMPLATE_FOLLOW_UP = (
+TEMPLATE_FOLLOW_UP = gettext_noop(
     "Hi {name}, {greeter} again. It's been a week since {event}: how did it go? "
     "Anything you took home, or want to try at the next one? I'd love to hear."
 )
+"""The template a greeter starts from (shown in the greeter's language; what they approve is theirs)."""
 
 
 def fill(text: str, **values: str) -> str:
@@ -171,13 +174,15 @@ async def send_follow_up(row: Outbox) -> Outcome:
 
 def _require_greeter(member: Member) -> None:
     if not member.greeter:
-        raise Forbidden("only the community's greeters have newcomers to welcome", field="member")
+        raise Forbidden(_("only the community's greeters have newcomers to welcome"), field="member")
 
 
 async def message_out(member: Member) -> GreeterMessageOut:
     row = await GreeterMessage.objects().where(GreeterMessage.member == member.id).first()
     if row is None:
-        return GreeterMessageOut(welcome=TEMPLATE_WELCOME, follow_up=TEMPLATE_FOLLOW_UP, approved=False, template=True)
+        return GreeterMessageOut(
+            welcome=_(TEMPLATE_WELCOME), follow_up=_(TEMPLATE_FOLLOW_UP), approved=False, template=True
+        )
     return GreeterMessageOut(welcome=row.welcome, follow_up=row.follow_up, approved=row.approved, template=False)
 
 
@@ -249,11 +254,11 @@ async def greeter_reply(member: Member, thread_id: int, data: NoteSend) -> NoteO
         else None
     )
     if welcome is None or welcome.recipient is None:
-        raise NotFound(f"no welcome {thread_id} of yours", field="thread_id")
+        raise NotFound(_("no welcome {thread_id} of yours").format(thread_id=thread_id), field="thread_id")
     newcomer = await Participant.objects().where(Participant.id == welcome.recipient).first()
     event = await Event.objects().where(Event.id == welcome.event).first()
     if newcomer is None or event is None:
-        raise NotFound(f"no welcome {thread_id} of yours", field="thread_id")
+        raise NotFound(_("no welcome {thread_id} of yours").format(thread_id=thread_id), field="thread_id")
     text = clean_text(data.text, "text", max_length=MAX_NOTE, multiline=True)
     note = await notes.greeter_note(event, member.id, newcomer, text, kind="note", thread=welcome.id)
     return notes.greeter_side(note, member.id)

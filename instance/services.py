@@ -23,6 +23,8 @@ from sessions.tables import Proposal
 from unconf import realtime
 from unconf.csvsafe import defuse_formula
 from unconf.errors import Conflict, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import ngettext
 from unconf.validation import aware, utcnow
 from voting.tables import Vote
 
@@ -102,7 +104,9 @@ async def change_limits(slug: str, change: LimitsChange) -> EventRow:
     """
     event = await events.get_event_even_suspended(slug)
     if change.tier is not None and change.tier not in TIERS:
-        raise ValidationFailed(f"unknown tier {change.tier!r}; tiers: {', '.join(TIERS)}", field="tier")
+        raise ValidationFailed(
+            _("unknown tier {tier!r}; tiers: {tiers}").format(tier=change.tier, tiers=", ".join(TIERS)), field="tier"
+        )
     held = {
         "max_participants": await Participant.count().where(Participant.event == event.id),
         "max_rooms": await Room.count().where(Room.event == event.id),
@@ -113,8 +117,19 @@ async def change_limits(slug: str, change: LimitsChange) -> EventRow:
         if value is msgspec.UNSET:
             continue
         if value is not None and value < held[name]:
-            noun = name.removeprefix("max_")
-            raise Conflict(f"the event already has {held[name]} {noun}; a limit of {value} is below that", field=name)
+            if name == "max_rooms":
+                problem = ngettext(
+                    "the event already has {held} room; a limit of {limit} is below that",
+                    "the event already has {held} rooms; a limit of {limit} is below that",
+                    held[name],
+                )
+            else:
+                problem = ngettext(
+                    "the event already has {held} participant; a limit of {limit} is below that",
+                    "the event already has {held} participants; a limit of {limit} is below that",
+                    held[name],
+                )
+            raise Conflict(problem.format(held=held[name], limit=value), field=name)
         updates[Event._meta.get_column_by_name(name)] = value
     if change.tier is not None and change.tier != event.tier:
         await events.set_tier(event.slug, change.tier)
@@ -145,7 +160,8 @@ async def delete_event(slug: str, *, confirm: str) -> Deleted:
     event = await events.get_event_even_suspended(slug)
     if confirm != event.slug:
         raise ValidationFailed(
-            f"to delete {event.slug!r} and all its data, confirm with its slug ({event.slug!r})", field="confirm"
+            _("to delete {slug!r} and all its data, confirm with its slug ({slug!r})").format(slug=event.slug),
+            field="confirm",
         )
     people = await Participant.count().where(Participant.event == event.id)
     await Event.delete().where(Event.id == event.id)

@@ -40,18 +40,27 @@ from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.personal_data import Person
 from unconf.settings import get_settings
 from unconf.validation import aware, clean_text, utcnow
 
 KINDS: tuple[Kind, ...] = ("welcome", "notes", "digest", "newsletter", "reminders")
 KIND_LABELS = {
-    "welcome": "Welcomes from greeters",
-    "notes": "Notes people send you",
-    "digest": "Your digest",
-    "newsletter": "The community newsletter",
-    "reminders": "Event reminders (voting, the agenda, the digest after an event)",
+    "welcome": gettext_noop("Welcomes from greeters"),
+    "notes": gettext_noop("Notes people send you"),
+    "digest": gettext_noop("Your digest"),
+    "newsletter": gettext_noop("The community newsletter"),
+    "reminders": gettext_noop("Event reminders (voting, the agenda, the digest after an event)"),
 }
+"""Each kind of message in words (English: :func:`kind_labels` gives them in the language of the moment)."""
+
+
+def kind_labels() -> dict[str, str]:
+    return {kind: _(label) for kind, label in KIND_LABELS.items()}
+
+
 CHANNELS = ("email", "in_app")
 FREQUENCIES = ("daily", "weekly", "none")
 DIGEST_MAIL = "member.digest"
@@ -214,14 +223,14 @@ async def read_token(token: str) -> tuple[Member, str, Community]:
         or len(parts[0]) > 12
         or parts[1] not in KINDS
     ):
-        raise NotFound("this unsubscribe link is not valid", field="token")
+        raise NotFound(_("this unsubscribe link is not valid"), field="token")
     member_id, kind = int(parts[0]), parts[1]
     if not hmac.compare_digest(parts[2], _signature(await _signing_key(), member_id, kind)):
-        raise NotFound("this unsubscribe link is not valid", field="token")
+        raise NotFound(_("this unsubscribe link is not valid"), field="token")
     member = await Member.objects().where(Member.id == member_id).first()
     community = await Community.objects().where(Community.id == member.community).first() if member else None
     if member is None or community is None:
-        raise NotFound("this unsubscribe link is not valid any more", field="token")
+        raise NotFound(_("this unsubscribe link is not valid any more"), field="token")
     return member, kind, community
 
 
@@ -413,7 +422,7 @@ async def add_item(community: Community, member: Member, text: str) -> Newslette
     week = week_of(now())
     name = await _author_name(member)
     refused = Conflict(
-        "you have added an announcement to this week's newsletter already: one per member per week",
+        _("you have added an announcement to this week's newsletter already: one per member per week"),
         field="text",
         code="newsletter_item_exists",
     )
@@ -442,7 +451,7 @@ async def _item_of(community: Community, item_id: int) -> NewsletterItem:
         .first()
     )
     if item is None:
-        raise NotFound("no such newsletter item in this community", field="item_id")
+        raise NotFound(_("no such newsletter item in this community"), field="item_id")
     return item
 
 
@@ -618,14 +627,15 @@ async def build_issue_mail(row: Outbox) -> EmailMessage | None:
 # -- the ladder of engagement -----------------------------------------------------------------------------------------
 
 RUNGS: tuple[tuple[str, str], ...] = (
-    ("profile", "Complete your profile"),
-    ("browse", "Browse the members"),
-    ("say_hi", "Say hi to a peer"),
-    ("join_next", "Join the next event"),
-    ("propose", "Propose a topic"),
-    ("facilitate", "Facilitate a session"),
-    ("greeter", "Become a greeter"),
+    ("profile", gettext_noop("Complete your profile")),
+    ("browse", gettext_noop("Browse the members")),
+    ("say_hi", gettext_noop("Say hi to a peer")),
+    ("join_next", gettext_noop("Join the next event")),
+    ("propose", gettext_noop("Propose a topic")),
+    ("facilitate", gettext_noop("Facilitate a session")),
+    ("greeter", gettext_noop("Become a greeter")),
 )
+"""The ladder's rungs, in order (English labels: translated where shown)."""
 
 
 async def mark(member_id: int, rung: str) -> None:
@@ -679,7 +689,7 @@ async def ladder(community: Community, member: Member) -> LadderOut:
     rungs = [
         Rung(
             rung=key,
-            label=label,
+            label=_(label),
             done=key in done,
             href={"profile": "#profile", "browse": f"/c/{community.slug}/directory"}.get(key, ""),
         )
@@ -693,12 +703,12 @@ async def rung_counts(community: Community) -> list[RungCount]:
     """How many members stand on each rung: the step they are working on next (or "every step done")."""
     members = await Member.objects().where(Member.community == community.id)
     done = await done_rungs(community, members)
-    counts = {key: 0 for key, _ in RUNGS} | {"done": 0}
+    counts = {key: 0 for key, _label in RUNGS} | {"done": 0}
     for m in members:
-        step = next((key for key, _ in RUNGS if key not in done[m.id]), "done")
+        step = next((key for key, _label in RUNGS if key not in done[m.id]), "done")
         counts[step] += 1
-    labels = dict(RUNGS) | {"done": "Every step done"}
-    return [RungCount(rung=k, label=labels[k], members=v) for k, v in counts.items()]
+    labels = dict(RUNGS) | {"done": gettext_noop("Every step done")}
+    return [RungCount(rung=k, label=_(labels[k]), members=v) for k, v in counts.items()]
 
 
 # -- personal data ----------------------------------------------------------------------------------------------------

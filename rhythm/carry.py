@@ -29,6 +29,7 @@ from unconf import live
 from unconf.auth import Role
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import utcnow
 
@@ -226,16 +227,18 @@ async def event_offers(event: Event) -> list[CarryOfferOut]:
 async def answer_offer(event: Event, who: Participant, offer_id: int, answer: str) -> CarryOfferOut:
     """The proposer's yes or no. A yes carries the topic into the next event at once, if it exists."""
     if answer not in ("yes", "no"):
-        raise ValidationFailed("answer 'yes' or 'no'", field="answer")
+        raise ValidationFailed(_("answer 'yes' or 'no'"), field="answer")
     offer = (
         await CarryOffer.objects()
         .where((CarryOffer.id == offer_id) & (CarryOffer.from_event == event.id) & (CarryOffer.proposer == who.id))
         .first()
     )
     if offer is None:
-        raise NotFound(f"no topic {offer_id} of yours is offered to the next event", field="offer_id")
+        raise NotFound(
+            _("no topic {offer_id} of yours is offered to the next event").format(offer_id=offer_id), field="offer_id"
+        )
     if offer.carried is not None and answer == "no":
-        raise Conflict("this topic is in the next event already; withdraw it there", field="answer", code="carried")
+        raise Conflict(_("this topic is in the next event already; withdraw it there"), field="answer", code="carried")
     async with write_transaction():
         await lock_row(CarryOffer, offer.id)
         await CarryOffer.update({CarryOffer.answer: answer, CarryOffer.answered_at: utcnow()}).where(

@@ -26,6 +26,7 @@ from unconf import ratelimit
 from unconf.auth import client_address
 from unconf.errors import NotFound
 from unconf.guards import requires_organizer, requires_participant
+from unconf.i18n import gettext as _
 from unconf.security import NO_STORE
 from unconf.validation import SLUG_PATTERN
 
@@ -36,7 +37,7 @@ FEED_OPERATION = file_operation(ICS, description="An iCalendar feed of upcoming 
 async def _community(slug: str) -> Community:
     """The community; a name no slug can have is a 404 without asking the database (a NUL byte upsets PostgreSQL)."""
     if not SLUG_PATTERN.match(slug):
-        raise NotFound(f"no community {slug[:64]!r}", field="community")
+        raise NotFound(_("no community {slug!r}").format(slug=slug[:64]), field="community")
     return await community_services.get_community(slug)
 
 

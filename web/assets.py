@@ -19,6 +19,7 @@ from litestar import Request, get
 from litestar.response import Response
 
 from unconf.errors import NotFound
+from unconf.i18n import gettext as _
 from web import WEB_DIR
 
 STATIC_DIR = WEB_DIR / "static"
@@ -88,7 +89,7 @@ def accepts_gzip(request: Request[Any, Any, Any]) -> bool:
 def serve_asset(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
     found = assets().get(name)
     if found is None:
-        raise NotFound("no such file", field="name")
+        raise NotFound(_("no such file"), field="name")
     headers = {"Cache-Control": IMMUTABLE, "ETag": found.etag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == found.etag:
         return Response(b"", status_code=304, headers=headers, media_type=found.media_type)

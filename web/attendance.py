@@ -10,6 +10,7 @@ from litestar.response import Redirect
 
 from events import attendance
 from events.dependencies import event_of, guarded_participant
+from unconf.i18n import gettext as _
 from web.common import flash_cookie, form_fields, page_requires_participant
 
 __all__ = ["HANDLERS"]
@@ -25,10 +26,10 @@ async def set_attendance(request: Request[Any, Any, Any], slug: str) -> Redirect
     try:
         data = msgspec.convert({"attendance": fields.get("attendance", "")}, attendance.AttendanceSet)
     except msgspec.ValidationError:
-        return Redirect(path=path, status_code=303, cookies=[flash_cookie("!Choose in the room or remotely.")])
+        return Redirect(path=path, status_code=303, cookies=[flash_cookie("!" + _("Choose in the room or remotely."))])
     out = await attendance.set_attendance(me, data)
-    said = "remotely" if out.attendance == "remote" else "in the room"
-    return Redirect(path=path, status_code=303, cookies=[flash_cookie(f"Noted: you take part {said}.")])
+    said = _("Noted: you take part remotely.") if out.attendance == "remote" else _("Noted: you take part in the room.")
+    return Redirect(path=path, status_code=303, cookies=[flash_cookie(said)])
 
 
 HANDLERS = [set_attendance]

@@ -19,7 +19,7 @@ from unconf import i18n
 from unconf.errors import NotFound
 from unconf.settings import get_settings
 from unconf.validation import aware
-from web.common import PHASE_LABELS, event_tz, join_qr, join_url, local_now, short_url
+from web.common import event_tz, join_qr, join_url, local_now, phase_label, short_url
 from web.rendered import PRECOMPRESSED, cached_page, clock_key
 
 PROPOSALS_PER_PAGE = 12
@@ -94,7 +94,7 @@ async def board_state(event: Event) -> dict[str, Any]:
     context: dict[str, Any] = {
         "event": event,
         "phase": event.phase,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+        "phase_label": phase_label(event.phase),
         "ends_at_iso": ends.isoformat() if ends else "",
         "ends_at_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "join_url": join_url(event),

@@ -37,6 +37,8 @@ from unconf.errors import (
     field_at_fault,
 )
 from unconf.guards import RoleGuard
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import check_timezone, utcnow
 from web import web_templates
 
@@ -46,22 +48,37 @@ FLASH_COOKIE = "unconf_flash"
 FETCH_HEADER = "x-unconf-fetch"
 
 PHASE_LABELS = {
-    "draft": "Getting ready",
-    "proposals": "Proposals open",
-    "voting": "Voting",
-    "scheduled": "Agenda published",
-    "running": "Sessions running",
-    "closed": "Closed",
+    "draft": gettext_noop("Getting ready"),
+    "proposals": gettext_noop("Proposals open"),
+    "voting": gettext_noop("Voting"),
+    "scheduled": gettext_noop("Agenda published"),
+    "running": gettext_noop("Sessions running"),
+    "closed": gettext_noop("Closed"),
 }
+"""Each phase in plain words (English: translate with :func:`phase_label` where shown)."""
 
 PHASE_HINTS = {
-    "draft": "The organizers are still setting up. Joining opens soon.",
-    "proposals": "Propose a session you would like to lead or join. Voting comes next.",
-    "voting": "Put your dots on the sessions you want to attend.",
-    "scheduled": "The agenda is published. Here is where to go.",
-    "running": "Sessions are running. Here is where to go.",
-    "closed": "This event is over. Thank you for coming!",
+    "draft": gettext_noop("The organizers are still setting up. Joining opens soon."),
+    "proposals": gettext_noop("Propose a session you would like to lead or join. Voting comes next."),
+    "voting": gettext_noop("Put your dots on the sessions you want to attend."),
+    "scheduled": gettext_noop("The agenda is published. Here is where to go."),
+    "running": gettext_noop("Sessions are running. Here is where to go."),
+    "closed": gettext_noop("This event is over. Thank you for coming!"),
 }
+
+
+def phase_label(phase: str) -> str:
+    """The phase in plain words, in the language of the moment."""
+    return _(PHASE_LABELS[phase]) if phase in PHASE_LABELS else phase
+
+
+def phase_labels() -> dict[str, str]:
+    """Every phase in plain words, in the language of the moment (in the phases' order)."""
+    return {phase: _(label) for phase, label in PHASE_LABELS.items()}
+
+
+def phase_hint(phase: str) -> str:
+    return _(PHASE_HINTS[phase]) if phase in PHASE_HINTS else ""
 
 
 def is_fetch(request: Request[Any, Any, Any]) -> bool:
@@ -81,7 +98,7 @@ async def viewer_for_write(request: Request[Any, Any, Any], event: Event) -> Par
     """For posts that need no token (join, sign-in): still only from our own pages, and a stale
     cookie is no reason to refuse. Uses the one ``authenticate`` and its same-origin rule."""
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from the event's pages", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from the event's pages"), code="csrf_refused")
     try:
         return await authenticate(request, event)
     except Unauthorized:
@@ -90,7 +107,7 @@ async def viewer_for_write(request: Request[Any, Any, Any], event: Event) -> Par
 
 # Form posts are guarded like API calls (the one ``authenticate``, which also refuses cross-site
 # cookie writes); pages ask people to join rather than to send a header.
-PAGE_JOIN_FIRST = "join the event first to do this"
+PAGE_JOIN_FIRST = gettext_noop("join the event first to do this")
 page_requires_participant = RoleGuard(None, join_first=PAGE_JOIN_FIRST)
 page_requires_organizer = RoleGuard(Role.ORGANIZER, join_first=PAGE_JOIN_FIRST)
 
@@ -149,7 +166,7 @@ def short_url(url: str) -> str:
 def join_qr(link: str) -> str:
     """The join link as an inline SVG for the board and the "event created" page (the board's own
     padding adds to the two-module quiet zone)."""
-    return inline_svg(link, label="QR code to join", border=2)
+    return inline_svg(link, label=_("QR code to join"), border=2)
 
 
 def local_now(event: Event) -> datetime:
@@ -161,13 +178,13 @@ def event_tz(event: Event) -> ZoneInfo:
 
 
 _TITLES = {
-    400: "That did not work",
-    401: "Please join first",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not possible here",
-    409: "Not possible right now",
-    413: "Too much at once",
+    400: gettext_noop("That did not work"),
+    401: gettext_noop("Please join first"),
+    403: gettext_noop("Not allowed"),
+    404: gettext_noop("Not found"),
+    405: gettext_noop("Not possible here"),
+    409: gettext_noop("Not possible right now"),
+    413: gettext_noop("Too much at once"),
 }
 
 
@@ -185,7 +202,7 @@ def _render_error(
         template = web_templates().get_template("error.html")
         html = template.render(
             status=status,
-            title=_TITLES.get(status, "Something went wrong"),
+            title=_(_TITLES[status]) if status in _TITLES else _("Something went wrong"),
             detail=detail,
             code=code,
             slug=slug if isinstance(slug, str) and len(slug) <= 64 else None,
@@ -201,16 +218,16 @@ def page_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     if isinstance(exc, DomainError):
         return _render_error(request, exc, exc.status_code, exc.detail, exc.code)
     if isinstance(exc, ValidationException):
-        detail = "some of the form fields are missing or not valid"
+        detail = _("some of the form fields are missing or not valid")
         return _render_error(request, exc, 400, detail, "validation_failed")
     if isinstance(exc, HTTPException):
         status = exc.status_code
-        detail = exc.detail if status != 404 else "there is no such page"
-        return _render_error(request, exc, status, detail or "request refused", "http_error")
+        detail = exc.detail if status != 404 else _("there is no such page")
+        return _render_error(request, exc, status, detail or _("request refused"), "http_error")
     if isinstance(exc, msgspec.ValidationError):
         return _render_error(request, exc, 400, str(exc), "validation_failed")
     log.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=exc)
-    return _render_error(request, exc, 500, "an unexpected error happened; it has been logged", "internal_error")
+    return _render_error(request, exc, 500, _("an unexpected error happened; it has been logged"), "internal_error")
 
 
 PAGE_EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -21,6 +21,8 @@ from events.dependencies import event_of, guarded_participant
 from unconf import personal_data, ratelimit
 from unconf.auth import client_address, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden, Unauthorized
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from web import rhythm as rhythm_pages
 from web import web_templates
 from web.common import (
@@ -63,21 +65,28 @@ def profile_from_form(fields: dict[str, str]) -> ProfileIn:
 
 def _form_problem(exc: msgspec.ValidationError) -> str:
     message = str(exc)
-    for field, label in (
-        ("subjects", "Subjects"),
-        ("grade_levels", "Grade levels"),
-        ("can_help", "I can help with"),
-        ("looking_for", "I'm looking for"),
-        ("bio", "The bio"),
-        ("display_name", "The name"),
-        ("city", "The city"),
-        ("role", "The role"),
-    ):
+    tag_fields = {
+        "subjects": gettext_noop("Subjects: at most 10 tags of up to 40 characters each."),
+        "grade_levels": gettext_noop("Grade levels: at most 10 tags of up to 40 characters each."),
+        "can_help": gettext_noop("I can help with: at most 10 tags of up to 40 characters each."),
+        "looking_for": gettext_noop("I'm looking for: at most 10 tags of up to 40 characters each."),
+    }
+    too_long = {
+        "subjects": gettext_noop("Subjects are too long."),
+        "grade_levels": gettext_noop("Grade levels are too long."),
+        "can_help": gettext_noop('"I can help with" is too long.'),
+        "looking_for": gettext_noop('"I\'m looking for" is too long.'),
+        "bio": gettext_noop("The bio is too long."),
+        "display_name": gettext_noop("The name is too long."),
+        "city": gettext_noop("The city is too long."),
+        "role": gettext_noop("The role is too long."),
+    }
+    for field, sentence in too_long.items():
         if f"$.{field}" in message:
-            if "length" in message and field in ("subjects", "grade_levels", "can_help", "looking_for"):
-                return f"!{label}: at most 10 tags of up to 40 characters each."
-            return f"!{label} is too long."
-    return "!" + message
+            if "length" in message and field in tag_fields:
+                return "!" + _(tag_fields[field])
+            return "!" + _(sentence)
+    return "!" + _("Some of the profile fields are not valid.")
 
 
 # --- inside an event: peers and "you" --------------------------------------------------------------------------------
@@ -132,7 +141,7 @@ async def you_profile(request: Request[Any, Any, Any], slug: str) -> Redirect:
         return see_other(f"/e/{slug}/{back}#profile", _form_problem(exc))
     except DomainError as exc:
         return see_other(f"/e/{slug}/{back}#profile", _sentence(exc))
-    return see_other(f"/e/{slug}/{back}", "Your profile is saved.")
+    return see_other(f"/e/{slug}/{back}", _("Your profile is saved."))
 
 
 @post("/e/{slug:str}/me/membership", name="you_membership", status_code=303, guards=[page_requires_participant])
@@ -143,7 +152,11 @@ async def you_membership(request: Request[Any, Any, Any], slug: str) -> Redirect
         member, sent = await services.stay_as_member(event, me, fields.get("email", ""))
     except DomainError as exc:
         return see_other(f"/e/{slug}/me#membership", _sentence(exc))
-    message = f"You are a member. A sign-in link is on its way to {member.email_key}." if sent else "You are a member."
+    message = (
+        _("You are a member. A sign-in link is on its way to {email}.").format(email=member.email_key)
+        if sent
+        else _("You are a member.")
+    )
     return see_other(f"/e/{slug}/me", message)
 
 
@@ -153,15 +166,18 @@ async def people_block(request: Request[Any, Any, Any], slug: str) -> Redirect:
     fields = await form_fields(request)
     raw = fields.get("participant_id", "")
     if not raw.isdigit() or len(raw) > 10:
-        return see_other(f"/e/{slug}/people", "!No such person.")
+        return see_other(f"/e/{slug}/people", "!" + _("No such person."))
     try:
         if fields.get("action") == "unblock":
             await services.unblock(me, int(raw))
-            return see_other(f"/e/{slug}/people", "Unblocked.")
+            return see_other(f"/e/{slug}/people", _("Unblocked."))
         blocked = await services.block(event, me, int(raw))
     except DomainError as exc:
         return see_other(f"/e/{slug}/people", _sentence(exc))
-    return see_other(f"/e/{slug}/people", f"You blocked {blocked.display_name}. You will not reach each other.")
+    return see_other(
+        f"/e/{slug}/people",
+        _("You blocked {name}. You will not reach each other.").format(name=blocked.display_name),
+    )
 
 
 @get(
@@ -185,12 +201,12 @@ async def you_erase(request: Request[Any, Any, Any], slug: str) -> Redirect:
     me = guarded_participant(request)
     fields = await form_fields(request)
     if fields.get("confirm") != "erase":
-        return see_other(f"/e/{slug}/me#erase", "!Type erase in the box to confirm.")
+        return see_other(f"/e/{slug}/me#erase", "!" + _("Type erase in the box to confirm."))
     try:
         await personal_data.erase(await services.person_of(me))
     except DomainError as exc:
         return see_other(f"/e/{slug}/me#erase", _sentence(exc))
-    message = "Everything about you is erased. Your votes stay only as anonymous tallies."
+    message = _("Everything about you is erased. Your votes stay only as anonymous tallies.")
     return Redirect(path=f"/e/{slug}/join", status_code=303, cookies=[clear_token(slug), flash_cookie(message)])
 
 
@@ -209,10 +225,10 @@ async def _member_or_none(request: Request[Any, Any, Any], community: Community)
 
 async def _signed_in(request: Request[Any, Any, Any], community: Community) -> Member:
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from the community's pages", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from the community's pages"), code="csrf_refused")
     member = await _member_or_none(request, community)
     if member is None:
-        raise Unauthorized("sign in as a member first (a sign-in link by email)", field="authorization")
+        raise Unauthorized(_("sign in as a member first (a sign-in link by email)"), field="authorization")
     return member
 
 
@@ -256,14 +272,14 @@ async def community_page(request: Request[Any, Any, Any], community: str) -> Tem
 async def community_signin_request(request: Request[Any, Any, Any], community: str) -> Redirect:
     found = await services.get_community(community)
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from the community's pages", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from the community's pages"), code="csrf_refused")
     await ratelimit.check("member_signin", address=client_address(request))
     fields = await form_fields(request)
     try:
         await services.request_signin(found, fields.get("email", ""))
     except DomainError as exc:
         return see_other(f"/c/{found.slug}#signin", _sentence(exc))
-    return see_other(f"/c/{found.slug}", "If this address is a member's, a sign-in link is on its way.")
+    return see_other(f"/c/{found.slug}", _("If this address is a member's, a sign-in link is on its way."))
 
 
 @get("/c/{community:str}/signin", name="community_signin_page")
@@ -284,16 +300,16 @@ async def community_signin_page(request: Request[Any, Any, Any], community: str)
 async def community_signin_redeem(request: Request[Any, Any, Any], community: str) -> Redirect:
     found = await services.get_community(community)
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: open the sign-in link itself", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: open the sign-in link itself"), code="csrf_refused")
     fields = await form_fields(request)
     try:
-        _, token = await services.redeem_signin(found, fields.get("code", ""))
+        _member, token = await services.redeem_signin(found, fields.get("code", ""))
     except DomainError as exc:
         return see_other(f"/c/{found.slug}", _sentence(exc))
     return Redirect(
         path=f"/c/{found.slug}",
         status_code=303,
-        cookies=[member_cookie(found.slug, token), flash_cookie("You are signed in.")],
+        cookies=[member_cookie(found.slug, token), flash_cookie(_("You are signed in."))],
         headers=PRIVATE,
     )
 
@@ -310,7 +326,7 @@ async def community_join(request: Request[Any, Any, Any], community: str, event:
     return Redirect(
         path=f"/e/{joined.slug}",
         status_code=303,
-        cookies=[token_cookie(joined.slug, token), flash_cookie(f"Welcome to {joined.title}!")],
+        cookies=[token_cookie(joined.slug, token), flash_cookie(_("Welcome to {title}!").format(title=joined.title))],
     )
 
 
@@ -325,7 +341,7 @@ async def community_profile(request: Request[Any, Any, Any], community: str) -> 
         return see_other(f"/c/{found.slug}#profile", _form_problem(exc))
     except DomainError as exc:
         return see_other(f"/c/{found.slug}#profile", _sentence(exc))
-    return see_other(f"/c/{found.slug}", "Your profile is saved.")
+    return see_other(f"/c/{found.slug}", _("Your profile is saved."))
 
 
 @get("/c/{community:str}/directory", name="community_directory")
@@ -333,7 +349,7 @@ async def community_directory(request: Request[Any, Any, Any], community: str) -
     found = await services.get_community(community)
     member = await _member_or_none(request, found)
     if member is None:
-        return see_other(f"/c/{found.slug}", "!Sign in as a member to see the member directory.")
+        return see_other(f"/c/{found.slug}", "!" + _("Sign in as a member to see the member directory."))
     await mark_browsed(member)
     tag = (request.query_params.get("tag") or "")[:40]
     city = (request.query_params.get("city") or "")[:80]
@@ -349,7 +365,7 @@ async def community_signout(request: Request[Any, Any, Any], community: str) -> 
     found = await services.get_community(community)
     member = await _signed_in(request, found)
     await services.sign_out_member(member)
-    response = see_other(f"/c/{found.slug}", "You are signed out as a member, on every device.")
+    response = see_other(f"/c/{found.slug}", _("You are signed out as a member, on every device."))
     response.delete_cookie(services.member_cookie_name(found.slug), path="/")
     return response
 

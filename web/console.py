@@ -48,6 +48,8 @@ from sessions.schemas import MergeRequest, ProposalCreate, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address, is_organizer, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop, ngettext
 from unconf.validation import check_timezone, in_timezone
 from voting import services as vote_services
 from web import console_intelligence
@@ -61,6 +63,8 @@ from web.common import (
     join_qr,
     page_requires_organizer,
     participant_for_key,
+    phase_label,
+    phase_labels,
     read_flash,
     viewer_for_write,
     viewer_or_none,
@@ -98,13 +102,18 @@ def parse_slot_lines(text: str) -> list[tuple[str, str, str, str]]:
             continue
         m = _SLOT_LINE.match(line)
         if m is None:
-            raise ValidationFailed(f"slot line {number} ({line[:40]!r}) is not like 09:30-10:15", field="slots")
+            raise ValidationFailed(
+                _("slot line {number} ({line!r}) is not like 09:30-10:15").format(number=number, line=line[:40]),
+                field="slots",
+            )
         h1, m1, h2, m2, label = int(m[1]), int(m[2]), int(m[3]), int(m[4]), m[5].strip()[:80]
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise ValidationFailed(f"slot line {number} has a time that does not exist", field="slots")
+            raise ValidationFailed(
+                _("slot line {number} has a time that does not exist").format(number=number), field="slots"
+            )
         start, end = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
         if end <= start:
-            raise ValidationFailed(f"slot line {number} ends before it starts", field="slots")
+            raise ValidationFailed(_("slot line {number} ends before it starts").format(number=number), field="slots")
         lowered = label.lower()
         kind = "breakout"
         if lowered.startswith(_BREAK_WORDS):
@@ -113,11 +122,14 @@ def parse_slot_lines(text: str) -> list[tuple[str, str, str, str]]:
             kind = "plenary"
         out.append((start, end, kind, label))
     if not out:
-        raise ValidationFailed("add at least one time slot, like 09:30-10:15", field="slots")
+        raise ValidationFailed(_("add at least one time slot, like 09:30-10:15"), field="slots")
     ordered = sorted(out)
     for a, b in itertools.pairwise(ordered):
         if b[0] < a[1]:
-            raise ValidationFailed(f"the slots {a[0]}-{a[1]} and {b[0]}-{b[1]} overlap", field="slots")
+            raise ValidationFailed(
+                _("the slots {first} and {second} overlap").format(first=f"{a[0]}-{a[1]}", second=f"{b[0]}-{b[1]}"),
+                field="slots",
+            )
     return ordered
 
 
@@ -146,16 +158,18 @@ async def home() -> Template:
 async def join_with_code(request: Request[Any, Any, Any]) -> Template | Redirect:
     """The code on the board leads to that event's join form; a wrong code comes back here to fix."""
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from this site's form", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from this site's form"), code="csrf_refused")
     fields = await form_fields(request)
     code = fields.get("code", "").strip().upper()[:16]
     if not code:
-        return _home(code, "Please type the join code shown on the board.", 400)
+        return _home(code, _("Please type the join code shown on the board."), 400)
     await ratelimit.check("join", address=client_address(request))
     try:
         event = await event_services.event_for_join_code(code)
     except NotFound:
-        return _home(code, f"No event has the join code {code}. Check it on the board and try again.", 404)
+        return _home(
+            code, _("No event has the join code {code}. Check it on the board and try again.").format(code=code), 404
+        )
     return Redirect(path=f"/e/{event.slug}/join?code={event.join_code}", status_code=303)
 
 
@@ -175,17 +189,18 @@ SETUP_FIELDS = (
 )
 _SETUP_NUMBERS = ("breakout_rooms", "breakout_slots", "slot_minutes", "dots_per_participant")
 _SETUP_WORDS = {
-    "title": "the event name",
-    "organizer_name": "your name",
-    "start_date": "the date",
-    "timezone": "the time zone",
-    "breakout_rooms": "the number of breakout rooms",
-    "starts_at": "the opening time",
-    "breakout_slots": "the number of session slots",
-    "slot_minutes": "the session length",
-    "dots_per_participant": "the dots per person",
-    "venue": "the venue",
+    "title": gettext_noop("the event name"),
+    "organizer_name": gettext_noop("your name"),
+    "start_date": gettext_noop("the date"),
+    "timezone": gettext_noop("the time zone"),
+    "breakout_rooms": gettext_noop("the number of breakout rooms"),
+    "starts_at": gettext_noop("the opening time"),
+    "breakout_slots": gettext_noop("the number of session slots"),
+    "slot_minutes": gettext_noop("the session length"),
+    "dots_per_participant": gettext_noop("the dots per person"),
+    "venue": gettext_noop("the venue"),
 }
+"""The setup form's fields in words (English: translated where an error names them)."""
 
 
 def setup_defaults() -> dict[str, str]:
@@ -239,20 +254,24 @@ def _setup_data(values: dict[str, str]) -> EdcampCreate:
         if name in raw:
             text = raw[name]
             if not text.isdigit() or len(text) > 6:
-                raise ValidationFailed(f"{_SETUP_WORDS[name]} must be a whole number", field=name)
+                raise ValidationFailed(
+                    _("{what} must be a whole number").format(what=_(_SETUP_WORDS[name])), field=name
+                )
             raw[name] = int(text)
     for name in ("title", "organizer_name", "start_date"):
         if name not in raw:
-            raise ValidationFailed(f"please fill in {_SETUP_WORDS[name]}", field=name)
+            raise ValidationFailed(_("please fill in {what}").format(what=_(_SETUP_WORDS[name])), field=name)
     check_timezone(raw.get("timezone", "UTC"))
     try:
         return msgspec.convert(raw, EdcampCreate)
     except msgspec.ValidationError as exc:
         message = str(exc)
         field = message.split("$.", 1)[1].split("`", 1)[0] if "$." in message else ""
-        words = _SETUP_WORDS.get(field, "the form")
+        words = _(_SETUP_WORDS[field]) if field in _SETUP_WORDS else _("the form")
         detail = message.split(" - at ", 1)[0]
-        raise ValidationFailed(f"please check {words}: {detail}", field=field) from exc
+        raise ValidationFailed(
+            _("please check {what}: {problem}").format(what=words, problem=detail), field=field
+        ) from exc
 
 
 @post("/new", name="new_event", status_code=201)
@@ -262,7 +281,7 @@ async def new_event(request: Request[Any, Any, Any]) -> Template:
     The organizer is signed in on this browser straight away; the key is shown once.
     """
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from this site's form", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from this site's form"), code="csrf_refused")
     await ratelimit.check("create_event", address=client_address(request))
     fields = await form_fields(request)
     values = {k: fields.get(k, "").strip()[:200] for k in SETUP_FIELDS}
@@ -276,11 +295,6 @@ async def new_event(request: Request[Any, Any, Any]) -> Template:
 
 
 # --- the console ---------------------------------------------------------------------------------
-
-
-def count(n: int, one: str, many: str) -> str:
-    """'1 person', '2 people', '0 people'."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def _twins(proposals: list[Any]) -> list[tuple[Any, Any]]:
@@ -312,34 +326,59 @@ def score_in_words(event: Event, problem: Any, agenda: AgendaOut) -> list[str]:
     """What the optimizer's number is made of, in the organizer's words (the weights are its own)."""
     assignment = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions if s.run == 1}
     repeats = {s.proposal_id: (s.slot_id, s.room_id) for s in agenda.sessions if s.run == 2}
-    _, metrics, _ = optimizer.evaluate(problem, assignment, repeats)
+    _evaluated, metrics, _details = optimizer.evaluate(problem, assignment, repeats)
     weights = problem.weights
-    points = lambda n: count(n, "point", "points")  # noqa: E731
+
+    def points(n: int) -> str:
+        return ngettext("{n} point", "{n} points", n).format(n=n)
+
+    def times(n: int) -> str:
+        return ngettext("{n} time", "{n} times", n).format(n=n)
+
     lines = [
-        f"{points(weights.interest)} for each time a person gets a session they voted for: "
-        f"{count(metrics['interest'], 'time', 'times')}.",
+        _("{points} for each time a person gets a session they voted for: {times}.").format(
+            points=points(weights.interest), times=times(metrics["interest"])
+        ),
     ]
     short = metrics["overflow"]
     lines.append(
-        f"{points(weights.overflow)} off for each voter beyond a room's seats: "
-        + (count(short, "seat", "seats") + " short." if short else "every room has enough seats.")
+        ngettext(
+            "{points} off for each voter beyond a room's seats: {n} seat short.",
+            "{points} off for each voter beyond a room's seats: {n} seats short.",
+            short,
+        ).format(points=points(weights.overflow), n=short)
+        if short
+        else _("{points} off for each voter beyond a room's seats: every room has enough seats.").format(
+            points=points(weights.overflow)
+        )
     )
     if weights.moved:
         lines.append(
-            f"{points(weights.moved)} off for each session moved from the published agenda: "
-            + count(metrics["moved"], "session", "sessions")
-            + " moved."
+            ngettext(
+                "{points} off for each session moved from the published agenda: {n} session moved.",
+                "{points} off for each session moved from the published agenda: {n} sessions moved.",
+                metrics["moved"],
+            ).format(points=points(weights.moved), n=metrics["moved"])
         )
     if repeats:
         lines.append(
-            f"{count(len(repeats), 'session runs', 'sessions run')} twice for a crowd; "
-            "a person's interest in a topic counts once, whichever run they go to."
+            ngettext(
+                "{n} session runs twice for a crowd; a person's interest in a topic counts once, "
+                "whichever run they go to.",
+                "{n} sessions run twice for a crowd; a person's interest in a topic counts once, "
+                "whichever run they go to.",
+                len(repeats),
+            ).format(n=len(repeats))
         )
     clashes = metrics["clashes"]
     lines.append(
-        f"{count(clashes, 'time', 'times')} someone wanted two sessions at the same hour (the clash report below)."
+        ngettext(
+            "{n} time someone wanted two sessions at the same hour (the clash report below).",
+            "{n} times someone wanted two sessions at the same hour (the clash report below).",
+            clashes,
+        ).format(n=clashes)
         if clashes
-        else "Nobody who voted has two wanted sessions at the same hour."
+        else _("Nobody who voted has two wanted sessions at the same hour.")
     )
     return lines
 
@@ -444,8 +483,8 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
     return {
         "event": event,
         "me": me,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
-        "phase_labels": PHASE_LABELS,
+        "phase_label": phase_label(event.phase),
+        "phase_labels": phase_labels(),
         "phase_buttons": [
             (p, "Move to" if PHASE_ORDER.index(p) > PHASE_ORDER.index(event.phase) else "Back to") for p in ready
         ],
@@ -486,7 +525,6 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
         "local": lambda v: f"{in_timezone(v, tz):%H:%M}" if v else "",
         "exports": export_links(event),
         "usage_reports": tier.usage_reports,
-        "count": count,
         # The agenda-intelligence panel: the proven bound and the day's re-balancing proposal.
         **await console_intelligence.intelligence_context(event),
         # The community's series: its rule, city, next dates and "plan the next one".
@@ -503,7 +541,7 @@ async def console_page(request: Request[Any, Any, Any], slug: str) -> Template:
         context = {
             "event": event,
             "attendee": me is not None,
-            "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+            "phase_label": phase_label(event.phase),
             "flash": flash.lstrip("!"),
             "flash_error": flash.startswith("!"),
         }
@@ -523,12 +561,14 @@ async def console_signin(request: Request[Any, Any, Any], slug: str) -> Redirect
         return Redirect(
             path=f"/e/{slug}/organize",
             status_code=303,
-            cookies=[flash_cookie("!That is not an organizer key for this event. Check it and paste it again.")],
+            cookies=[
+                flash_cookie("!" + _("That is not an organizer key for this event. Check it and paste it again."))
+            ],
         )
     return Redirect(
         path=f"/e/{slug}/organize",
         status_code=303,
-        cookies=[token_cookie(slug, key), flash_cookie(f"Signed in as {who.display_name}.")],
+        cookies=[token_cookie(slug, key), flash_cookie(_("Signed in as {name}.").format(name=who.display_name))],
     )
 
 
@@ -545,21 +585,32 @@ async def _run(request: Request[Any, Any, Any], slug: str, anchor: str, action: 
     except DomainError as exc:
         message = "!" + exc.detail[0].upper() + exc.detail[1:] + "."
     except msgspec.ValidationError as exc:
-        message = f"!Please check the form: {exc}."
+        message = "!" + _("Please check the form: {problem}.").format(problem=exc)
     return Redirect(path=f"/e/{slug}/organize#{anchor}", status_code=303, cookies=[flash_cookie(message)])
+
+
+_CHOOSE = {
+    "proposal_id": gettext_noop("choose a proposal"),
+    "into": gettext_noop("choose the proposal to merge into"),
+    "slot_id": gettext_noop("choose a slot"),
+    "room_id": gettext_noop("choose a room"),
+    "main_room_id": gettext_noop("choose a main room"),
+    "facilitator_id": gettext_noop("choose a facilitator"),
+}
 
 
 def _id(fields: dict[str, str], name: str) -> int:
     raw = fields.get(name, "")
     if not raw.isdigit() or len(raw) > 10:
-        raise ValidationFailed(f"choose a {name.removesuffix('_id').replace('_', ' ')}", field=name)
+        words = _(_CHOOSE[name]) if name in _CHOOSE else _("choose one: {field} is missing").format(field=name)
+        raise ValidationFailed(words, field=name)
     return int(raw)
 
 
 def _number(fields: dict[str, str], name: str, words: str) -> int:
     raw = fields.get(name, "").strip()
     if not raw.isdigit() or len(raw) > 6:
-        raise ValidationFailed(f"{words} must be a whole number", field=name)
+        raise ValidationFailed(_("{what} must be a whole number").format(what=words), field=name)
     return int(raw)
 
 
@@ -567,7 +618,7 @@ def _number(fields: dict[str, str], name: str, words: str) -> int:
 async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         if f.get("phase") == event.phase and not f.get("ends_at"):
-            raise ValidationFailed("pick when the countdown ends", field="ends_at")
+            raise ValidationFailed(_("pick when the countdown ends"), field="ends_at")
         change = msgspec.convert({"phase": f.get("phase", ""), "ends_at": f.get("ends_at") or None}, PhaseChange)
         fresh = await event_services.change_phase(event, change)
         if fresh.phase == event.phase and fresh.phase_ends_at:
@@ -575,7 +626,7 @@ async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
         until = ""
         if fresh.phase_ends_at:
             until = f" with a countdown to {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}"
-        return f"Moved to {PHASE_LABELS.get(fresh.phase, fresh.phase)}{until}."
+        return _("Moved to {phase}{until}.").format(phase=phase_label(fresh.phase), until=until)
 
     return await _run(request, slug, "phase", act)
 
@@ -588,7 +639,7 @@ async def console_settings(request: Request[Any, Any, Any], slug: str) -> Redire
     """Title, date, time zone, language, venue, dots, stacking and late proposals: the API's ``PATCH`` on the event."""
 
     async def act(event: Event, f: dict[str, str]) -> str:
-        dots = _number(f, "dots_per_participant", "dots per person")
+        dots = _number(f, "dots_per_participant", _("dots per person"))
         check_timezone(f.get("timezone", "").strip())
         data = msgspec.convert(
             {
@@ -608,7 +659,7 @@ async def console_settings(request: Request[Any, Any, Any], slug: str) -> Redire
             EventPatch,
         )
         fresh = await event_services.update_event(event, data)
-        return f"Saved the settings of {fresh.title}."
+        return _("Saved the settings of {title}.").format(title=fresh.title)
 
     return await _run(request, slug, "settings", act)
 
@@ -621,7 +672,7 @@ async def console_video(request: Request[Any, Any, Any], slug: str) -> Redirect:
         name = f.get("provider", "")
         cls = VIDEO_PROVIDERS.get(name)
         if cls is None:
-            raise ValidationFailed("choose a video provider", field="provider")
+            raise ValidationFailed(_("choose a video provider"), field="provider")
         config: dict[str, Any] = {}
         for field in _provider_fields(cls.Config, {}, secret=False):
             raw = f.get(f"{name}.config.{field.name}")
@@ -646,7 +697,8 @@ async def console_video(request: Request[Any, Any, Any], slug: str) -> Redirect:
             main_room_id=_id(f, "main_room_id") if main_room else None,
         )
         out = await video_links.update_settings(event, data)
-        return f"Saved the video settings: {next((p.label for p in out.providers if p.name == out.provider), name)}."
+        provider = next((p.label for p in out.providers if p.name == out.provider), name)
+        return _("Saved the video settings: {provider}.").format(provider=provider)
 
     return await _run(request, slug, "video", act)
 
@@ -658,7 +710,7 @@ async def console_autopilot(request: Request[Any, Any, Any], slug: str) -> Redir
     async def act(event: Event, f: dict[str, str]) -> str:
         if f.get("action") == "clear":
             await autopilot.clear_autopilot(event)
-            return "The autopilot is off: every step is yours again."
+            return _("The autopilot is off: every step is yours again.")
         data = msgspec.convert(
             {
                 "proposals_until": f.get("proposals_until") or None,
@@ -669,7 +721,9 @@ async def console_autopilot(request: Request[Any, Any, Any], slug: str) -> Redir
             AutopilotSet,
         )
         out = await autopilot.set_autopilot(event, data)
-        return "Saved the timeline." + (f" Next: {out.next_step}." if out.next_step else "")
+        if out.next_step:
+            return _("Saved the timeline. Next: {step}.").format(step=out.next_step)
+        return _("Saved the timeline.")
 
     return await _run(request, slug, "autopilot", act)
 
@@ -681,7 +735,9 @@ async def console_autopilot(request: Request[Any, Any, Any], slug: str) -> Redir
 async def console_join_code(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         fresh = await event_services.rotate_join_code(event)
-        return f"New join code: {fresh.join_code}. The old one no longer works; the board shows the new one."
+        return _("New join code: {code}. The old one no longer works; the board shows the new one.").format(
+            code=fresh.join_code
+        )
 
     return await _run(request, slug, "people", act)
 
@@ -700,13 +756,17 @@ async def console_remove_participants(request: Request[Any, Any, Any], slug: str
     raw = [str(v) for v in form.getall("participant_id")] if "participant_id" in form else []
     try:
         if not raw:
-            raise ValidationFailed("tick the people to remove", field="participant_ids")
+            raise ValidationFailed(_("tick the people to remove"), field="participant_ids")
         if any(not v.isdigit() or len(v) > 10 for v in raw):
-            raise ValidationFailed("a ticked person is not valid", field="participant_ids")
+            raise ValidationFailed(_("a ticked person is not valid"), field="participant_ids")
         out = await event_services.remove_participants(
             event, RemoveParticipants(participant_ids=[int(v) for v in raw]), by=me
         )
-        message = f"Removed {count(len(out.removed), 'person', 'people')}: their sign-ins stopped working."
+        message = ngettext(
+            "Removed {n} person: their sign-ins stopped working.",
+            "Removed {n} people: their sign-ins stopped working.",
+            len(out.removed),
+        ).format(n=len(out.removed))
     except DomainError as exc:
         message = "!" + exc.detail[0].upper() + exc.detail[1:] + "."
     return Redirect(path=f"/e/{slug}/organize#people", status_code=303, cookies=[flash_cookie(message)])
@@ -722,7 +782,7 @@ def _row_ids(fields: dict[str, str], prefix: str) -> list[int]:
 @post("/e/{slug:str}/organize/rooms", name="console_add_room", status_code=303, guards=[page_requires_organizer])
 async def console_add_room(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
-        capacity = _number(f, "capacity", "seats") if f.get("capacity") else 30
+        capacity = _number(f, "capacity", _("seats")) if f.get("capacity") else 30
         data = msgspec.convert(
             {
                 "name": f.get("name", ""),
@@ -733,7 +793,7 @@ async def console_add_room(request: Request[Any, Any, Any], slug: str) -> Redire
             RoomCreate,
         )
         room = await room_services.create_room(event, data)
-        return f"Added {room.name}."
+        return _("Added {room}.").format(room=room.name)
 
     return await _run(request, slug, "rooms", act)
 
@@ -749,13 +809,13 @@ async def console_save_rooms(request: Request[Any, Any, Any], slug: str) -> Redi
             key = f"room.{room_id}."
             name = f.get(key + "name", "").strip()
             if name.lower() in names:
-                raise ValidationFailed(f"two rooms are named {name!r}", field=key + "name")
+                raise ValidationFailed(_("two rooms are named {name!r}").format(name=name), field=key + "name")
             names[name.lower()] = room_id
             room_services.clean_link(f.get(key + "video_link", "").strip(), key + "video_link")
             patch = msgspec.convert(
                 {
                     "name": name,
-                    "capacity": _number(f, key + "capacity", f"the seats of room {number}"),
+                    "capacity": _number(f, key + "capacity", _("the seats of room {number}").format(number=number)),
                     "video_link": f.get(key + "video_link", "").strip(),
                     "hosts_breakouts": f.get(key + "hosts_breakouts") == "on",
                     "video_equipped": f.get(key + "video_equipped") == "on",
@@ -764,22 +824,26 @@ async def console_save_rooms(request: Request[Any, Any, Any], slug: str) -> Redi
             )
             patches.append((room_id, patch))
         if not patches:
-            raise ValidationFailed("there are no rooms to save", field="rooms")
+            raise ValidationFailed(_("there are no rooms to save"), field="rooms")
         current = {r.id: r.name for r in await room_services.list_rooms(event)}
-        unknown = [room_id for room_id, _ in patches if room_id not in current]
+        unknown = [room_id for room_id, _patch in patches if room_id not in current]
         if unknown:
-            raise NotFound(f"no room {unknown[0]} in this event; nothing was saved", field="room_id")
+            raise NotFound(
+                _("no room {room_id} in this event; nothing was saved").format(room_id=unknown[0]), field="room_id"
+            )
         others = {name.lower() for rid, name in current.items() if rid not in dict(patches)}
         taken = next((name for name in names if name in others), None)
         if taken is not None:
-            raise ValidationFailed(f"a room named {taken!r} exists already; nothing was saved", field="rooms")
+            raise ValidationFailed(
+                _("a room named {name!r} exists already; nothing was saved").format(name=taken), field="rooms"
+            )
         # Renames that swap names go through a free name first, so no row meets a name still taken.
         clashing = [(rid, p) for rid, p in patches if p.name and p.name != current[rid] and p.name in current.values()]
-        for rid, _ in clashing:
+        for rid, _patch in clashing:
             await room_services.update_room(event, rid, RoomPatch(name=f"{current[rid][:60]} ({rid}…)"))
         for room_id, patch in patches:
             await room_services.update_room(event, room_id, patch)
-        return f"Saved {count(len(patches), 'room', 'rooms')}."
+        return ngettext("Saved {n} room.", "Saved {n} rooms.", len(patches)).format(n=len(patches))
 
     return await _run(request, slug, "rooms", act)
 
@@ -793,7 +857,7 @@ async def console_save_rooms(request: Request[Any, Any, Any], slug: str) -> Redi
 async def console_delete_room(request: Request[Any, Any, Any], slug: str, room_id: int) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         await room_services.delete_room(event, room_id)
-        return "Room removed."
+        return _("Room removed.")
 
     return await _run(request, slug, "rooms", act)
 
@@ -807,7 +871,7 @@ def _slot_times(event: Event, f: dict[str, str], prefix: str = "") -> tuple[str,
     try:
         day = date.fromisoformat(raw_day).isoformat() if raw_day else event.start_date.isoformat()
     except ValueError as exc:
-        raise ValidationFailed("the day must be a date like 2026-11-21", field=prefix + "day") from exc
+        raise ValidationFailed(_("the day must be a date like 2026-11-21"), field=prefix + "day") from exc
     return f"{day}T{start}", f"{day}T{end}", kind, label
 
 
@@ -837,11 +901,13 @@ async def console_save_slots(request: Request[Any, Any, Any], slug: str) -> Redi
                 )
             )
         if not patches:
-            raise ValidationFailed("there are no slots to save", field="slots")
+            raise ValidationFailed(_("there are no slots to save"), field="slots")
         known = {s.id: s for s in await slot_services.list_slots(event)}
-        unknown = [slot_id for slot_id, _ in patches if slot_id not in known]
+        unknown = [slot_id for slot_id, _patch in patches if slot_id not in known]
         if unknown:
-            raise NotFound(f"no slot {unknown[0]} in this event; nothing was saved", field="slot_id")
+            raise NotFound(
+                _("no slot {slot_id} in this event; nothing was saved").format(slot_id=unknown[0]), field="slot_id"
+            )
         final = {
             s.id: (s.starts_at.strftime("%Y-%m-%dT%H:%M"), s.ends_at.strftime("%Y-%m-%dT%H:%M")) for s in known.values()
         }
@@ -850,8 +916,9 @@ async def console_save_slots(request: Request[Any, Any, Any], slug: str) -> Redi
         for (a_start, a_end), (b_start, b_end) in itertools.pairwise(ordered):
             if b_start < a_end:
                 raise ValidationFailed(
-                    f"the slots {a_start[-5:]}-{a_end[-5:]} and {b_start[-5:]}-{b_end[-5:]} would overlap; "
-                    "nothing was saved",
+                    _("the slots {first} and {second} would overlap; nothing was saved").format(
+                        first=f"{a_start[-5:]}-{a_end[-5:]}", second=f"{b_start[-5:]}-{b_end[-5:]}"
+                    ),
                     field="slots",
                 )
         pending = [
@@ -878,7 +945,9 @@ async def console_save_slots(request: Request[Any, Any, Any], slug: str) -> Redi
             if len(waiting) == len(pending) and last is not None:
                 raise last
             pending = waiting
-        return f"Saved the time slots ({count(changed, 'slot', 'slots')} changed)."
+        return ngettext(
+            "Saved the time slots ({n} slot changed).", "Saved the time slots ({n} slots changed).", changed
+        ).format(n=changed)
 
     return await _run(request, slug, "slots", act)
 
@@ -892,7 +961,7 @@ async def console_save_slots(request: Request[Any, Any, Any], slug: str) -> Redi
 async def console_delete_slot(request: Request[Any, Any, Any], slug: str, slot_id: int) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         await slot_services.delete_slot(event, slot_id)
-        return "Slot removed."
+        return _("Slot removed.")
 
     return await _run(request, slug, "slots", act)
 
@@ -905,7 +974,9 @@ async def console_merge(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         source, target = _id(f, "proposal_id"), _id(f, "into")
         merged = await vote_services.merge_proposals(event, source, MergeRequest(into=target))
-        return f"Merged into {merged.title}: its voters and facilitators moved over. Rename it below if needed."
+        return _("Merged into {title}: its voters and facilitators moved over. Rename it below if needed.").format(
+            title=merged.title
+        )
 
     return await _run(request, slug, "proposals", act)
 
@@ -924,7 +995,7 @@ async def console_rename_proposal(request: Request[Any, Any, Any], slug: str, pr
         out = await proposal_services.update_proposal(
             event, proposal_id, me, msgspec.convert({"title": f.get("title", "")}, ProposalPatch)
         )
-        return f"Renamed #{out.id} to “{out.title}”."
+        return _("Renamed #{proposal_id} to “{title}”.").format(proposal_id=out.id, title=out.title)
 
     return await _run(request, slug, "proposals", act)
 
@@ -947,8 +1018,9 @@ async def console_walk_up(request: Request[Any, Any, Any], slug: str) -> Redirec
             ProposalCreate,
         )
         out = await proposal_services.create_proposal(event, me, data)
-        asked = " Its facilitator was asked to confirm." if ids else ""
-        return f"Added “{out.title}” to the proposals.{asked}"
+        if ids:
+            return _("Added “{title}” to the proposals. Its facilitator was asked to confirm.").format(title=out.title)
+        return _("Added “{title}” to the proposals.").format(title=out.title)
 
     return await _run(request, slug, "proposals", act)
 
@@ -960,9 +1032,15 @@ async def console_walk_up(request: Request[Any, Any, Any], slug: str) -> Redirec
 async def console_build(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def act(event: Event, f: dict[str, str]) -> str:
         out = await agenda_services.build_agenda(event, BuildRequest(time_limit=2.0))
-        clashes = count(len(out.clashes), "clash", "clashes") if out.clashes else "no clashes"
-        placed = count(len(out.sessions), "session", "sessions")
-        return f"Built a draft: {placed} placed, {clashes}. Pinned sessions stayed put."
+        clashes = (
+            ngettext("{n} clash", "{n} clashes", len(out.clashes)).format(n=len(out.clashes))
+            if out.clashes
+            else _("no clashes")
+        )
+        placed = ngettext("{n} session placed", "{n} sessions placed", len(out.sessions)).format(n=len(out.sessions))
+        return _("Built a draft: {placed}, {clashes}. Pinned sessions stayed put.").format(
+            placed=placed, clashes=clashes
+        )
 
     return await _run(request, slug, "agenda", act)
 
@@ -976,8 +1054,13 @@ async def console_place(request: Request[Any, Any, Any], slug: str) -> Redirect:
         )
         proposal_id = _id(f, "proposal_id")
         await agenda_services.place_session(event, proposal_id, data)
-        what = "the session's repeat" if run == 2 else "the session"
-        return f"Pinned {what} there." if data.pinned else f"Moved {what} (not pinned)."
+        if run == 2:
+            return (
+                _("Pinned the session's repeat there.")
+                if data.pinned
+                else _("Moved the session's repeat (not pinned).")
+            )
+        return _("Pinned the session there.") if data.pinned else _("Moved the session (not pinned).")
 
     return await _run(request, slug, "agenda", act)
 
@@ -987,7 +1070,7 @@ async def console_unschedule(request: Request[Any, Any, Any], slug: str) -> Redi
     async def act(event: Event, f: dict[str, str]) -> str:
         run = 2 if f.get("run") == "2" else None
         await agenda_services.unschedule_session(event, _id(f, "proposal_id"), run=run)
-        return "Took the session's repeat off the draft." if run else "Took the session off the draft."
+        return _("Took the session's repeat off the draft.") if run else _("Took the session off the draft.")
 
     return await _run(request, slug, "agenda", act)
 
@@ -1000,8 +1083,8 @@ async def console_repeatable(request: Request[Any, Any, Any], slug: str) -> Redi
         data = RepeatableSet(proposal_id=_id(f, "proposal_id"), repeatable=f.get("repeatable") == "yes")
         out = await agenda_services.set_repeatable(event, data)
         if out.repeatable:
-            return "The session may run twice when a crowd wants it: build the agenda to see."
-        return "The session runs once from the next build on."
+            return _("The session may run twice when a crowd wants it: build the agenda to see.")
+        return _("The session runs once from the next build on.")
 
     return await _run(request, slug, "agenda", act)
 
@@ -1014,11 +1097,11 @@ async def console_publish(request: Request[Any, Any, Any], slug: str) -> Redirec
         try:
             out = await agenda_services.publish_agenda(event, confirm_running=f.get("confirm_running") == "yes")
         except agenda_services.DayRunning:
-            return (
-                "!Not published: the day is running. Tick 'Yes, publish over the running day' to replace "
+            return "!" + _(
+                "Not published: the day is running. Tick 'Yes, publish over the running day' to replace "
                 "the agenda people are following."
             )
-        return f"Published version {out.version}. Phones and the board show it now."
+        return _("Published version {version}. Phones and the board show it now.").format(version=out.version)
 
     return await _run(request, slug, "agenda", act)
 

@@ -19,6 +19,7 @@ from events.dependencies import event_of
 from events.tables import Event
 from rooms import rebalance
 from unconf.errors import DomainError, NotFound
+from unconf.i18n import gettext as _
 from web.common import flash_cookie, form_fields, page_requires_organizer
 
 __all__ = ["HANDLERS", "intelligence_context"]
@@ -67,9 +68,9 @@ async def console_rebalance(request: Request[Any, Any, Any], slug: str) -> Redir
                 raise ValueError
             moves.append((int(parts[0]), int(parts[1]), int(parts[2])))
         await rebalance.apply_rebalance(event, rebalance.RebalanceApply(moves=moves))
-        message = "Applied to the draft. Publish the agenda to tell everyone."
+        message = _("Applied to the draft. Publish the agenda to tell everyone.")
     except ValueError:
-        message = "!That proposal could not be read. Reload the console and try again."
+        message = "!" + _("That proposal could not be read. Reload the console and try again.")
     except DomainError as exc:
         message = "!" + exc.detail[0].upper() + exc.detail[1:] + "."
     return Redirect(path=f"/e/{slug}/organize#{ANCHOR}", status_code=303, cookies=[flash_cookie(message)])

@@ -21,10 +21,10 @@ from events.tables import Event, Participant
 from unconf import ratelimit
 from unconf.auth import client_address, is_organizer
 from unconf.errors import DomainError, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import aware
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
-    PHASE_LABELS,
     clear_flash,
     event_tz,
     flash_cookie,
@@ -32,6 +32,7 @@ from web.common import (
     is_fetch,
     page_requires_organizer,
     page_requires_participant,
+    phase_label,
     read_flash,
 )
 
@@ -44,7 +45,7 @@ def _context(request: Request[Any, Any, Any], event: Event, me: Participant, **e
         "event": event,
         "me": me,
         "phase": event.phase,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+        "phase_label": phase_label(event.phase),
         "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "flash": flash.lstrip("!"),
         "flash_error": flash.startswith("!"),
@@ -84,7 +85,7 @@ def _convert(fields: dict[str, Any], kind: type[Any]) -> Any:
     try:
         return msgspec.convert(fields, kind)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed(str(exc).split(" - at")[0], field="text") from exc
+        raise ValidationFailed(_("the text is empty or too long"), field="text") from exc
 
 
 async def _spend(request: Request[Any, Any, Any], bucket: str, me: Participant) -> None:
@@ -100,7 +101,7 @@ async def chat_say(request: Request[Any, Any, Any], slug: FromPath[str], topic: 
     event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     if topic != chat.MAIN and not (topic.isdigit() and len(topic) <= 10):
-        raise ValidationFailed("no such chat", field="topic")
+        raise ValidationFailed(_("no such chat"), field="topic")
     await _spend(request, "chat", me)
     await chat.post_chat(
         event, me, None if topic == chat.MAIN else int(topic), _convert({"text": fields.get("text", "")}, ChatPost)
@@ -118,7 +119,7 @@ async def chat_remove(request: Request[Any, Any, Any], slug: FromPath[str], mess
     event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     await chat.remove_chat(event, me, message_id)
-    return _see_other(_local_back(fields.get("back", ""), slug) + "#chat", "Message removed.")
+    return _see_other(_local_back(fields.get("back", ""), slug) + "#chat", _("Message removed."))
 
 
 @post(
@@ -132,7 +133,7 @@ async def chat_report(request: Request[Any, Any, Any], slug: FromPath[str], mess
     fields = await form_fields(request)
     await _spend(request, "report", me)
     await moderation.report(event, me, chat_id=message_id, reason=fields.get("reason", ""))
-    return _see_other(_local_back(fields.get("back", ""), slug) + "#chat", "Reported to the organizers.")
+    return _see_other(_local_back(fields.get("back", ""), slug) + "#chat", _("Reported to the organizers."))
 
 
 @get("/e/{slug:str}/chat", name="main_chat", guards=[page_requires_participant])
@@ -160,16 +161,16 @@ async def inbox_reply(request: Request[Any, Any, Any], slug: FromPath[str], thre
     fields = await form_fields(request)
     await _spend(request, "note", me)
     await notes.reply(event, me, thread_id, _convert({"text": fields.get("text", "")}, NoteSend))
-    return _see_other(f"/e/{slug}/inbox#thread-{thread_id}", "Sent.")
+    return _see_other(f"/e/{slug}/inbox#thread-{thread_id}", _("Sent."))
 
 
 @post("/e/{slug:str}/inbox/choices", name="inbox_choices", status_code=303, guards=[page_requires_participant])
 async def inbox_choices(request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
-    _, me = await event_of(request, slug), guarded_participant(request)
+    _event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     data = ChoicesIn(email_notes=fields.get("email_notes") == "on", anonymous_in_record=fields.get("anonymous") == "on")
     await notes.set_choices(me, data)
-    return _see_other(f"/e/{slug}/inbox#choices", "Your choices are saved.")
+    return _see_other(f"/e/{slug}/inbox#choices", _("Your choices are saved."))
 
 
 @post(
@@ -183,7 +184,7 @@ async def note_report(request: Request[Any, Any, Any], slug: FromPath[str], note
     fields = await form_fields(request)
     await _spend(request, "report", me)
     await moderation.report(event, me, note_id=note_id, reason=fields.get("reason", ""))
-    return _see_other(f"/e/{slug}/inbox", "Reported to the organizers.")
+    return _see_other(f"/e/{slug}/inbox", _("Reported to the organizers."))
 
 
 @get("/e/{slug:str}/people/{participant_id:int}/note", name="note_form", guards=[page_requires_participant])
@@ -212,7 +213,7 @@ async def note_send(
     sent = await notes.send_note(event, me, participant_id, _convert({"text": fields.get("text", "")}, NoteSend))
     if is_fetch(request):
         return Response(msgspec.to_builtins(sent), status_code=201)
-    return _see_other(f"/e/{slug}/people/{participant_id}/note", "Your note is on its way.")
+    return _see_other(f"/e/{slug}/people/{participant_id}/note", _("Your note is on its way."))
 
 
 # --- organizers ---------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ async def moderation_page(request: Request[Any, Any, Any], slug: FromPath[str]) 
       guards=[page_requires_organizer])  # fmt: skip
 async def note_remove(request: Request[Any, Any, Any], slug: FromPath[str], note_id: FromPath[int]) -> Redirect:
     await notes.remove_note(await event_of(request, slug), note_id)
-    return _see_other(f"/e/{slug}/organize/conversation", "Note removed.")
+    return _see_other(f"/e/{slug}/organize/conversation", _("Note removed."))
 
 
 @post("/e/{slug:str}/organize/conversation/mutes", name="mute", status_code=303, guards=[page_requires_organizer])
@@ -239,12 +240,12 @@ async def mute_person(request: Request[Any, Any, Any], slug: FromPath[str]) -> R
     try:
         participant_id = int(fields.get("participant_id", ""))
     except ValueError as exc:
-        raise DomainError("say whom to mute", field="participant_id") from exc
+        raise DomainError(_("say whom to mute"), field="participant_id") from exc
     if fields.get("unmute") == "1":
         await moderation.unmute(event, participant_id)
-        return _see_other(f"/e/{slug}/organize/conversation", "They can write again.")
+        return _see_other(f"/e/{slug}/organize/conversation", _("They can write again."))
     await moderation.mute(event, me, participant_id, fields.get("reason", ""))
-    return _see_other(f"/e/{slug}/organize/conversation", "Muted for this event.")
+    return _see_other(f"/e/{slug}/organize/conversation", _("Muted for this event."))
 
 
 # --- greeters ------------------------------------------------------------------------------------------
@@ -283,9 +284,9 @@ async def greeter_message(request: Request[Any, Any, Any], community: FromPath[s
     )
     saved = await welcome.save_message(member, data)
     said = (
-        "Saved: newcomers get these words in your name."
+        _("Saved: newcomers get these words in your name.")
         if saved.approved
-        else "Saved. Nothing is sent until you approve."
+        else _("Saved. Nothing is sent until you approve.")
     )
     return _see_other(f"/c/{found.slug}/greeter", said)
 
@@ -298,7 +299,7 @@ async def greeter_answer(
     fields = await form_fields(request)
     await ratelimit.check("note", address=client_address(request), participant=None)
     await welcome.greeter_reply(member, thread_id, _convert({"text": fields.get("text", "")}, NoteSend))
-    return _see_other(f"/c/{found.slug}/greeter#newcomer-{thread_id}", "Sent.")
+    return _see_other(f"/c/{found.slug}/greeter#newcomer-{thread_id}", _("Sent."))
 
 
 CONVERSATION_PAGE_HANDLERS: list[Any] = [

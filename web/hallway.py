@@ -21,6 +21,7 @@ from events.dependencies import event_of, guarded_participant
 from rooms import hallway as hallway_services
 from rooms import presence
 from unconf.errors import NotFound
+from unconf.i18n import gettext as _
 from unconf.security import PAGE_POLICY
 from unconf.validation import in_timezone
 from web.common import event_tz, form_fields, is_fetch, page_requires_participant, viewer_or_none
@@ -63,7 +64,7 @@ def _table(value: str) -> int | None:
         return None
     raw = value.removeprefix("s:")
     if not value.startswith("s:") or not raw.isdigit() or len(raw) > 10:
-        raise NotFound(f"no table {value[:20]!r}", field="table")
+        raise NotFound(_("no table {table!r}").format(table=value[:20]), field="table")
     return int(raw)
 
 
@@ -84,7 +85,7 @@ async def hallway_here(request: Request[Any, Any, Any], slug: str) -> Redirect:
     event, me = await event_of(request, slug), guarded_participant(request)
     fields = await form_fields(request)
     out = await presence.check_in(event, me, _table(fields.get("table", "")))
-    return see_other(f"/e/{slug}/hallway", f"You are checked in: {out.room_name}.")
+    return see_other(f"/e/{slug}/hallway", _("You are checked in: {room}.").format(room=out.room_name))
 
 
 HANDLERS: list[Any] = [hallway_page, hallway_join, hallway_here]

@@ -37,7 +37,7 @@ async def choose_language(request: Request[Any, Any, Any]) -> Redirect:
     language = i18n.supported(fields.get("language"))
     if language is None:
         raise ValidationFailed(
-            f"choose one of: {', '.join(i18n.LANGUAGES)}",
+            i18n.gettext("choose one of: {languages}").format(languages=", ".join(i18n.LANGUAGES)),
             field="language",
         )
     cookie = Cookie(

@@ -19,17 +19,19 @@ from newsletter import services
 from newsletter.schemas import PreferencesIn
 from unconf.auth import same_origin
 from unconf.errors import DomainError, Forbidden, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from web import web_templates
 from web.common import PAGE_EXCEPTION_HANDLERS, form_fields, page_requires_organizer, viewer_or_none
 from web.pages import base_context, page, see_other
 
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 UNSUBSCRIBED = {
-    "welcome": "welcome emails",
-    "notes": "emails about notes people send you",
-    "digest": "your digest",
-    "newsletter": "the newsletter",
-    "reminders": "event reminders",
+    "welcome": gettext_noop("welcome emails"),
+    "notes": gettext_noop("emails about notes people send you"),
+    "digest": gettext_noop("your digest"),
+    "newsletter": gettext_noop("the newsletter"),
+    "reminders": gettext_noop("event reminders"),
 }
 
 
@@ -45,13 +47,13 @@ async def community_context(community: Community, member: Member | None) -> dict
         "ladder": await services.ladder(community, member),
         "newsletter": await services.newsletter(community, member),
         "preferences": await services.preferences(member),
-        "preference_labels": services.KIND_LABELS,
+        "preference_labels": services.kind_labels(),
     }
 
 
 async def _member(request: Request[Any, Any, Any], community: Community) -> Member:
     if not same_origin(request):
-        raise Forbidden("cross-site request refused: send it from the community's pages", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from the community's pages"), code="csrf_refused")
     token = request.cookies.get(community_services.member_cookie_name(community.slug))
     return await community_services.member_from_token(community, token)
 
@@ -65,7 +67,7 @@ async def newsletter_add(request: Request[Any, Any, Any], community: str) -> Red
         await services.add_item(found, member, fields.get("text", ""))
     except DomainError as exc:
         return see_other(f"/c/{found.slug}#newsletter", _sentence(exc))
-    return see_other(f"/c/{found.slug}#newsletter", "Your announcement is in this week's newsletter.")
+    return see_other(f"/c/{found.slug}#newsletter", _("Your announcement is in this week's newsletter."))
 
 
 @post("/c/{community:str}/preferences", name="newsletter_preferences", status_code=303)
@@ -84,7 +86,7 @@ async def newsletter_preferences(request: Request[Any, Any, Any], community: str
     }
     data = msgspec.convert(body, PreferencesIn)
     await services.save_preferences(member, data)
-    return see_other(f"/c/{found.slug}#preferences", "Your preferences are saved.")
+    return see_other(f"/c/{found.slug}#preferences", _("Your preferences are saved."))
 
 
 def _unsubscribe_page(
@@ -97,7 +99,7 @@ def _unsubscribe_page(
             event=None,
             community=community,
             token=token,
-            what=UNSUBSCRIBED.get(kind, kind),
+            what=_(UNSUBSCRIBED[kind]) if kind in UNSUBSCRIBED else kind,
             done=done,
             flash="",
             flash_error=False,
@@ -109,7 +111,7 @@ def _unsubscribe_page(
 @get("/unsubscribe/{token:str}", name="unsubscribe_page")
 async def unsubscribe_page(request: Request[Any, Any, Any], token: str) -> Response[str]:
     """A button, not an automatic unsubscribe: mail scanners that open links must not change anything."""
-    _, kind, community = await services.read_token(token)
+    _member, kind, community = await services.read_token(token)
     return _unsubscribe_page(request, community, token, kind, done=False)
 
 
@@ -124,7 +126,7 @@ async def _organized_community(request: Request[Any, Any, Any], slug: str) -> Co
     event = await event_of(request, slug)
     community = await community_services.community_of_event(event.id)
     if community is None:
-        raise NotFound("this event belongs to no community yet", field="slug")
+        raise NotFound(_("this event belongs to no community yet"), field="slug")
     return community
 
 
@@ -158,15 +160,15 @@ async def organize_newsletter(request: Request[Any, Any, Any], slug: str) -> Red
     raw = fields.get("item_id", "")
     back = f"/e/{slug}/organize/community#newsletter"
     if not raw.isdigit() or len(raw) > 12:
-        return see_other(back, "!No such newsletter item.")
+        return see_other(back, "!" + _("No such newsletter item."))
     try:
         if fields.get("action") == "remove":
             await services.remove_item(community, int(raw))
-            return see_other(back, "The announcement is removed.")
+            return see_other(back, _("The announcement is removed."))
         await services.edit_item(community, int(raw), fields.get("text", ""))
     except DomainError as exc:
         return see_other(back, _sentence(exc))
-    return see_other(back, "The announcement is saved.")
+    return see_other(back, _("The announcement is saved."))
 
 
 async def mark_browsed(member: Member) -> None:

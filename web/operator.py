@@ -27,6 +27,8 @@ from unconf.guards import (
     presented_operator_token,
     requires_operator_page,
 )
+from unconf.i18n import gettext as _
+from unconf.i18n import ngettext
 from unconf.security import NO_STORE
 from unconf.settings import get_settings
 from web.common import clear_flash, flash_cookie, form_fields, read_flash
@@ -37,7 +39,7 @@ COOKIE_MAX_AGE = 60 * 60 * 12
 
 def _configured() -> None:
     if not get_settings().admin_token_sha256:
-        raise NotFound("this instance has no operator page (UNCONF_ADMIN_TOKEN is not set)")
+        raise NotFound(_("this instance has no operator page (UNCONF_ADMIN_TOKEN is not set)"))
 
 
 def _signed_in(request: Request[Any, Any, Any]) -> bool:
@@ -77,13 +79,15 @@ async def operator_page(request: Request[Any, Any, Any]) -> Template:
 async def operator_signin(request: Request[Any, Any, Any]) -> Redirect:
     _configured()
     if not same_origin(request):
-        raise Forbidden("this form must be sent from the operator page", field="origin", code="cross_site")
+        raise Forbidden(_("this form must be sent from the operator page"), field="origin", code="cross_site")
     await ratelimit.check("operator_signin", address=client_address(request))
     token = (await form_fields(request)).get("token", "").strip()
     if not operator_token_matches(token):
-        return Redirect(path=PAGE, status_code=303, cookies=[flash_cookie("!That is not the operator token.")])
+        return Redirect(path=PAGE, status_code=303, cookies=[flash_cookie("!" + _("That is not the operator token."))])
     return Redirect(
-        path=PAGE, status_code=303, cookies=[_cookie(token, COOKIE_MAX_AGE), flash_cookie("Signed in as the operator.")]
+        path=PAGE,
+        status_code=303,
+        cookies=[_cookie(token, COOKIE_MAX_AGE), flash_cookie(_("Signed in as the operator."))],
     )
 
 
@@ -91,8 +95,8 @@ async def operator_signin(request: Request[Any, Any, Any]) -> Redirect:
 async def operator_signout(request: Request[Any, Any, Any]) -> Redirect:
     _configured()
     if not same_origin(request):
-        raise Forbidden("this form must be sent from the operator page", field="origin", code="cross_site")
-    return Redirect(path=PAGE, status_code=303, cookies=[_cookie("", 0), flash_cookie("Signed out.")])
+        raise Forbidden(_("this form must be sent from the operator page"), field="origin", code="cross_site")
+    return Redirect(path=PAGE, status_code=303, cookies=[_cookie("", 0), flash_cookie(_("Signed out."))])
 
 
 Action = Callable[[dict[str, str]], Awaitable[str]]
@@ -113,7 +117,10 @@ def _limit(fields: dict[str, str], name: str) -> int | None:
     if not raw:
         return None  # empty: the tier's own limit
     if not raw.isdigit() or len(raw) > 7:
-        raise ValidationFailed(f"{name.replace('_', ' ')} must be a whole number, or empty for the tier's", field=name)
+        what = _("the participant limit") if name == "max_participants" else _("the room limit")
+        raise ValidationFailed(
+            _("{what} must be a whole number, or empty for the tier's").format(what=what), field=name
+        )
     return int(raw)
 
 
@@ -128,7 +135,7 @@ async def operator_limits(request: Request[Any, Any, Any], slug: str) -> Redirec
     async def action(fields: dict[str, str]) -> str:
         tier = fields.get("tier", "")
         if tier not in TIERS:
-            raise ValidationFailed(f"choose a tier ({', '.join(TIERS)})", field="tier")
+            raise ValidationFailed(_("choose a tier ({tiers})").format(tiers=", ".join(TIERS)), field="tier")
         row = await services.change_limits(
             slug,
             LimitsChange(
@@ -137,7 +144,11 @@ async def operator_limits(request: Request[Any, Any, Any], slug: str) -> Redirec
                 max_rooms=_limit(fields, "max_rooms"),
             ),
         )
-        return f"{row.slug}: {row.tier} tier, at most {row.max_participants} people and {row.max_rooms} rooms."
+        people = ngettext("{n} person", "{n} people", row.max_participants).format(n=row.max_participants)
+        rooms = ngettext("{n} room", "{n} rooms", row.max_rooms).format(n=row.max_rooms)
+        return _("{slug}: {tier} tier, at most {people} and {rooms}.").format(
+            slug=row.slug, tier=row.tier, people=people, rooms=rooms
+        )
 
     return await _run(request, action)
 
@@ -152,7 +163,9 @@ async def operator_limits(request: Request[Any, Any, Any], slug: str) -> Redirec
 async def operator_suspend(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def action(fields: dict[str, str]) -> str:
         row = await services.set_suspended(slug, fields.get("suspend") == "1")
-        return f"{row.slug} is {'suspended' if row.suspended else 'running again'}."
+        if row.suspended:
+            return _("{slug} is suspended.").format(slug=row.slug)
+        return _("{slug} is running again.").format(slug=row.slug)
 
     return await _run(request, action)
 
@@ -167,7 +180,11 @@ async def operator_suspend(request: Request[Any, Any, Any], slug: str) -> Redire
 async def operator_delete(request: Request[Any, Any, Any], slug: str) -> Redirect:
     async def action(fields: dict[str, str]) -> str:
         gone = await services.delete_event(slug, confirm=fields.get("confirm", "").strip())
-        return f"Deleted {gone.slug} with its {gone.participants} participants and all its data."
+        return ngettext(
+            "Deleted {slug} with its {n} participant and all its data.",
+            "Deleted {slug} with its {n} participants and all its data.",
+            gone.participants,
+        ).format(slug=gone.slug, n=gone.participants)
 
     return await _run(request, action)
 

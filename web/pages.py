@@ -29,6 +29,8 @@ from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
 from unconf import ratelimit
 from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop, ngettext
 from unconf.validation import aware, is_plain_email
 from voting import services as vote_services
 from web import attendance as attendance_page
@@ -37,8 +39,6 @@ from web import console, console_intelligence
 from web import conversation as conversation_pages
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
-    PHASE_HINTS,
-    PHASE_LABELS,
     clear_flash,
     clear_token,
     event_tz,
@@ -47,6 +47,8 @@ from web.common import (
     is_fetch,
     local_now,
     page_requires_participant,
+    phase_hint,
+    phase_label,
     read_flash,
     viewer_for_write,
     viewer_or_none,
@@ -61,8 +63,8 @@ def base_context(request: Request[Any, Any, Any], event: Event, me: Participant 
         "event": event,
         "me": me,
         "phase": event.phase,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
-        "phase_hint": PHASE_HINTS.get(event.phase, ""),
+        "phase_label": phase_label(event.phase),
+        "phase_hint": phase_hint(event.phase),
         "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
         "flash": read_flash(request).lstrip("!"),
         "flash_error": read_flash(request).startswith("!"),
@@ -104,14 +106,17 @@ def split_tags(text: str) -> list[str]:
 
 def _first_error(exc: msgspec.ValidationError) -> str:
     message = str(exc)
-    for field, label in (("title", "The title"), ("description", "The description"), ("tags", "Tags")):
-        if f"$.{field}" in message:
-            if "length" in message and field == "title":
-                return "The title must be 1 to 120 characters."
-            if "length" in message and field == "description":
-                return "The description can be at most 2000 characters."
-            return f"{label}: {message.split(' - at')[0]}."
-    return message
+    if "$.title" in message:
+        if "length" in message:
+            return _("The title must be 1 to 120 characters.")
+        return _("The title is not valid.")
+    if "$.description" in message:
+        if "length" in message:
+            return _("The description can be at most 2000 characters.")
+        return _("The description is not valid.")
+    if "$.tags" in message:
+        return _("Tags: at most 10 tags of up to 40 characters each.")
+    return _("Some of the fields are not valid.")
 
 
 # --- joining -------------------------------------------------------------------------------------
@@ -151,13 +156,13 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     member_email = fields.get("member_email", "").strip() if community else ""
     error, status, bad_code = "", 400, False
     if member_email and not is_plain_email(member_email[:254]):
-        error = "That email address does not look right: fix it, or leave it empty to join without staying."
+        error = _("That email address does not look right: fix it, or leave it empty to join without staying.")
     elif not name:
-        error = "Please type a name so others know who proposed what."
+        error = _("Please type a name so others know who proposed what.")
     elif len(name) > 80:
-        error = "That name is long: please keep it under 80 characters."
+        error = _("That name is long: please keep it under 80 characters.")
     elif not code:
-        error, bad_code = "Please type the join code shown on the board.", True
+        error, bad_code = _("Please type the join code shown on the board."), True
     else:
         await ratelimit.check("join", address=client_address(request))
         try:
@@ -167,15 +172,18 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
             bad_code = exc.field == "join_code"
         else:
             fresh = await event_services.get_event(slug)
-            welcome = f"Welcome, {joined.participant.display_name}!"
+            welcome = _("Welcome, {name}!").format(name=joined.participant.display_name)
             if member_email:  # staying as a member of the community, at joining
                 person = await Participant.objects().where(Participant.id == joined.participant.id).first()
                 try:
                     if person is not None:
                         member, sent = await community_services.stay_as_member(fresh, person, member_email)
-                        welcome += f" A sign-in link is on its way to {member.email_key}." if sent else ""
+                        if sent:
+                            welcome += " " + _("A sign-in link is on its way to {email}.").format(
+                                email=member.email_key
+                            )
                 except DomainError as exc:  # joined all the same; staying can be done from "You"
-                    welcome += f" You are not a member yet: {exc.detail}."
+                    welcome += " " + _("You are not a member yet: {reason}.").format(reason=exc.detail)
             return Redirect(
                 path=home_for(fresh),
                 status_code=303,
@@ -195,7 +203,7 @@ async def join_submit(request: Request[Any, Any, Any], slug: str) -> Template | 
     return page("join.html", context, status=status)
 
 
-SIGNED_OUT = "You are signed out, on this device and every other one; your calendar feed has stopped too."
+SIGNED_OUT = gettext_noop("You are signed out, on this device and every other one; your calendar feed has stopped too.")
 
 
 @post("/e/{slug:str}/leave", name="leave", status_code=303, guards=[page_requires_participant])
@@ -206,10 +214,10 @@ async def leave(request: Request[Any, Any, Any], slug: str) -> Redirect:
     """
     participant = guarded_participant(request)
     if is_organizer(participant):
-        message = "This device has forgotten your organizer key; the key itself still works."
+        message = _("This device has forgotten your organizer key; the key itself still works.")
     else:
         await event_services.end_access(participant)
-        message = SIGNED_OUT
+        message = _(SIGNED_OUT)
     return Redirect(path=f"/e/{slug}/join", status_code=303, cookies=[clear_token(slug), flash_cookie(message)])
 
 
@@ -300,7 +308,7 @@ async def propose(request: Request[Any, Any, Any], slug: str) -> Template | Redi
         return await _proposals_page(request, event, me, values=values, error=_first_error(exc), status=400)
     except DomainError as exc:
         return await _proposals_page(request, event, me, values=values, error=exc.detail, status=exc.status_code)
-    return see_other(f"/e/{slug}/proposals#p{created.id}", f"Proposed: {created.title}")
+    return see_other(f"/e/{slug}/proposals#p{created.id}", _("Proposed: {title}").format(title=created.title))
 
 
 @get("/e/{slug:str}/similar", name="similar")
@@ -355,7 +363,7 @@ async def edit_proposal(request: Request[Any, Any, Any], slug: str, proposal_id:
         status = exc.status_code if isinstance(exc, DomainError) else 400
         context = base_context(request, event, me, proposal=proposal, values=values, error=error, nav="proposals")
         return page("edit_proposal.html", context, status=status)
-    return see_other(f"/e/{slug}/proposals#p{updated.id}", "Saved your changes.")
+    return see_other(f"/e/{slug}/proposals#p{updated.id}", _("Saved your changes."))
 
 
 @post(
@@ -365,9 +373,12 @@ async def edit_proposal(request: Request[Any, Any, Any], slug: str, proposal_id:
     guards=[page_requires_participant],
 )
 async def withdraw_proposal(request: Request[Any, Any, Any], slug: str, proposal_id: int) -> Redirect:
-    event, me, _ = await _own_proposal(request, slug, proposal_id)
+    event, me, _proposal = await _own_proposal(request, slug, proposal_id)
     withdrawn = await proposal_services.withdraw_proposal(event, proposal_id, me)
-    return see_other(f"/e/{slug}/proposals", f"Withdrawn: {withdrawn.title}. Its dots went back to the voters.")
+    return see_other(
+        f"/e/{slug}/proposals",
+        _("Withdrawn: {title}. Its dots went back to the voters.").format(title=withdrawn.title),
+    )
 
 
 @post(
@@ -379,11 +390,13 @@ async def withdraw_proposal(request: Request[Any, Any, Any], slug: str, proposal
 async def answer_invitation(request: Request[Any, Any, Any], slug: str, proposal_id: int, answer: str) -> Redirect:
     event, me = await event_of(request, slug), guarded_participant(request)
     if answer not in ("accept", "decline"):
-        raise NotFound(f"no answer {answer[:20]!r}: accept or decline", field="answer")
+        raise NotFound(_("no answer {answer!r}: accept or decline").format(answer=answer[:20]), field="answer")
     answered = await proposal_services.answer_invitation(event, proposal_id, me, accept=answer == "accept")
     if answered.status == "accepted":
-        return see_other(f"/e/{slug}/proposals#p{proposal_id}", f"You facilitate {answered.title} now.")
-    return see_other(f"/e/{slug}/proposals", f"Declined: {answered.title}.")
+        return see_other(
+            f"/e/{slug}/proposals#p{proposal_id}", _("You facilitate {title} now.").format(title=answered.title)
+        )
+    return see_other(f"/e/{slug}/proposals", _("Declined: {title}.").format(title=answered.title))
 
 
 # --- voting --------------------------------------------------------------------------------------
@@ -434,7 +447,7 @@ async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[An
     fields = await form_fields(request)
     raw_id, action = fields.get("proposal_id", ""), fields.get("action", "add")
     if not raw_id.isdigit() or len(raw_id) > 10:
-        raise NotFound("no such proposal", field="proposal_id")
+        raise NotFound(_("no such proposal"), field="proposal_id")
     proposal_id = int(raw_id)
     await ratelimit.check("vote", address=client_address(request), participant=me.id)
     try:
@@ -454,9 +467,16 @@ async def vote_submit(request: Request[Any, Any, Any], slug: str) -> Response[An
         }
         return Response(body, media_type=MediaType.JSON, status_code=200)
     before = step.before
-    verb = "Added a dot" if result.dots > before else "Took back a dot" if result.dots < before else "No change"
-    left = f"{result.dots_left} of {event.dots_per_participant} dots left"
-    return see_other(f"/e/{slug}/vote#p{proposal_id}", f"{verb}. {left}.")
+    if result.dots > before:
+        verb = _("Added a dot.")
+    elif result.dots < before:
+        verb = _("Took back a dot.")
+    else:
+        verb = _("No change.")
+    left = ngettext("{left} of {budget} dot left.", "{left} of {budget} dots left.", event.dots_per_participant).format(
+        left=result.dots_left, budget=event.dots_per_participant
+    )
+    return see_other(f"/e/{slug}/vote#p{proposal_id}", f"{verb} {left}")
 
 
 # --- agenda --------------------------------------------------------------------------------------

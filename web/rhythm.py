@@ -22,16 +22,18 @@ from rhythm.schemas import NearOut, SeriesIn, SeriesOut
 from unconf import ratelimit
 from unconf.auth import client_address, token_cookie
 from unconf.errors import DomainError, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.settings import get_settings
 from web.common import (
     PAGE_EXCEPTION_HANDLERS,
-    PHASE_LABELS,
     clear_flash,
     flash_cookie,
     form_fields,
     join_qr,
     page_requires_organizer,
     page_requires_participant,
+    phase_label,
     read_flash,
     viewer_or_none,
 )
@@ -40,8 +42,8 @@ __all__ = ["RHYTHM_PAGE_HANDLERS", "community_rhythm_context", "console_rhythm_c
 
 ANCHOR = "series"
 REASONS = {
-    "unscheduled": "It did not make the agenda.",
-    "crowded": "Its room could not hold everyone who wanted it.",
+    "unscheduled": gettext_noop("It did not make the agenda."),
+    "crowded": gettext_noop("Its room could not hold everyone who wanted it."),
 }
 
 
@@ -79,7 +81,7 @@ async def _console_community(request: Request[Any, Any, Any], slug: str) -> tupl
     event = await event_of(request, slug)
     community = await community_services.community_of_event(event.id)
     if community is None:
-        raise ValidationFailed("make a community for this event first", field="community")
+        raise ValidationFailed(_("make a community for this event first"), field="community")
     return event, community
 
 
@@ -87,7 +89,7 @@ async def _console_community(request: Request[Any, Any, Any], slug: str) -> tupl
 async def console_series(request: Request[Any, Any, Any], slug: str) -> Redirect:
     fields = await form_fields(request)
     try:
-        _, community = await _console_community(request, slug)
+        _event, community = await _console_community(request, slug)
         await services.set_series(
             community,
             SeriesIn(
@@ -96,7 +98,7 @@ async def console_series(request: Request[Any, Any, Any], slug: str) -> Redirect
                 count_carried=fields.get("count_carried") == "yes",
             ),
         )
-        message = "Series saved."
+        message = _("Series saved.")
     except DomainError as exc:
         message = _message(exc)
     return Redirect(path=f"/e/{slug}/organize#{ANCHOR}", status_code=303, cookies=[flash_cookie(message)])
@@ -107,7 +109,7 @@ async def console_plan_next(request: Request[Any, Any, Any], slug: str) -> Templ
     """One click: the next event of the series. This browser becomes its organizer; the key is shown once."""
     me = guarded_participant(request)
     try:
-        _, community = await _console_community(request, slug)
+        _event, community = await _console_community(request, slug)
         await ratelimit.check("create_event", address=client_address(request))
         planned = await services.plan_next(community, me)
     except DomainError as exc:
@@ -140,10 +142,10 @@ async def carry_page(request: Request[Any, Any, Any], slug: str) -> Template | R
         "event": event,
         "me": me,
         "phase": event.phase,
-        "phase_label": PHASE_LABELS.get(event.phase, event.phase),
+        "phase_label": phase_label(event.phase),
         "is_organizer": me.role == "organizer",
         "offers": await carry.my_offers(event, me),
-        "reasons": REASONS,
+        "reasons": {key: _(text) for key, text in REASONS.items()},
         "flash": flash.lstrip("!"),
         "flash_error": flash.startswith("!"),
         "nav": "carry",
@@ -158,13 +160,14 @@ async def carry_answer(request: Request[Any, Any, Any], slug: str) -> Redirect:
     raw_id = fields.get("offer_id", "")
     try:
         if not raw_id.isdigit() or len(raw_id) > 10:
-            raise ValidationFailed("choose one of your topics", field="offer_id")
+            raise ValidationFailed(_("choose one of your topics"), field="offer_id")
         offer = await carry.answer_offer(event, me, int(raw_id), fields.get("answer", ""))
-        if offer.answer == "yes":
-            where = f" in {offer.to_event}" if offer.carried_proposal else " when the next event is planned"
-            message = f"“{offer.title}” comes again{where}."
+        if offer.answer == "yes" and offer.carried_proposal:
+            message = _("“{title}” comes again in {event}.").format(title=offer.title, event=offer.to_event)
+        elif offer.answer == "yes":
+            message = _("“{title}” comes again when the next event is planned.").format(title=offer.title)
         else:
-            message = f"“{offer.title}” stays here."
+            message = _("“{title}” stays here.").format(title=offer.title)
     except DomainError as exc:
         message = _message(exc)
     return Redirect(path=f"/e/{slug}/carry", status_code=303, cookies=[flash_cookie(message)])
@@ -179,7 +182,7 @@ def _float(text: str | None, field: str) -> float | None:
     try:
         return float(text.strip()[:32])
     except ValueError as exc:
-        raise ValidationFailed(f"{field} must be a number", field=field) from exc
+        raise ValidationFailed(_("{field} must be a number").format(field=field), field=field) from exc
 
 
 @get("/near", name="near_page")

@@ -22,6 +22,7 @@ from rooms import hallway, links, presence
 from sessions.notes import NoteConflict, NoteSave, read_notes, save_notes
 from sessions.services import get_proposal
 from unconf.errors import DomainError
+from unconf.i18n import gettext as _
 from unconf.validation import check_timezone, in_timezone
 from web import hallway as hallway_pages
 from web import subscribe as subscribe_pages
@@ -66,7 +67,7 @@ async def _join(request: Request[Any, Any, Any], slug: str, proposal_id: int | N
     event = await event_services.get_event(slug)
     me = await viewer_or_none(request, event)
     if me is None:
-        return see_other(f"/e/{slug}/join", "!Join the event first, then tap the video link again.")
+        return see_other(f"/e/{slug}/join", "!" + _("Join the event first, then tap the video link again."))
     joined = await hallway.join_table(event, me, proposal_id)
     return Redirect(path=joined.url, status_code=303, headers=NO_STORE)
 
@@ -133,12 +134,12 @@ async def notes_save(
             {"base_revision": int(fields.get("base_revision", "0") or 0), "text": fields.get("text", "")}, NoteSave
         )
     except (ValueError, msgspec.ValidationError) as exc:
-        raise DomainError(f"the notes could not be saved: {exc}", field="text") from exc
+        raise DomainError(_("the notes could not be saved: {problem}").format(problem=exc), field="text") from exc
     try:
         await save_notes(event, me, session, data)
     except NoteConflict as exc:
         return await _notes_page(request, event, session, status=409, conflict=exc.current, mine=data.text)
-    return see_other(f"/e/{slug}/s/{session}/notes", "Notes saved.")
+    return see_other(f"/e/{slug}/s/{session}/notes", _("Notes saved."))
 
 
 @get("/e/{slug:str}/s/{session:int}/notes.md", name="session_notes_export")
@@ -208,14 +209,14 @@ async def _checkin_page(
 async def checkin_submit(request: Request[Any, Any, Any], slug: FromPath[str], session: FromPath[int]) -> Redirect:
     event, me = await event_of(request, slug), guarded_participant(request)
     out = await presence.check_in(event, me, session)
-    return see_other(f"/e/{slug}/s/{session}/checkin", f"You are checked in: {out.room_name}.")
+    return see_other(f"/e/{slug}/s/{session}/checkin", _("You are checked in: {room}.").format(room=out.room_name))
 
 
 @post("/e/{slug:str}/main/checkin", name="main_checkin", status_code=303, guards=[page_requires_participant])
 async def main_checkin(request: Request[Any, Any, Any], slug: FromPath[str]) -> Redirect:
     event, me = await event_of(request, slug), guarded_participant(request)
     await presence.check_in(event, me, None)
-    return see_other(f"/e/{slug}/checkin", "You are checked in: main room.")
+    return see_other(f"/e/{slug}/checkin", _("You are checked in: main room."))
 
 
 @get("/e/{slug:str}/checkin", name="checkin_overview")
