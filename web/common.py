@@ -37,6 +37,7 @@ from unconf.errors import (
     field_at_fault,
 )
 from unconf.guards import RoleGuard
+from unconf.i18n import gettext_noop
 from unconf.validation import check_timezone, utcnow
 from web import web_templates
 
@@ -46,21 +47,21 @@ FLASH_COOKIE = "unconf_flash"
 FETCH_HEADER = "x-unconf-fetch"
 
 PHASE_LABELS = {
-    "draft": "Getting ready",
-    "proposals": "Proposals open",
-    "voting": "Voting",
-    "scheduled": "Agenda published",
-    "running": "Sessions running",
-    "closed": "Closed",
+    "draft": gettext_noop("Getting ready"),
+    "proposals": gettext_noop("Proposals open"),
+    "voting": gettext_noop("Voting"),
+    "scheduled": gettext_noop("Agenda published"),
+    "running": gettext_noop("Sessions running"),
+    "closed": gettext_noop("Closed"),
 }
 
 PHASE_HINTS = {
-    "draft": "The organizers are still setting up. Joining opens soon.",
-    "proposals": "Propose a session you would like to lead or join. Voting comes next.",
-    "voting": "Put your dots on the sessions you want to attend.",
-    "scheduled": "The agenda is published. Here is where to go.",
-    "running": "Sessions are running. Here is where to go.",
-    "closed": "This event is over. Thank you for coming!",
+    "draft": gettext_noop("The organizers are still setting up. Joining opens soon."),
+    "proposals": gettext_noop("Propose a session you would like to lead or join. Voting comes next."),
+    "voting": gettext_noop("Put your dots on the sessions you want to attend."),
+    "scheduled": gettext_noop("The agenda is published. Here is where to go."),
+    "running": gettext_noop("Sessions are running. Here is where to go."),
+    "closed": gettext_noop("This event is over. Thank you for coming!"),
 }
 
 
