@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from unconf import i18n
+from unconf.validation import check_timezone, in_timezone
 
 
 @cache
@@ -43,6 +44,9 @@ def template_environment(directory: Path, *, trim_blocks: bool = False) -> Envir
         html_lang=i18n.html_lang,
         text_direction=i18n.text_direction,
         languages=i18n.LANGUAGES,
+        # A stored time (naive values are UTC) on a named zone's clock, for the format_* filters:
+        # ``in_zone(note.created_at, event.timezone)|format_stamp``.
+        in_zone=lambda value, zone: in_timezone(value, check_timezone(zone)),
     )
     environment.filters.update(
         format_time=i18n.format_time,

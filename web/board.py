@@ -96,7 +96,7 @@ async def board_state(event: Event) -> dict[str, Any]:
         "phase": event.phase,
         "phase_label": phase_label(event.phase),
         "ends_at_iso": ends.isoformat() if ends else "",
-        "ends_at_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
+        "ends_at_local": i18n.format_time(ends, event_tz(event)) if ends else "",
         "join_url": join_url(event),
         "join_short": short_url(f"{get_settings().public_url}/e/{event.slug}"),
         "qr": join_qr(join_url(event)),

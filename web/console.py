@@ -45,7 +45,7 @@ from rooms.schemas import VideoSettingsIn
 from rooms.video import REGISTRY as VIDEO_PROVIDERS
 from sessions import services as proposal_services
 from sessions.schemas import MergeRequest, ProposalCreate, ProposalPatch
-from unconf import ratelimit
+from unconf import i18n, ratelimit
 from unconf.auth import client_address, is_organizer, same_origin, token_cookie
 from unconf.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from unconf.i18n import gettext as _
@@ -489,7 +489,7 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
             (p, "Move to" if PHASE_ORDER.index(p) > PHASE_ORDER.index(event.phase) else "Back to") for p in ready
         ],
         "waiting_phases": waiting,
-        "phase_ends_local": f"{ends:%A %d %B, %H:%M} ({event.timezone})" if ends else "",
+        "phase_ends_local": f"{i18n.format_day_time(ends)} ({event.timezone})" if ends else "",
         "phase_ends_input": _local_input(event.phase_ends_at, event),
         "rooms": rooms,
         "slots": slots,
@@ -522,7 +522,7 @@ async def console_context(request: Request[Any, Any, Any], event: Event, me: Par
             "voting_until": _local_input(pilot.voting_until if pilot else None, event),
             "publish_at": _local_input(pilot.publish_at if pilot else None, event),
         },
-        "local": lambda v: f"{in_timezone(v, tz):%H:%M}" if v else "",
+        "local": lambda v: i18n.format_time(in_timezone(v, tz)) if v else "",
         "exports": export_links(event),
         "usage_reports": tier.usage_reports,
         # The agenda-intelligence panel: the proven bound and the day's re-balancing proposal.

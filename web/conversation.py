@@ -18,7 +18,7 @@ from conversation import blocks, chat, moderation, notes, welcome
 from conversation.schemas import ChatOut, ChatPost, ChoicesIn, GreeterMessageIn, NoteSend
 from events.dependencies import event_of, guarded_participant
 from events.tables import Event, Participant
-from unconf import ratelimit
+from unconf import i18n, ratelimit
 from unconf.auth import client_address, is_organizer
 from unconf.errors import DomainError, ValidationFailed
 from unconf.i18n import gettext as _
@@ -46,7 +46,7 @@ def _context(request: Request[Any, Any, Any], event: Event, me: Participant, **e
         "me": me,
         "phase": event.phase,
         "phase_label": phase_label(event.phase),
-        "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
+        "ends_local": i18n.format_time(ends, event_tz(event)) if ends else "",
         "flash": flash.lstrip("!"),
         "flash_error": flash.startswith("!"),
         "is_organizer": is_organizer(me),

@@ -20,6 +20,7 @@ from events import services as event_services
 from events.dependencies import event_of, guarded_participant
 from rooms import hallway as hallway_services
 from rooms import presence
+from unconf import i18n
 from unconf.errors import NotFound
 from unconf.i18n import gettext as _
 from unconf.security import PAGE_POLICY
@@ -51,7 +52,7 @@ async def hallway_page(request: Request[Any, Any, Any], slug: str) -> Template:
     tz = event_tz(event)
 
     def clock(value: datetime | None) -> str:
-        return in_timezone(value, tz).strftime("%H:%M") if value is not None else ""
+        return i18n.format_time(in_timezone(value, tz)) if value is not None else ""
 
     here = next((t for t in view.tables if t.here), None)
     context = base_context(request, event, me, view=view, here=here, clock=clock, nav="hallway")

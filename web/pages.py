@@ -26,7 +26,7 @@ from exports import services as export_services
 from rhythm import carry
 from sessions import services as proposal_services
 from sessions.schemas import ProposalCreate, ProposalOut, ProposalPatch
-from unconf import ratelimit
+from unconf import i18n, ratelimit
 from unconf.auth import client_address, is_organizer, token_cookie
 from unconf.errors import DomainError, NotFound
 from unconf.i18n import gettext as _
@@ -65,7 +65,7 @@ def base_context(request: Request[Any, Any, Any], event: Event, me: Participant 
         "phase": event.phase,
         "phase_label": phase_label(event.phase),
         "phase_hint": phase_hint(event.phase),
-        "ends_local": ends.astimezone(event_tz(event)).strftime("%H:%M") if ends else "",
+        "ends_local": i18n.format_time(ends, event_tz(event)) if ends else "",
         "flash": read_flash(request).lstrip("!"),
         "flash_error": read_flash(request).startswith("!"),
         "is_organizer": is_organizer(me),

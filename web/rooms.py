@@ -21,6 +21,7 @@ from exports.digest import session_record_markdown
 from rooms import hallway, links, presence
 from sessions.notes import NoteConflict, NoteSave, read_notes, save_notes
 from sessions.services import get_proposal
+from unconf import i18n
 from unconf.errors import DomainError
 from unconf.i18n import gettext as _
 from unconf.validation import check_timezone, in_timezone
@@ -56,7 +57,7 @@ def see_other(path: str, message: str = "") -> Redirect:
 def local(value: datetime | None, event: Event) -> str:
     if value is None:
         return ""
-    return in_timezone(value, check_timezone(event.timezone)).strftime("%H:%M")
+    return i18n.format_time(in_timezone(value, check_timezone(event.timezone)))
 
 
 # --- join video ----------------------------------------------------------------------------------

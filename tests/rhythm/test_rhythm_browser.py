@@ -12,6 +12,7 @@ import pytest
 from tests.helpers import Server, chromium_path, npm_package
 from tests.rhythm.world import community_with_day, expected_next, propose, set_series, vote
 from tests.web.pagekit import CHROMIUM_ARGS, PHONE
+from unconf.i18n import format_date
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -94,7 +95,7 @@ def test_console_series_section_plans_the_next_event(server: Server, browser: An
     expect(page.locator(".flash")).to_have_text("Series saved.")
     next_day = expected_next()
     plan = page.locator("#series").get_by_role("button", name=re.compile("^Plan the next one"))
-    expect(plan).to_contain_text(next_day.strftime("%d %B %Y"))
+    expect(plan).to_contain_text(format_date(next_day))  # as the English page writes it (Babel)
     check_a11y(page, axe, "the console's series section")
 
     plan.click()

@@ -134,7 +134,7 @@ def test_console_has_everything_and_saves_it(server: Server, browser: Any, axe: 
         expect(page.locator(".flash")).to_contain_text("Signed in")
 
         # Times on the event's clock, phase buttons that can succeed, plurals.
-        expect(page.locator("#phase")).to_contain_text("Countdown ends Monday 04 May, 08:45 (America/Chicago)")
+        expect(page.locator("#phase")).to_contain_text("Countdown ends Monday, May 4, 8:45\u202fAM (America/Chicago)")
         expect(page.locator("#phase")).not_to_contain_text("+00:00")
         expect(page.get_by_role("button", name="Move to Voting")).to_be_visible()
         expect(page.get_by_role("button", name="Back to Getting ready")).to_be_visible()

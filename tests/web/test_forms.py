@@ -211,7 +211,7 @@ def test_my_agenda_picks_between_two_of_mine(server: Server) -> None:
     pick = page.index("Your pick")
     assert page.index("Poetry", pick) < page.index("Also at this time")  # more votes wins the tie on my dots
     assert f"/e/{ev.slug}/agenda.ics" in page and f"/e/{ev.slug}/s/{ids[0]}.ics" in page
-    assert "Room 1" in page and "09:00" in page
+    assert "Room 1" in page and "9:00\u202fAM" in page  # the English clock (Babel, en)
 
 
 def test_organizer_sets_up_an_edcamp_in_one_form(server: Server) -> None:

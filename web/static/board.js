@@ -6,6 +6,7 @@
   var slug = document.body.getAttribute("data-slug");
   var live = document.getElementById("board-live");
   var status = document.getElementById("board-status");
+  var T = window.unconfText; // the board's words, in the event's language (text.js)
   var page = 0, pending = null, inflight = false, again = false, last = null, offline = null;
 
   function phase() { var el = live.querySelector(".board-grid"); return el ? el.getAttribute("data-phase") : ""; }
@@ -24,7 +25,7 @@
           fitJoinUrl();
           tick();
           var now = phase();
-          if (now !== before) status.textContent = "Phase: " + (live.querySelector("#board-phase") || {}).textContent;
+          if (now !== before) status.textContent = T.t("phase_now", { phase: (live.querySelector("#board-phase") || {}).textContent || "" });
         }
       })
       .catch(function () { /* the next message or reconnect tries again */ })
@@ -89,7 +90,7 @@
       var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
       var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
       if (left > 86400) els[i].textContent = els[i].getAttribute("data-fallback") || "";
-      else els[i].textContent = left ? (h ? h + ":" + two(m) : m) + ":" + two(s) + " left" : "time is up";
+      else els[i].textContent = left ? T.t("time_left", { time: (h ? h + ":" + two(m) : m) + ":" + two(s) }) : T.t("time_up");
     }
   }
   setInterval(tick, 1000);
@@ -141,7 +142,7 @@
     if (!offline) {
       offline = document.createElement("p");
       offline.className = "offline";
-      offline.textContent = "Reconnecting…";
+      offline.textContent = T.t("reconnecting");
       document.body.appendChild(offline);
     }
   });

@@ -4,10 +4,16 @@
   "use strict";
   if (!window.unconfLive || !window.fetch) return;
   var FETCH = { "Content-Type": "application/json", "X-Unconf-Fetch": "1" };
+  var T = window.unconfText; // the page's words (text.js)
+  var clock = null; // the time as the page's language writes it, on the event's clock (as the server does)
+  try {
+    clock = new Intl.DateTimeFormat(T.lang, { hour: "numeric", minute: "2-digit", timeZone: T.strings.timezone || "UTC" });
+  } catch (e) { clock = null; }
 
   function time(iso) {
     var d = new Date(iso);
-    return isNaN(d) ? "" : ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+    if (isNaN(d)) return "";
+    return clock ? clock.format(d) : ("0" + d.getUTCHours()).slice(-2) + ":" + ("0" + d.getUTCMinutes()).slice(-2);
   }
 
   function line(box, m) {
@@ -17,17 +23,19 @@
     meta.className = "chat-meta";
     var who = document.createElement("strong");
     who.textContent = m.author;
+    who.setAttribute("dir", "auto");
     var when = document.createElement("time");
     when.setAttribute("datetime", m.created_at);
     when.textContent = time(m.created_at);
     meta.appendChild(who); meta.appendChild(document.createTextNode(" ")); meta.appendChild(when);
     var text = document.createElement("p");
     text.className = "chat-text";
+    text.setAttribute("dir", "auto");
     text.innerHTML = m.html; // escaped by the server: only its own rel="noopener nofollow ugc" links are markup
     li.appendChild(meta); li.appendChild(text);
     if (box.getAttribute("data-moderator") === "yes") {
       var remove = document.createElement("button");
-      remove.type = "button"; remove.className = "link"; remove.textContent = "Remove";
+      remove.type = "button"; remove.className = "link"; remove.textContent = T.t("remove");
       remove.addEventListener("click", function () {
         fetch("/api/v1/events/" + encodeURIComponent(box.getAttribute("data-slug")) + "/chat/messages/" + m.id,
               { method: "DELETE", headers: FETCH, credentials: "same-origin" });
@@ -76,9 +84,9 @@
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
           if (res.ok) { field.value = ""; add(res.body); field.focus(); }
-          else { error.textContent = res.body.detail || "Not sent."; error.hidden = false; }
+          else { error.textContent = res.body.detail || T.t("not_sent"); error.hidden = false; }
         })
-        .catch(function () { error.textContent = "Not sent: no connection. Try again."; error.hidden = false; });
+        .catch(function () { error.textContent = T.t("not_sent_offline"); error.hidden = false; });
     });
   }
 
@@ -87,10 +95,10 @@
     var note = document.getElementById("live-note");
     var live = window.unconfLive(slug, function (msg) {
       if (msg.type !== "note.arrived" || !note) return;
-      note.textContent = "New note from " + msg.data.sender + ". ";
+      note.textContent = T.t("new_note", { name: msg.data.sender }) + " ";
       var a = document.createElement("a");
       a.href = "/e/" + encodeURIComponent(slug) + "/inbox?new=" + msg.data.id + "#thread-" + msg.data.thread; // a new URL, so the inbox reloads
-      a.textContent = "Read it";
+      a.textContent = T.t("read_it");
       note.appendChild(a);
     });
     live.open("person");

@@ -13,6 +13,7 @@
   var fallbackLink = document.getElementById("video-fallback-link");
   var where = document.getElementById("where-text");
   var api = null, scripts = {};
+  var T = window.unconfText; // the page's words (text.js)
 
   function loadScript(url) {
     if (!scripts[url]) {
@@ -43,11 +44,10 @@
       if (badge) badge.hidden = !mine;
     }
     if (where) {
-      where.textContent = "You are at ";
       var strong = document.createElement("strong");
       strong.textContent = label;
-      where.appendChild(strong);
-      where.appendChild(document.createTextNode(how === "video" ? " (on video)." : " (in the room)."));
+      strong.setAttribute("dir", "auto");
+      T.nodes(where, T.t(how === "video" ? "at_table_video" : "at_table_room"), { table: strong });
     }
   }
 
@@ -61,17 +61,17 @@
     closeVideo();
     stage.hidden = false;
     fallback.hidden = true;
-    title.textContent = "Video: " + label;
+    title.textContent = T.t("video_of", { table: label });
     title.focus();
     var e = joined.embed;
-    if (!e || e.kind !== "jitsi") { showFallback(joined.url, "Open the video in a new tab"); return; }
+    if (!e || e.kind !== "jitsi") { showFallback(joined.url, T.t("video_new_tab")); return; }
     loadScript(e.script_url).then(function () {
       var options = { roomName: e.room, parentNode: frame, width: "100%", height: "100%", userInfo: { displayName: e.display_name } };
       if (e.jwt) options.jwt = e.jwt;
       api = new window.JitsiMeetExternalAPI(e.domain, options);
-      showFallback(joined.url, "Trouble with the video? Open it in a new tab");
+      showFallback(joined.url, T.t("video_trouble"));
     }).catch(function () {
-      showFallback(joined.url, "The video could not open here: open it in a new tab");
+      showFallback(joined.url, T.t("video_failed"));
     });
   }
 
@@ -91,7 +91,7 @@
     })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (res) {
-        if (!res.ok) { if (where) where.textContent = res.data && res.data.detail ? res.data.detail : "That did not work."; return; }
+        if (!res.ok) { if (where) where.textContent = res.data && res.data.detail ? res.data.detail : T.t("did_not_work"); return; }
         markHere(key, label, res.data.presence.how);
         open(res.data, label);
       })

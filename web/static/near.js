@@ -7,7 +7,7 @@
   if (!button || !navigator.geolocation) { return; }
   button.hidden = false;
   button.addEventListener("click", function () {
-    status.textContent = "Finding your location…";
+    status.textContent = window.unconfText.t("locating");
     navigator.geolocation.getCurrentPosition(function (pos) {
       var form = document.getElementById("near-form");
       document.getElementById("near-city").value = "";
@@ -15,7 +15,7 @@
       document.getElementById("near-lon").value = pos.coords.longitude.toFixed(4);
       form.submit();
     }, function () {
-      status.textContent = "Your location is not available: type a city instead.";
+      status.textContent = window.unconfText.t("no_location");
     }, { timeout: 10000, maximumAge: 600000 });
   });
 })();

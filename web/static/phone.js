@@ -5,6 +5,7 @@
   var slug = document.body.getAttribute("data-slug");
   if (!slug) return;
   var note = document.getElementById("live-note");
+  var T = window.unconfText; // the page's words (text.js)
 
   function say(text) { if (note) note.textContent = text; }
 
@@ -19,7 +20,7 @@
   var statusBox = document.getElementById("dots-status");
   function setLeft(left, budget) {
     var text = document.getElementById("dots-left-text");
-    if (text) text.textContent = left + " of " + budget + " dots left";
+    if (text) text.textContent = T.n("dots_left", left, { left: left, budget: budget });
     var dots = document.querySelectorAll(".dot-row .dot");
     for (var i = 0; i < dots.length; i++) dots[i].classList.toggle("free", i < left);
   }
@@ -28,13 +29,13 @@
     if (!el) return;
     el.textContent = String(votes);
     var unit = el.nextElementSibling;
-    if (unit && unit.classList.contains("count-unit")) unit.textContent = votes === 1 ? " dot" : " dots";
+    if (unit && unit.classList.contains("count-unit")) unit.textContent = " " + T.n("dot_unit", votes);
   }
   function setMine(card, form, dots) {
     var id = card.getAttribute("data-proposal");
     var title = card.getAttribute("data-title") || "";
     var mine = card.querySelector('[data-mine-for="' + id + '"]');
-    if (mine) mine.textContent = dots ? "Your dots here: " + dots : "";
+    if (mine) mine.textContent = dots ? T.t("your_dots", { n: dots }) : "";
     card.classList.toggle("voted", dots > 0);
     if (form.getAttribute("data-stacking") === "yes") {
       var remove = form.querySelector('button[value="remove"]');
@@ -47,10 +48,10 @@
     sr.className = "sr-only";
     if (dots) {
       button.value = "remove"; button.className = "secondary"; button.setAttribute("aria-pressed", "true");
-      button.textContent = "Remove my dot"; sr.textContent = " from " + title;
+      button.textContent = T.t("remove_dot"); sr.textContent = " " + T.t("from_title", { title: title });
     } else {
       button.value = "add"; button.className = "primary"; button.setAttribute("aria-pressed", "false");
-      button.textContent = "Add a dot"; sr.textContent = " to " + title;
+      button.textContent = T.t("add_dot"); sr.textContent = " " + T.t("to_title", { title: title });
     }
     button.appendChild(sr);
   }
@@ -65,7 +66,7 @@
     fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin", headers: { "X-Unconf-Fetch": "1" } })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (res) {
-        if (!res.ok) { say(res.data && res.data.detail ? res.data.detail : "That did not work. Please try again."); return; }
+        if (!res.ok) { say(res.data && res.data.detail ? res.data.detail : T.t("try_again")); return; }
         var d = res.data;
         setLeft(d.dots_left, d.budget);
         setCount(d.proposal_id, d.votes);
@@ -98,7 +99,7 @@
             if (!items.length) return;
             var p = document.createElement("p");
             var strong = document.createElement("strong");
-            strong.textContent = "Already proposed – join one of these instead?";
+            strong.textContent = T.t("similar");
             p.appendChild(strong);
             var ul = document.createElement("ul");
             items.forEach(function (it) {
@@ -106,8 +107,9 @@
               var a = document.createElement("a");
               a.href = "/e/" + encodeURIComponent(slug) + "/proposals#p" + it.id;
               a.textContent = it.title;
+              a.setAttribute("dir", "auto"); // people's own words, in their own direction
               li.appendChild(a);
-              li.appendChild(document.createTextNode(" (" + it.votes + " dots)"));
+              li.appendChild(document.createTextNode(" " + T.n("dots_count", it.votes, { n: it.votes })));
               ul.appendChild(li);
             });
             box.appendChild(p);
@@ -125,20 +127,20 @@
     note.textContent = text + " ";
     var a = document.createElement("a");
     a.href = location.pathname;
-    a.textContent = "Show it";
+    a.textContent = T.t("show_it");
     note.appendChild(a);
   }
-  var phaseNames = { draft: "getting ready", proposals: "proposals", voting: "voting", scheduled: "agenda published", running: "sessions running", closed: "closed" };
+  var phaseNames = T.strings.phases || {};
   window.unconfLive(slug, function (msg) {
     var d = msg.data || {};
     document.dispatchEvent(new CustomEvent("unconf:live", { detail: msg })); // page scripts (the hallway) listen
     if (msg.type === "vote.cast") { setCount(d.proposal_id, d.votes); return; }
     if (msg.type === "phase.changed" && d.phase && d.phase !== document.body.getAttribute("data-phase")) {
-      offer("The event moved to: " + (phaseNames[d.phase] || d.phase) + ".");
+      offer(T.t("phase_moved", { phase: phaseNames[d.phase] || d.phase }));
     } else if (msg.type === "agenda.published") {
-      offer("A new agenda is out.");
+      offer(T.t("agenda_out"));
     } else if (msg.type === "proposal.created" && (document.getElementById("proposal-list") || statusBox)) {
-      offer("New proposal: " + (d.title || "") + ".");
+      offer(T.t("new_proposal", { title: d.title || "" }));
     }
   }, function () {
     // (Re)connected: counts may have moved while we were not listening, so read them fresh.
