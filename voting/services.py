@@ -16,11 +16,13 @@ from piccolo.query.functions.aggregate import Count, Sum
 from events.services import require_phase
 from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
-from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal
+from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal, status_word
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, metrics, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, DotsExhausted, NotFound, PhaseConflict, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop, ngettext
 from unconf.validation import check_id, utcnow
 from voting.schemas import MyVote, MyVotes, VoteCast, VoteOut
 from voting.tables import Vote
@@ -132,14 +134,19 @@ async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> P
 
     It lives with voting because moving dots is the part with rules (stacking, no double counting).
     """
-    require_phase(event, "draft", "proposals", "voting", action="merge proposals")
+    require_phase(event, "draft", "proposals", "voting", action=gettext_noop("merge proposals"))
     source = await get_proposal(event, source_id)
     target = await get_proposal(event, data.into)
     if source.id == target.id:
-        raise ValidationFailed("a proposal cannot be merged into itself", field="into")
+        raise ValidationFailed(_("a proposal cannot be merged into itself"), field="into")
     for p, name in ((source, "proposal"), (target, "into")):
         if p.status not in LIVE_STATUSES:
-            raise Conflict(f"proposal {p.id} is {p.status} and cannot be merged", field=name)
+            raise Conflict(
+                _("proposal {proposal_id} is {status} and cannot be merged").format(
+                    proposal_id=p.id, status=status_word(p.status)
+                ),
+                field=name,
+            )
     now = utcnow()
     async with write_transaction():
         source_votes = await Vote.objects().where(Vote.proposal == source.id)
@@ -217,11 +224,11 @@ async def dots_spent(participant_id: int) -> int:
 
 async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut:
     """Put exactly ``data.dots`` of this person's dots on a proposal (0 takes them back)."""
-    require_phase(event, "voting", action="vote")
+    require_phase(event, "voting", action=gettext_noop("vote"))
 
     def target(current: int, allow_stacking: bool) -> int:
         if not allow_stacking and data.dots > 1:
-            raise ValidationFailed("this event allows one dot per proposal", field="dots")
+            raise ValidationFailed(_("this event allows one dot per proposal"), field="dots")
         return data.dots
 
     _, out = await _set_dots(event, voter, data.proposal_id, target)
@@ -260,23 +267,30 @@ async def _set_dots(
     rule depends on — the phase, whether voting closed, the budget, stacking, the proposal's status —
     is read again inside the transaction, under the voter's lock, in one statement.
     """
-    require_phase(event, "voting", action="vote")
+    require_phase(event, "voting", action=gettext_noop("vote"))
     check_id(proposal_id, "proposal_id")
     async with write_transaction():
         # Serialises this person's concurrent votes so two taps cannot both spend the last dot.
         await lock_row(Participant, voter.id)
         rows = await Event.raw(_STATE, proposal_id, event.id)
         if not rows:
-            raise NotFound(f"no event {event.slug!r}", field="slug")
+            raise NotFound(_("no event {slug!r}").format(slug=event.slug), field="slug")
         state = rows[0]
         if state["status"] is None:
-            raise NotFound(f"no proposal {proposal_id} in this event", field="proposal_id")
+            raise NotFound(
+                _("no proposal {proposal_id} in this event").format(proposal_id=proposal_id), field="proposal_id"
+            )
         if state["status"] not in LIVE_STATUSES:
-            raise Conflict(f"proposal {proposal_id} is {state['status']}; its votes are closed", field="proposal_id")
+            raise Conflict(
+                _("proposal {proposal_id} is {status}; its votes are closed").format(
+                    proposal_id=proposal_id, status=status_word(state["status"])
+                ),
+                field="proposal_id",
+            )
         if state["phase"] != "voting":
-            raise PhaseConflict("voting closed before this vote arrived", phase=state["phase"])
+            raise PhaseConflict(_("voting closed before this vote arrived"), phase=state["phase"])
         if state["closed"] is not None:
-            raise PhaseConflict("voting has closed; the agenda is being made", phase=state["phase"])
+            raise PhaseConflict(_("voting has closed; the agenda is being made"), phase=state["phase"])
         budget = int(state["budget"])
         mine = await live_dots(voter.id)
         current = mine.get(proposal_id, 0)
@@ -286,7 +300,11 @@ async def _set_dots(
         if after > budget:
             left_here = budget - spent + current
             raise DotsExhausted(
-                f"not enough dots: you have {budget - spent} of {budget} left, so at most {left_here} on this proposal",
+                ngettext(
+                    "not enough dots: you have {left} of {budget} left, so at most {left_here} on this proposal",
+                    "not enough dots: you have {left} of {budget} left, so at most {left_here} on this proposal",
+                    budget - spent,
+                ).format(left=budget - spent, budget=budget, left_here=left_here),
                 field="dots",
             )
         if dots > 0:
