@@ -16,6 +16,8 @@ from events.tables import Event
 from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import check_id, clean_tags, clean_text
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -47,7 +49,7 @@ def clean_link(value: str, field: str = "video_link") -> str:
         return ""
     parsed = urlparse(link)
     if parsed.scheme not in ("https", "http") or not parsed.netloc:
-        raise ValidationFailed(f"{field} must be an http(s) URL", field=field)
+        raise ValidationFailed(_("{field} must be an http(s) URL").format(field=field), field=field)
     return link
 
 
@@ -60,7 +62,7 @@ async def get_room(event: Event, room_id: int) -> Room:
     check_id(room_id, "room_id")
     room = await Room.objects().where((Room.id == room_id) & (Room.event == event.id)).first()
     if room is None:
-        raise NotFound(f"no room {room_id} in this event", field="room_id")
+        raise NotFound(_("no room {room_id} in this event").format(room_id=room_id), field="room_id")
     return room
 
 
@@ -72,11 +74,11 @@ async def _name_taken(event: Event, name: str, except_id: int | None = None) -> 
 
 
 async def create_room(event: Event, data: RoomCreate) -> RoomOut:
-    require_phase(event, *EDITABLE_PHASES, action="add rooms")
+    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("add rooms"))
     name = clean_text(data.name, "name", max_length=80)
     async with write_transaction():
         if await _name_taken(event, name):
-            raise Conflict(f"a room named {name!r} exists already", field="name")
+            raise Conflict(_("a room named {name!r} exists already").format(name=name), field="name")
         await tiers.check_row_limit(event, "max_rooms", Room)
         position = data.position
         if position is None:
@@ -102,13 +104,13 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
 
 
 async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
-    require_phase(event, *EDITABLE_PHASES, action="change rooms")
+    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("change rooms"))
     room = await get_room(event, room_id)
     changes: dict[Any, Any] = {}
     if data.name is not None:
         name = clean_text(data.name, "name", max_length=80)
         if await _name_taken(event, name, except_id=room.id):
-            raise Conflict(f"a room named {name!r} exists already", field="name")
+            raise Conflict(_("a room named {name!r} exists already").format(name=name), field="name")
         changes[Room.name] = name
     if data.capacity is not None:
         changes[Room.capacity] = data.capacity
@@ -137,11 +139,13 @@ async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
 
 async def delete_room(event: Event, room_id: int) -> None:
     """A room that a published agenda uses stays: deleting it would rewrite history."""
-    require_phase(event, *EDITABLE_PHASES, action="remove rooms")
+    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("remove rooms"))
     room = await get_room(event, room_id)
     if await used_in_published_agenda(room=room.id):
         raise Conflict(
-            f"room {room.name!r} is used by a published agenda; move its sessions and publish first",
+            _("room {name!r} is used by a published agenda; move its sessions and publish first").format(
+                name=room.name
+            ),
             field="room_id",
         )
     await Room.delete().where(Room.id == room.id)

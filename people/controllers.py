@@ -156,7 +156,7 @@ async def invite_submit(
     if not same_origin(request):
         return _page("Invitation", message="Open the invitation link itself to sign in.", status=403)
     try:
-        _, token = await services.redeem(event, data.code)
+        _participant, token = await services.redeem(event, data.code)
     except DomainError as exc:
         return _page("Invitation", message=exc.detail, status=exc.status_code)
     response: Response[str] = Response(

@@ -178,7 +178,7 @@ def parse(raw: bytes, *, source: str = "auto", mapping: ColumnMapping | None = N
         mapping_needed=mapping is None and (fmt == "csv" or guessed is None),
     )
     if chosen is None:
-        parsed.rows = sum(1 for _, r in records if any(c.strip() for c in r))
+        parsed.rows = sum(1 for _line, r in records if any(c.strip() for c in r))
         parsed.blank_rows = len(records) - parsed.rows
         return parsed
     index = {name: i for i, name in reversed(list(enumerate(header)))}
@@ -248,6 +248,6 @@ def _row(
         name = name[:80].rstrip()
         parsed.notes.append(RowIssue(line=line, reason="the name was cut to 80 characters", field="name", email=email))
     if not first and not last and full:
-        first, _, last = full.rpartition(" ") if " " in full else (full, "", "")
+        first, _space, last = full.rpartition(" ") if " " in full else (full, "", "")
         first, last = first[:80], last[:80]
     return PersonRow(line=line, email=email, display_name=name, first_name=first, last_name=last, external_id=external)

@@ -218,7 +218,7 @@ async def _registrant_for(event: Event, participant: Participant) -> Registrant:
     if not key or await Registrant.exists().where((Registrant.event == event.id) & (Registrant.email_key == key)):
         # Someone imported may also have joined with the code under the same address: keys stay unique.
         key = f"participant-{participant.id}:{key}"[:254]
-    first, _, last = participant.display_name.rpartition(" ")
+    first, _space, last = participant.display_name.rpartition(" ")
     row = Registrant(
         event=event.id,
         participant=participant.id,
@@ -379,7 +379,7 @@ EXPORT_HEADERS: dict[str, tuple[str, str, str, str]] = {
 
 
 def _split(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().rpartition(" ")
+    first, _space, last = name.strip().rpartition(" ")
     return (first, last) if first else (last, "")
 
 

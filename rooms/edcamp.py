@@ -130,7 +130,7 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         await ensure_settings(event, data.video_provider, config, main.id)
         return await events.change_phase(event, PhaseChange(phase="proposals")), rooms, slots
 
-    _, organizer, key, (event, rooms, slots) = await events.create_event_with(
+    _created, organizer, key, (event, rooms, slots) = await events.create_event_with(
         EventCreate(
             title=data.title,
             start_date=data.start_date,
@@ -181,5 +181,5 @@ async def create_event_with_day(
             await create_slot(event, slot)
         return await events.change_phase(event, PhaseChange(phase="proposals")) if open_now else event
 
-    _, organizer, key, event = await events.create_event_with(data, setup)
+    _created, organizer, key, event = await events.create_event_with(data, setup)
     return event, organizer, key
