@@ -24,6 +24,7 @@ from events.tables import Event, Participant
 from rooms.links import ensure_settings, read_settings
 from rooms.video.static import parse_template
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 
 Name = Annotated[str, Meta(min_length=1, max_length=80)]
@@ -87,7 +88,9 @@ def plan_morning(data: EdcampCreate) -> list[tuple[str, str, str, str]]:
     add(30, "plenary", "Closing: smackdown and thanks")
     last_day = datetime.fromisoformat(out[-1][1]).date()
     if last_day != data.start_date:
-        raise ValidationFailed("the morning runs past midnight: start earlier or plan fewer slots", field="starts_at")
+        raise ValidationFailed(
+            _("the morning runs past midnight: start earlier or plan fewer slots"), field="starts_at"
+        )
     return out
 
 
@@ -99,7 +102,9 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
     if data.video_provider == "static":
         if not data.video_template:
             raise ValidationFailed(
-                "static video links need video_template, e.g. https://meet.example.org/{event}-{room}",
+                _("static video links need video_template, e.g. {example}").format(
+                    example="https://meet.example.org/{event}-{room}"
+                ),
                 field="video_template",
             )
         parse_template(data.video_template, "video_template")  # plain placeholders only, before anything is made

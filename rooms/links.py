@@ -29,6 +29,7 @@ from unconf import live, realtime
 from unconf.auth import is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import aware, check_id, utcnow
 
@@ -128,7 +129,7 @@ async def update_settings(event: Event, data: VideoSettingsIn) -> VideoSettingsO
     if data.main_room_id is not None:
         check_id(data.main_room_id, "main_room_id")
         if not await Room.exists().where((Room.id == data.main_room_id) & (Room.event == event.id)):
-            raise NotFound(f"no room {data.main_room_id} in this event", field="main_room_id")
+            raise NotFound(_("no room {room_id} in this event").format(room_id=data.main_room_id), field="main_room_id")
     changed = row is None or row.provider != data.provider or _decode(row.config) != config
     now = utcnow()
     async with write_transaction():
@@ -453,7 +454,10 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
         check_id(proposal_id, "session")
         spot = (await placed_sessions(event)).get(proposal_id)
         if spot is None:
-            raise NotFound(f"session {proposal_id} is not on the published agenda", field="session")
+            raise NotFound(
+                _("session {proposal_id} is not on the published agenda").format(proposal_id=proposal_id),
+                field="session",
+            )
         key, title, room, ends_by = session_key(proposal_id), spot.title, spot.room, spot.ends_at
     existing = await VideoLink.objects().where((VideoLink.event == event.id) & (VideoLink.key == key)).first()
     spec = _spec(event, key, title, room, ends_by)
@@ -466,7 +470,8 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
     except ProviderError as exc:
         log.warning("join %s %s: %s", event.slug, key, exc)
         raise VideoUnavailable(
-            f"the video service did not answer ({exc}); please try again in a moment", field="session"
+            _("the video service did not answer ({reason}); please try again in a moment").format(reason=exc),
+            field="session",
         ) from exc
     moderator = await is_moderator(event, who, proposal_id)
     joiner = Joiner(participant_id=who.id, display_name=who.display_name, moderator=moderator)

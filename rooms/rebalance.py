@@ -22,6 +22,8 @@ from events.services import require_phase
 from events.tables import Event
 from rooms.presence import occupancy
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import utcnow
 
 __all__ = ["RebalanceApply", "RebalanceMove", "RebalanceOut", "apply_rebalance", "propose"]
@@ -63,7 +65,7 @@ async def _current(event: Event) -> AgendaOut:
     except NotFound:
         published = await agenda_services.read_published(event)
         if published is None:
-            raise NotFound("there is no agenda yet: build and publish one first", field="agenda") from None
+            raise NotFound(_("there is no agenda yet: build and publish one first"), field="agenda") from None
         return published
 
 
@@ -76,7 +78,7 @@ def _slots_around(agenda: AgendaOut, now: datetime) -> tuple[int | None, int | N
 
 async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
     """What would help the next slot most, from who is checked in now; changes nothing."""
-    require_phase(event, *REBALANCE_PHASES, action="re-balance the day")
+    require_phase(event, *REBALANCE_PHASES, action=gettext_noop("re-balance the day"))
     now = now or utcnow()
     agenda = await _current(event)
     now_slot, next_slot = _slots_around(agenda, now)
@@ -139,7 +141,7 @@ async def apply_rebalance(event: Event, data: RebalanceApply) -> AgendaOut:
     expected = [(m.proposal_id, m.to_slot_id, m.to_room_id) for m in current.moves]
     if current.kind is None or [tuple(m) for m in data.moves] != expected:
         raise Conflict(
-            "the day has changed since this was proposed: look at the new proposal", code="stale", field="moves"
+            _("the day has changed since this was proposed: look at the new proposal"), code="stale", field="moves"
         )
     first = current.moves[0]
     if current.kind == "repeat":

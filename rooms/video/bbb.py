@@ -32,6 +32,7 @@ from rooms.video.base import (
 )
 from unconf.errors import ValidationFailed
 from unconf.http import log_remote_answer
+from unconf.i18n import gettext as _
 
 Algorithm = Literal["sha1", "sha256"]
 MAX_RESPONSE = 1_000_000
@@ -72,7 +73,7 @@ class BigBlueButton(VideoProvider):
         check_url(self.config.base_url, "config.base_url")
         if len(self.secrets.shared_secret) < 8:
             raise ValidationFailed(
-                "BigBlueButton needs secrets.shared_secret (bbb-conf --secret)", field="secrets.shared_secret"
+                _("BigBlueButton needs secrets.shared_secret (bbb-conf --secret)"), field="secrets.shared_secret"
             )
 
     def url(self, call: str, params: list[tuple[str, str]]) -> str:

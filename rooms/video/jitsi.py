@@ -27,6 +27,7 @@ from rooms.video.base import (
     unguessable,
 )
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 
 PUBLIC_JITSI = "https://meet.jit.si"
 
@@ -60,10 +61,10 @@ class Jitsi(VideoProvider):
         check_url(self.config.base_url, "config.base_url")
         if self.config.token_auth:
             if not self.config.app_id:
-                raise ValidationFailed("token auth needs config.app_id", field="config.app_id")
+                raise ValidationFailed(_("token auth needs config.app_id"), field="config.app_id")
             if len(self.secrets.app_secret) < 32:
                 raise ValidationFailed(
-                    "token auth needs secrets.app_secret (at least 32 characters, as RFC 7518 asks for HS256)",
+                    _("token auth needs secrets.app_secret (at least 32 characters, as RFC 7518 asks for HS256)"),
                     field="secrets.app_secret",
                 )
 

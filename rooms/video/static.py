@@ -14,6 +14,7 @@ from msgspec import Meta
 
 from rooms.video.base import Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, check_url, register
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import slugify
 
 PLACEHOLDERS = frozenset({"event", "room", "room_id"})
@@ -33,13 +34,17 @@ def parse_template(template: str, field: str = "config.template") -> list[tuple[
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise ValidationFailed(f"{field} is not a valid template: {exc}", field=field) from exc
+        raise ValidationFailed(
+            _("{field} is not a valid template: {problem}").format(field=field, problem=exc), field=field
+        ) from exc
     pieces: list[tuple[str, str | None]] = []
     for literal, name, spec, conversion in parts:
         if name is not None and (name not in PLACEHOLDERS or spec or conversion is not None):
             shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             raise ValidationFailed(
-                f"{field} may only use the plain placeholders {{event}}, {{room}} and {{room_id}}, not {shown[:60]!r}",
+                _("{field} may only use the plain placeholders {event}, {room} and {room_id}, not {shown!r}").format(
+                    field=field, event="{event}", room="{room}", room_id="{room_id}", shown=shown[:60]
+                ),
                 field=field,
             )
         pieces.append((literal, name))

@@ -25,6 +25,7 @@ from rooms.video.base import (
 )
 from unconf.errors import ValidationFailed
 from unconf.http import log_remote_answer
+from unconf.i18n import gettext as _
 
 WHEREBY_API = "https://api.whereby.dev/v1"
 
@@ -59,7 +60,7 @@ class Whereby(VideoProvider):
     def check(self) -> None:
         check_url(self.config.api_url, "config.api_url")
         if len(self.secrets.api_key) < 8:
-            raise ValidationFailed("Whereby needs secrets.api_key", field="secrets.api_key")
+            raise ValidationFailed(_("Whereby needs secrets.api_key"), field="secrets.api_key")
 
     async def create_meeting(self, spec: MeetingSpec) -> Meeting:
         ends = spec.ends_at or datetime.now(UTC)
