@@ -31,13 +31,13 @@ TICK_SECONDS = 1.0
 
 def _next_step(row: Autopilot, phase: str) -> str | None:
     if row.proposals_until and phase in ("draft", "proposals"):
-        return "open voting"
+        return _("open voting")
     if row.voting_until and phase == "voting" and row.built_at is None:
-        return "close voting and build the agenda"
+        return _("close voting and build the agenda")
     if row.publish_at and row.built_at and row.published_at is None and not row.hold_for_review:
-        return "publish the agenda"
+        return _("publish the agenda")
     if row.hold_for_review and row.built_at and row.published_at is None:
-        return "waiting for an organizer to publish"
+        return _("waiting for an organizer to publish")
     return None
 
 

@@ -763,12 +763,12 @@ class MySessions(msgspec.Struct, kw_only=True):
 
     def reason(self, proposal_id: int) -> str:
         if proposal_id in self.facilitating:
-            return "you facilitate it"
+            return _("you facilitate it")
         if proposal_id in self.dots:
-            return f"your dots: {self.dots[proposal_id]}"
+            return _("your dots: {dots}").format(dots=self.dots[proposal_id])
         if proposal_id in self.proposed:
-            return "you proposed it"
-        return "you starred it"
+            return _("you proposed it")
+        return _("you starred it")
 
 
 async def my_sessions(participant_id: int) -> MySessions:

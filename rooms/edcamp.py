@@ -79,13 +79,13 @@ def plan_morning(data: EdcampCreate) -> list[tuple[str, str, str, str]]:
         out.append((t.isoformat(timespec="minutes"), end.isoformat(timespec="minutes"), kind, label))
         t = end
 
-    add(30, "plenary", "Opening and session board")
+    add(30, "plenary", _("Opening and session board"))
     for i in range(1, data.breakout_slots + 1):
         if data.break_minutes:
             t += timedelta(minutes=data.break_minutes)
-        add(data.slot_minutes, "breakout", f"Sessions {i}")
+        add(data.slot_minutes, "breakout", _("Sessions {number}").format(number=i))
     t += timedelta(minutes=data.break_minutes)
-    add(30, "plenary", "Closing: smackdown and thanks")
+    add(30, "plenary", _("Closing: smackdown and thanks"))
     last_day = datetime.fromisoformat(out[-1][1]).date()
     if last_day != data.start_date:
         raise ValidationFailed(
@@ -164,10 +164,10 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         slots=slots,
         video=video,
         next_steps=[
-            f"Project the board: {board_url}",
-            f"Share the join link (or its QR code on the board): {join_link}",
-            "Proposals are open now; move to voting when the board is full, then build and publish the agenda.",
-            "Publishing gives every session its video link; people join with the agenda's 'Join video' buttons.",
+            _("Project the board: {url}").format(url=board_url),
+            _("Share the join link (or its QR code on the board): {url}").format(url=join_link),
+            _("Proposals are open now; move to voting when the board is full, then build and publish the agenda."),
+            _("Publishing gives every session its video link; people join with the agenda's 'Join video' buttons."),
             *video.notes,
         ],
     )

@@ -89,7 +89,9 @@ async def current_provider(event: Event, row: VideoSettings | None = None) -> Vi
 def provider_infos(event: Event) -> list[ProviderInfo]:
     tier = tiers.tier_of(event)
     return [
-        ProviderInfo(name=name, label=cls.label, in_tier=name in tier.video_providers, notes=list(cls.notes))
+        ProviderInfo(
+            name=name, label=_(cls.label), in_tier=name in tier.video_providers, notes=[_(n) for n in cls.notes]
+        )
         for name, cls in sorted(REGISTRY.items())
     ]
 
@@ -103,7 +105,7 @@ def _settings_out(event: Event, row: VideoSettings | None) -> VideoSettingsOut:
         config=_decode(row.config) if row is not None else {},
         secrets_set=secrets_set,
         main_room_id=row.main_room if row is not None else None,
-        notes=list(cls.notes) if cls else [],
+        notes=[_(n) for n in cls.notes] if cls else [],
         last_error=row.last_error if row is not None else "",
         providers=provider_infos(event),
     )

@@ -81,6 +81,7 @@ class VideoProvider(ABC):
     Config: ClassVar[type[msgspec.Struct]]
     Secrets: ClassVar[type[msgspec.Struct]] = NoSecrets
     notes: ClassVar[tuple[str, ...]] = ()
+    """Marked with ``gettext_noop`` where written; shown translated (``rooms.links``)."""
     """Plain-language hints shown to organizers when they pick this provider."""
     per_room: ClassVar[bool] = False
     """True when the link follows the room, not the session (static links): recomputed on every publish."""

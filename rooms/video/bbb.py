@@ -33,6 +33,7 @@ from rooms.video.base import (
 from unconf.errors import ValidationFailed
 from unconf.http import log_remote_answer
 from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 
 Algorithm = Literal["sha1", "sha256"]
 MAX_RESPONSE = 1_000_000
@@ -65,7 +66,7 @@ class BigBlueButton(VideoProvider):
     Config = BBBConfig
     Secrets = BBBSecrets
     calls = ("base_url",)
-    notes = ("Find the API URL and shared secret with 'bbb-conf --secret' on your BigBlueButton server.",)
+    notes = (gettext_noop("Find the API URL and shared secret with 'bbb-conf --secret' on your BigBlueButton server."),)
     config: BBBConfig
     secrets: BBBSecrets
 

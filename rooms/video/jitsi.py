@@ -28,6 +28,7 @@ from rooms.video.base import (
 )
 from unconf.errors import ValidationFailed
 from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 
 PUBLIC_JITSI = "https://meet.jit.si"
 
@@ -51,8 +52,10 @@ class Jitsi(VideoProvider):
     Config = JitsiConfig
     Secrets = JitsiSecrets
     notes = (
-        "On the public meet.jit.si the first person to enter a room is asked to log in (Google, GitHub or "
-        "Facebook) before the meeting starts; tell facilitators, or use your own Jitsi server.",
+        gettext_noop(
+            "On the public meet.jit.si the first person to enter a room is asked to log in (Google, GitHub or "
+            "Facebook) before the meeting starts; tell facilitators, or use your own Jitsi server."
+        ),
     )
     config: JitsiConfig
     secrets: JitsiSecrets

@@ -15,6 +15,7 @@ from msgspec import Meta
 from rooms.video.base import Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, check_url, register
 from unconf.errors import ValidationFailed
 from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import slugify
 
 PLACEHOLDERS = frozenset({"event", "room", "room_id"})
@@ -60,10 +61,10 @@ def fill(template: str, *, event: str, room: str, room_id: int | None) -> str:
 @register
 class Static(VideoProvider):
     name = "static"
-    label = "Fixed links"
+    label = gettext_noop("Fixed links")
     Config = StaticConfig
     per_room = True
-    notes = ("Each room uses its own video link; rooms without one use the URL template.",)
+    notes = (gettext_noop("Each room uses its own video link; rooms without one use the URL template."),)
     config: StaticConfig
 
     def check(self) -> None:

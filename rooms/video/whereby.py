@@ -26,6 +26,7 @@ from rooms.video.base import (
 from unconf.errors import ValidationFailed
 from unconf.http import log_remote_answer
 from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 
 WHEREBY_API = "https://api.whereby.dev/v1"
 
@@ -53,7 +54,7 @@ class Whereby(VideoProvider):
     Config = WherebyConfig
     Secrets = WherebySecrets
     calls = ("api_url",)
-    notes = ("Create an API key in your Whereby Embedded dashboard.",)
+    notes = (gettext_noop("Create an API key in your Whereby Embedded dashboard."),)
     config: WherebyConfig
     secrets: WherebySecrets
 
