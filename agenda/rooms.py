@@ -17,7 +17,6 @@ from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop
 from unconf.validation import check_id, clean_tags, clean_text
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -74,7 +73,7 @@ async def _name_taken(event: Event, name: str, except_id: int | None = None) -> 
 
 
 async def create_room(event: Event, data: RoomCreate) -> RoomOut:
-    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("add rooms"))
+    require_phase(event, *EDITABLE_PHASES, action="add rooms")
     name = clean_text(data.name, "name", max_length=80)
     async with write_transaction():
         if await _name_taken(event, name):
@@ -104,7 +103,7 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
 
 
 async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
-    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("change rooms"))
+    require_phase(event, *EDITABLE_PHASES, action="change rooms")
     room = await get_room(event, room_id)
     changes: dict[Any, Any] = {}
     if data.name is not None:
@@ -139,7 +138,7 @@ async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
 
 async def delete_room(event: Event, room_id: int) -> None:
     """A room that a published agenda uses stays: deleting it would rewrite history."""
-    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("remove rooms"))
+    require_phase(event, *EDITABLE_PHASES, action="remove rooms")
     room = await get_room(event, room_id)
     if await used_in_published_agenda(room=room.id):
         raise Conflict(

@@ -46,7 +46,7 @@ from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop, pgettext
+from unconf.i18n import pgettext
 from unconf.ports import Port
 from unconf.validation import aware, check_timezone, in_timezone, utcnow
 from unconf.validation import aware as _aware
@@ -171,7 +171,7 @@ async def build_problem(
 
 async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
     """Solve off the event loop, stream progress, and store the result as the event's one draft."""
-    require_phase(event, *BUILD_PHASES, action=gettext_noop("build the agenda"))
+    require_phase(event, *BUILD_PHASES, action="build the agenda")
     lock = _build_locks[event.id]
     if lock.locked():
         raise Conflict(_("an agenda is being built for this event right now"), code="build_running")
@@ -348,7 +348,7 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
     ``data.run`` 2 places (or moves) the session's repeat: only a repeatable session repeats, after
     its first run, and never where its facilitators are busy.
     """
-    require_phase(event, *BUILD_PHASES, action=gettext_noop("change the agenda"))
+    require_phase(event, *BUILD_PHASES, action="change the agenda")
     proposal = await get_proposal(event, proposal_id)
     if proposal.status not in LIVE_STATUSES:
         raise Conflict(
@@ -430,7 +430,7 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
 
 async def unschedule_session(event: Event, proposal_id: int, *, run: int | None = None) -> AgendaOut:
     """Take a session off the draft: ``run`` 2 takes off only its repeat, otherwise every run goes."""
-    require_phase(event, *BUILD_PHASES, action=gettext_noop("change the agenda"))
+    require_phase(event, *BUILD_PHASES, action="change the agenda")
     proposal = await get_proposal(event, proposal_id)
     draft = await _ensure_draft(event)
     condition = (Placement.agenda == draft.id) & (Placement.proposal == proposal.id)
@@ -485,7 +485,7 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
     yes: ``confirm_running=False`` refuses it (409 ``day_running``) and ``True`` is that yes.
     ``None`` does not ask, as the API did before the check existed, so existing clients keep working.
     """
-    require_phase(event, *BUILD_PHASES, action=gettext_noop("publish the agenda"))
+    require_phase(event, *BUILD_PHASES, action="publish the agenda")
     draft = await _draft(event)
     if draft is None:
         latest = await latest_published(event)
@@ -519,7 +519,7 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
         stored = await Event.objects().where(Event.id == event.id).first()
         phase = stored.phase if stored is not None else event.phase
         if phase != event.phase:
-            require_phase(stored or event, *BUILD_PHASES, action=gettext_noop("publish the agenda"))
+            require_phase(stored or event, *BUILD_PHASES, action="publish the agenda")
         placements = await _placements(draft.id)
         rows = await AgendaVersion.select(AgendaVersion.version).where(
             (AgendaVersion.event == event.id) & (AgendaVersion.status == "published")

@@ -15,7 +15,6 @@ from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop
 from unconf.validation import aware, check_id, check_timezone, clean_text, in_timezone, parse_datetime
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -89,7 +88,7 @@ def _check_span(event: Event, starts: datetime, ends: datetime) -> None:
 
 
 async def create_slot(event: Event, data: SlotCreate) -> SlotOut:
-    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("add time slots"))
+    require_phase(event, *EDITABLE_PHASES, action="add time slots")
     tz = check_timezone(event.timezone)
     starts = parse_datetime(data.starts_at, tz, "starts_at")
     ends = parse_datetime(data.ends_at, tz, "ends_at")
@@ -105,7 +104,7 @@ async def create_slot(event: Event, data: SlotCreate) -> SlotOut:
 
 
 async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
-    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("change time slots"))
+    require_phase(event, *EDITABLE_PHASES, action="change time slots")
     tz = check_timezone(event.timezone)
     slot = await get_slot(event, slot_id)
     starts = parse_datetime(data.starts_at, tz, "starts_at") if data.starts_at else in_timezone(slot.starts_at, UTC)
@@ -127,7 +126,7 @@ async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
 
 
 async def delete_slot(event: Event, slot_id: int) -> None:
-    require_phase(event, *EDITABLE_PHASES, action=gettext_noop("remove time slots"))
+    require_phase(event, *EDITABLE_PHASES, action="remove time slots")
     slot = await get_slot(event, slot_id)
     if await used_in_published_agenda(slot=slot.id):
         raise Conflict(_("a published agenda uses this slot; move its sessions and publish first"), field="slot_id")

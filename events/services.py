@@ -32,7 +32,7 @@ from unconf.auth import Role, is_organizer
 from unconf.database import lock_row, serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop
+from unconf.i18n import pgettext
 from unconf.ports import Port
 from unconf.settings import get_settings
 from unconf.tokens import hash_token, new_join_code, new_token
@@ -341,12 +341,39 @@ async def announce_phase(event: Event) -> None:
     await realtime.publish(event.slug, live.PhaseChanged(data=phase))
 
 
+# What a phase may refuse, as the refusal names it ("cannot vote while ..."): the domains above call
+# ``require_phase`` with one of these keys (the English words), shown in the request's language.
+PHASE_ACTIONS: dict[str, Callable[[], str]] = {
+    "join": lambda: pgettext("cannot ... now", "join"),
+    "vote": lambda: pgettext("cannot ... now", "vote"),
+    "merge proposals": lambda: pgettext("cannot ... now", "merge proposals"),
+    "add a proposal": lambda: pgettext("cannot ... now", "add a proposal"),
+    "propose a session": lambda: pgettext("cannot ... now", "propose a session"),
+    "edit proposals": lambda: pgettext("cannot ... now", "edit proposals"),
+    "edit a proposal": lambda: pgettext("cannot ... now", "edit a proposal"),
+    "answer an invitation to facilitate": lambda: pgettext("cannot ... now", "answer an invitation to facilitate"),
+    "offer help with a session": lambda: pgettext("cannot ... now", "offer help with a session"),
+    "add time slots": lambda: pgettext("cannot ... now", "add time slots"),
+    "change time slots": lambda: pgettext("cannot ... now", "change time slots"),
+    "remove time slots": lambda: pgettext("cannot ... now", "remove time slots"),
+    "add rooms": lambda: pgettext("cannot ... now", "add rooms"),
+    "change rooms": lambda: pgettext("cannot ... now", "change rooms"),
+    "remove rooms": lambda: pgettext("cannot ... now", "remove rooms"),
+    "build the agenda": lambda: pgettext("cannot ... now", "build the agenda"),
+    "change the agenda": lambda: pgettext("cannot ... now", "change the agenda"),
+    "publish the agenda": lambda: pgettext("cannot ... now", "publish the agenda"),
+    "check in": lambda: pgettext("cannot ... now", "check in"),
+    "re-balance the day": lambda: pgettext("cannot ... now", "re-balance the day"),
+}
+
+
 def require_phase(event: Event, *phases: str, action: str) -> None:
-    """``action`` is marked with ``gettext_noop`` where it is written ("add rooms") and translated here."""
+    """Refuse (409 ``wrong_phase``) outside ``phases``; ``action`` is a key of ``PHASE_ACTIONS``."""
     if event.phase not in phases:
+        words = PHASE_ACTIONS.get(action)
         raise PhaseConflict(
             _("cannot {action} while the event is in phase {phase!r} (possible in: {phases})").format(
-                action=_(action), phase=event.phase, phases=", ".join(phases)
+                action=words() if words is not None else action, phase=event.phase, phases=", ".join(phases)
             ),
             phase=event.phase,
         )
@@ -355,7 +382,7 @@ def require_phase(event: Event, *phases: str, action: str) -> None:
 async def join_event(event: Event, data: JoinRequest) -> Joined:
     if not secrets.compare_digest(data.join_code.strip().upper().encode(), event.join_code.encode()):
         raise Forbidden(_("the join code is not right for this event"), field="join_code", code="bad_join_code")
-    require_phase(event, "proposals", "voting", "scheduled", "running", action=gettext_noop("join"))
+    require_phase(event, "proposals", "voting", "scheduled", "running", action="join")
     name = clean_text(data.display_name, "display_name", max_length=80)
     token = new_token()
     participant = Participant(

@@ -22,7 +22,6 @@ from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop
 from unconf.validation import aware, check_id, utcnow
 
 PRESENCE_PHASES = ("scheduled", "running")
@@ -74,7 +73,7 @@ async def record_visit(
 
 async def check_in(event: Event, who: Participant, proposal_id: int | None) -> PresenceOut:
     """Check into a session (or the main room) from a phone; moving on is just checking in elsewhere."""
-    require_phase(event, *PRESENCE_PHASES, action=gettext_noop("check in"))
+    require_phase(event, *PRESENCE_PHASES, action="check in")
     now = utcnow()
     room: Room | RoomOut | None
     if proposal_id is None:

@@ -23,7 +23,7 @@ from events.tables import Event
 from rooms.presence import occupancy
 from unconf.errors import Conflict, NotFound
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop, ngettext
+from unconf.i18n import ngettext
 from unconf.validation import utcnow
 
 __all__ = ["RebalanceApply", "RebalanceMove", "RebalanceOut", "apply_rebalance", "propose"]
@@ -78,7 +78,7 @@ def _slots_around(agenda: AgendaOut, now: datetime) -> tuple[int | None, int | N
 
 async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
     """What would help the next slot most, from who is checked in now; changes nothing."""
-    require_phase(event, *REBALANCE_PHASES, action=gettext_noop("re-balance the day"))
+    require_phase(event, *REBALANCE_PHASES, action="re-balance the day")
     now = now or utcnow()
     agenda = await _current(event)
     now_slot, next_slot = _slots_around(agenda, now)

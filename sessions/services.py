@@ -21,7 +21,7 @@ from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop, pgettext
+from unconf.i18n import pgettext
 from unconf.ports import Port
 from unconf.validation import aware, check_id, clean_tags, clean_text, utcnow
 
@@ -171,7 +171,7 @@ def can_edit(event: Event, who: Participant | None) -> bool:
 
 async def create_proposal(event: Event, author: Participant, data: ProposalCreate) -> ProposalOut:
     organizer = is_organizer(author)
-    action = gettext_noop("add a proposal") if organizer else gettext_noop("propose a session")
+    action = "add a proposal" if organizer else "propose a session"
     require_phase(event, *proposing_phases(event, author), action=action)
     title = clean_text(data.title, "title", max_length=120)
     description = clean_text(data.description, "description", max_length=2000, multiline=True, required=False)
@@ -215,11 +215,11 @@ async def create_proposal(event: Event, author: Participant, data: ProposalCreat
 async def require_editor(event: Event, proposal: Proposal, who: Participant) -> None:
     """Organizers edit any proposal until the day closes; facilitators their own while proposing and voting."""
     if is_organizer(who):
-        require_phase(event, *editing_phases(who), action=gettext_noop("edit proposals"))
+        require_phase(event, *editing_phases(who), action="edit proposals")
         return
     if not await is_facilitator(proposal.id, who.id):
         raise Forbidden(_("only the proposal's facilitators or an organizer may change it"), code="not_facilitator")
-    require_phase(event, *editing_phases(who), action=gettext_noop("edit a proposal"))
+    require_phase(event, *editing_phases(who), action="edit a proposal")
 
 
 async def proposal_for_editing(event: Event, proposal_id: int, who: Participant) -> ProposalOut:
@@ -338,7 +338,7 @@ async def my_invitations(event: Event, who: Participant) -> list[InvitationOut]:
 async def answer_invitation(event: Event, proposal_id: int, who: Participant, *, accept: bool) -> InvitationOut:
     """Accept (and facilitate, as if named from the start) or decline an invitation to facilitate."""
     proposal = await get_proposal(event, proposal_id)
-    require_phase(event, *ORGANIZER_PHASES, action=gettext_noop("answer an invitation to facilitate"))
+    require_phase(event, *ORGANIZER_PHASES, action="answer an invitation to facilitate")
     if accept and proposal.status not in LIVE_STATUSES:
         raise Conflict(
             _("proposal {proposal_id} is {status}; there is nothing to facilitate").format(

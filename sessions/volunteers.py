@@ -19,7 +19,6 @@ from sessions.tables import Volunteer
 from unconf.database import write_transaction
 from unconf.errors import Conflict
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop
 from unconf.validation import utcnow
 
 __all__ = ["MyOffers", "VolunteerSet", "offers_by_proposal", "set_offer"]
@@ -49,7 +48,7 @@ async def _mine(proposal_id: int, participant_id: int) -> set[str]:
 
 async def set_offer(event: Event, who: Participant, proposal_id: int, data: VolunteerSet) -> MyOffers:
     """Offer (or withdraw) help with a session; offering twice changes nothing."""
-    require_phase(event, *OFFER_PHASES, action=gettext_noop("offer help with a session"))
+    require_phase(event, *OFFER_PHASES, action="offer help with a session")
     proposal = await get_proposal(event, proposal_id)
     if proposal.status not in LIVE_STATUSES:
         raise Conflict(

@@ -22,7 +22,7 @@ from unconf import live, metrics, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, DotsExhausted, NotFound, PhaseConflict, ValidationFailed
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop, ngettext
+from unconf.i18n import ngettext
 from unconf.validation import check_id, utcnow
 from voting.schemas import MyVote, MyVotes, VoteCast, VoteOut
 from voting.tables import Vote
@@ -134,7 +134,7 @@ async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> P
 
     It lives with voting because moving dots is the part with rules (stacking, no double counting).
     """
-    require_phase(event, "draft", "proposals", "voting", action=gettext_noop("merge proposals"))
+    require_phase(event, "draft", "proposals", "voting", action="merge proposals")
     source = await get_proposal(event, source_id)
     target = await get_proposal(event, data.into)
     if source.id == target.id:
@@ -224,7 +224,7 @@ async def dots_spent(participant_id: int) -> int:
 
 async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut:
     """Put exactly ``data.dots`` of this person's dots on a proposal (0 takes them back)."""
-    require_phase(event, "voting", action=gettext_noop("vote"))
+    require_phase(event, "voting", action="vote")
 
     def target(current: int, allow_stacking: bool) -> int:
         if not allow_stacking and data.dots > 1:
@@ -267,7 +267,7 @@ async def _set_dots(
     rule depends on — the phase, whether voting closed, the budget, stacking, the proposal's status —
     is read again inside the transaction, under the voter's lock, in one statement.
     """
-    require_phase(event, "voting", action=gettext_noop("vote"))
+    require_phase(event, "voting", action="vote")
     check_id(proposal_id, "proposal_id")
     async with write_transaction():
         # Serialises this person's concurrent votes so two taps cannot both spend the last dot.
