@@ -18,7 +18,7 @@ import msgspec
 from agenda.schemas import AutopilotOut, AutopilotSet, BuildRequest
 from agenda.services import build_agenda, publish_agenda
 from agenda.tables import Autopilot
-from events.services import announce_phase
+from events.services import announce_phase, phase_word
 from events.tables import Event
 from unconf import live, periodic, realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
@@ -79,7 +79,7 @@ async def set_autopilot(event: Event, data: AutopilotSet) -> AutopilotOut:
     if event.phase in ("scheduled", "running", "closed"):
         raise ValidationFailed(
             _("the event is already {phase}; the autopilot runs the morning up to publishing").format(
-                phase=event.phase
+                phase=phase_word(event.phase)
             ),
             field="phase",
         )

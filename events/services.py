@@ -303,7 +303,7 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
         # Same phase with a new deadline: extend or shorten the countdown ("five more minutes").
         if change.ends_at is None:
             raise PhaseConflict(
-                _("the event is already in phase {phase!r}").format(phase=event.phase), phase=event.phase
+                _("the event is already in phase {phase!r}").format(phase=phase_word(event.phase)), phase=event.phase
             )
         ends = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
         await Event.update({Event.phase_ends_at: ends, Event.updated_at: utcnow()}).where(Event.id == event.id)
@@ -314,13 +314,16 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
     if change.phase not in allowed:
         raise PhaseConflict(
             _("cannot move from {phase!r} to {wanted!r}; allowed: {allowed}").format(
-                phase=event.phase, wanted=change.phase, allowed=", ".join(allowed)
+                phase=phase_word(event.phase),
+                wanted=phase_word(change.phase),
+                allowed=", ".join(phase_word(p) for p in allowed),
             ),
             phase=event.phase,
         )
     if change.phase in ("scheduled", "running") and not await HAS_PUBLISHED_AGENDA.call(event.id):
         raise PhaseConflict(
-            _("publish an agenda before moving to {wanted!r}").format(wanted=change.phase), phase=event.phase
+            _("publish an agenda before moving to {wanted!r}").format(wanted=phase_word(change.phase)),
+            phase=event.phase,
         )
     ends_at = None
     if change.ends_at is not None:
@@ -339,6 +342,22 @@ async def announce_phase(event: Event) -> None:
         phase=event.phase, phase_ends_at=in_timezone(event.phase_ends_at, check_timezone(event.timezone))
     )
     await realtime.publish(event.slug, live.PhaseChanged(data=phase))
+
+
+_PHASE_WORDS: dict[str, Callable[[], str]] = {
+    "draft": lambda: pgettext("event phase", "draft"),
+    "proposals": lambda: pgettext("event phase", "proposals"),
+    "voting": lambda: pgettext("event phase", "voting"),
+    "scheduled": lambda: pgettext("event phase", "scheduled"),
+    "running": lambda: pgettext("event phase", "running"),
+    "closed": lambda: pgettext("event phase", "closed"),
+}
+
+
+def phase_word(phase: str) -> str:
+    """A phase as people read it in the current language (the API's value itself in English)."""
+    word = _PHASE_WORDS.get(phase)
+    return word() if word is not None else phase
 
 
 # What a phase may refuse, as the refusal names it ("cannot vote while ..."): the domains above call
@@ -373,7 +392,9 @@ def require_phase(event: Event, *phases: str, action: str) -> None:
         words = PHASE_ACTIONS.get(action)
         raise PhaseConflict(
             _("cannot {action} while the event is in phase {phase!r} (possible in: {phases})").format(
-                action=words() if words is not None else action, phase=event.phase, phases=", ".join(phases)
+                action=words() if words is not None else action,
+                phase=phase_word(event.phase),
+                phases=", ".join(phase_word(p) for p in phases),
             ),
             phase=event.phase,
         )

@@ -162,7 +162,9 @@ CASES = [
             srv, a, "POST", sc.ev.url("/proposals"), token=sc.voter_token, json={"title": "Late idea"}
         ),
         lambda sc: _("cannot {action} while the event is in phase {phase!r} (possible in: {phases})").format(
-            action=pgettext("cannot ... now", "propose a session"), phase="voting", phases="proposals"
+            action=pgettext("cannot ... now", "propose a session"),
+            phase=pgettext("event phase", "voting"),
+            phases=pgettext("event phase", "proposals"),
         ),
     ),
     Case(
