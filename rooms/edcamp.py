@@ -114,7 +114,7 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         main = await create_room(
             event,
             RoomCreate(
-                name="Main room",
+                name=_("Main room"),
                 capacity=data.main_room_capacity,
                 kind="hybrid",
                 position=0,
@@ -125,7 +125,10 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         for i in range(1, data.breakout_rooms + 1):
             rooms.append(
                 await create_room(
-                    event, RoomCreate(name=f"Room {i}", capacity=data.room_capacity, kind="hybrid", position=i)
+                    event,
+                    RoomCreate(
+                        name=_("Room {number}").format(number=i), capacity=data.room_capacity, kind="hybrid", position=i
+                    ),
                 )
             )
         slots = [
@@ -181,7 +184,7 @@ async def create_event_with_day(
 
     async def setup(event: Event) -> Event:
         for number in range(1, rooms + 1):
-            await create_room(event, RoomCreate(name=f"Room {number}", capacity=30))
+            await create_room(event, RoomCreate(name=_("Room {number}").format(number=number), capacity=30))
         for slot in slots:
             await create_slot(event, slot)
         return await events.change_phase(event, PhaseChange(phase="proposals")) if open_now else event
