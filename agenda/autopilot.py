@@ -18,10 +18,11 @@ import msgspec
 from agenda.schemas import AutopilotOut, AutopilotSet, BuildRequest
 from agenda.services import build_agenda, publish_agenda
 from agenda.tables import Autopilot
-from events.services import announce_phase
+from events.services import announce_phase, phase_word
 from events.tables import Event
 from unconf import live, periodic, realtime
 from unconf.errors import DomainError, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import aware, check_timezone, in_timezone, parse_datetime, utcnow
 
 log = logging.getLogger("unconf.autopilot")
@@ -30,13 +31,13 @@ TICK_SECONDS = 1.0
 
 def _next_step(row: Autopilot, phase: str) -> str | None:
     if row.proposals_until and phase in ("draft", "proposals"):
-        return "open voting"
+        return _("open voting")
     if row.voting_until and phase == "voting" and row.built_at is None:
-        return "close voting and build the agenda"
+        return _("close voting and build the agenda")
     if row.publish_at and row.built_at and row.published_at is None and not row.hold_for_review:
-        return "publish the agenda"
+        return _("publish the agenda")
     if row.hold_for_review and row.built_at and row.published_at is None:
-        return "waiting for an organizer to publish"
+        return _("waiting for an organizer to publish")
     return None
 
 
@@ -59,7 +60,7 @@ def autopilot_out(row: Autopilot, event: Event) -> AutopilotOut:
 async def read_autopilot(event: Event) -> AutopilotOut:
     row = await Autopilot.objects().where(Autopilot.event == event.id).first()
     if row is None:
-        raise NotFound("no autopilot is set for this event", field="autopilot")
+        raise NotFound(_("no autopilot is set for this event"), field="autopilot")
     return autopilot_out(row, event)
 
 
@@ -72,10 +73,15 @@ async def set_autopilot(event: Event, data: AutopilotSet) -> AutopilotOut:
     order = [(n, t) for n, t in times.items() if t is not None]
     for (first, a), (second, b) in itertools.pairwise(order):
         if b < a:
-            raise ValidationFailed(f"{second} must not be before {first}", field=second)
+            raise ValidationFailed(
+                _("{second} must not be before {first}").format(second=second, first=first), field=second
+            )
     if event.phase in ("scheduled", "running", "closed"):
         raise ValidationFailed(
-            f"the event is already {event.phase}; the autopilot runs the morning up to publishing", field="phase"
+            _("the event is already {phase}; the autopilot runs the morning up to publishing").format(
+                phase=phase_word(event.phase)
+            ),
+            field="phase",
         )
     now = utcnow()
     values: dict[Any, Any] = {
@@ -108,14 +114,14 @@ async def set_autopilot(event: Event, data: AutopilotSet) -> AutopilotOut:
 async def clear_autopilot(event: Event) -> None:
     deleted = await Autopilot.delete().where(Autopilot.event == event.id).returning(Autopilot.id)
     if not deleted:
-        raise NotFound("no autopilot is set for this event", field="autopilot")
+        raise NotFound(_("no autopilot is set for this event"), field="autopilot")
     await realtime.publish(event.slug, live.AutopilotChanged(data=None))
 
 
 async def _event(event_id: int) -> Event:
     event = await Event.objects().where(Event.id == event_id).first()
     if event is None:
-        raise NotFound("the event is gone", field="slug")
+        raise NotFound(_("the event is gone"), field="slug")
     return event
 
 

@@ -20,6 +20,7 @@ from events.tables import Event, Participant
 from sessions.tables import Proposal
 from sessions.volunteers import offers_by_proposal
 from unconf.errors import NotFound
+from unconf.i18n import gettext as _
 
 __all__ = ["Helper", "SessionHelp", "help_needed"]
 
@@ -47,7 +48,7 @@ async def help_needed(event: Event, extra: Mapping[int, Iterable[int]] | None = 
     except NotFound:
         published = await agenda_services.read_published(event)
         if published is None:
-            raise NotFound("there is no agenda yet: build one first", field="agenda") from None
+            raise NotFound(_("there is no agenda yet: build one first"), field="agenda") from None
         agenda = published
     problem = await agenda_services.build_problem(event)
     # One entry per session, at its first run: a repeat has the same facilitators and note takers.

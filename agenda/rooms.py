@@ -16,6 +16,7 @@ from events.tables import Event
 from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import check_id, clean_tags, clean_text
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -47,7 +48,7 @@ def clean_link(value: str, field: str = "video_link") -> str:
         return ""
     parsed = urlparse(link)
     if parsed.scheme not in ("https", "http") or not parsed.netloc:
-        raise ValidationFailed(f"{field} must be an http(s) URL", field=field)
+        raise ValidationFailed(_("{field} must be an http(s) URL").format(field=field), field=field)
     return link
 
 
@@ -60,7 +61,7 @@ async def get_room(event: Event, room_id: int) -> Room:
     check_id(room_id, "room_id")
     room = await Room.objects().where((Room.id == room_id) & (Room.event == event.id)).first()
     if room is None:
-        raise NotFound(f"no room {room_id} in this event", field="room_id")
+        raise NotFound(_("no room {room_id} in this event").format(room_id=room_id), field="room_id")
     return room
 
 
@@ -76,7 +77,7 @@ async def create_room(event: Event, data: RoomCreate) -> RoomOut:
     name = clean_text(data.name, "name", max_length=80)
     async with write_transaction():
         if await _name_taken(event, name):
-            raise Conflict(f"a room named {name!r} exists already", field="name")
+            raise Conflict(_("a room named {name!r} exists already").format(name=name), field="name")
         await tiers.check_row_limit(event, "max_rooms", Room)
         position = data.position
         if position is None:
@@ -108,7 +109,7 @@ async def update_room(event: Event, room_id: int, data: RoomPatch) -> RoomOut:
     if data.name is not None:
         name = clean_text(data.name, "name", max_length=80)
         if await _name_taken(event, name, except_id=room.id):
-            raise Conflict(f"a room named {name!r} exists already", field="name")
+            raise Conflict(_("a room named {name!r} exists already").format(name=name), field="name")
         changes[Room.name] = name
     if data.capacity is not None:
         changes[Room.capacity] = data.capacity
@@ -141,7 +142,9 @@ async def delete_room(event: Event, room_id: int) -> None:
     room = await get_room(event, room_id)
     if await used_in_published_agenda(room=room.id):
         raise Conflict(
-            f"room {room.name!r} is used by a published agenda; move its sessions and publish first",
+            _("room {name!r} is used by a published agenda; move its sessions and publish first").format(
+                name=room.name
+            ),
             field="room_id",
         )
     await Room.delete().where(Room.id == room.id)

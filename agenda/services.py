@@ -38,12 +38,15 @@ from sessions.services import (
     get_proposal,
     proposed_by,
     stars_changed,
+    status_word,
 )
 from sessions.tables import Proposal, ProposalFacilitator, Star
 from unconf import live, metrics, realtime
 from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import pgettext
 from unconf.ports import Port
 from unconf.validation import aware, check_timezone, in_timezone, utcnow
 from unconf.validation import aware as _aware
@@ -171,7 +174,7 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
     require_phase(event, *BUILD_PHASES, action="build the agenda")
     lock = _build_locks[event.id]
     if lock.locked():
-        raise Conflict("an agenda is being built for this event right now", code="build_running")
+        raise Conflict(_("an agenda is being built for this event right now"), code="build_running")
     async with lock:
         draft = await _draft(event)
         pins: dict[int, tuple[int, int]] = {}
@@ -193,8 +196,10 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
                     kept_repeats[p.proposal] = (p.slot, p.room)
         if not any(s.kind == "breakout" for s in problem.slots) or not problem.rooms:
             raise Conflict(
-                "add at least one breakout room (the main room hosts none unless marked) and one breakout slot "
-                "before building",
+                _(
+                    "add at least one breakout room (the main room hosts none unless marked) and one breakout slot "
+                    "before building"
+                ),
                 code="nothing_to_build",
             )
         loop = asyncio.get_running_loop()
@@ -213,10 +218,13 @@ async def build_agenda(event: Event, request: BuildRequest) -> AgendaOut:
                 )
         except optimizer.InfeasibleProblem as exc:
             await asyncio.gather(bounding, return_exceptions=True)
-            raise Conflict(str(exc), code="infeasible") from exc
+            raise Conflict(
+                _("the agenda cannot keep every pinned session where it is: {reason}").format(reason=exc),
+                code="infeasible",
+            ) from exc
         bound = await bounding
         assignment = optimizer.complete_agenda(problem, solution.assignment)
-        score, _, violations = optimizer.evaluate(problem, assignment)
+        score, _weights, violations = optimizer.evaluate(problem, assignment)
         if violations:  # the completion must never break a hard rule; fall back to the solver's answer
             assignment, score = dict(solution.assignment), solution.score
         # Repeats are planned on the final first runs (the completion may have filled places), around
@@ -289,7 +297,7 @@ async def _ensure_draft(event: Event) -> AgendaVersion:
         return draft
     published = await latest_published(event)
     if published is None:
-        raise NotFound("there is no draft agenda yet: build one first", field="agenda")
+        raise NotFound(_("there is no draft agenda yet: build one first"), field="agenda")
     async with write_transaction():
         draft = AgendaVersion(
             event=event.id, status="draft", score=published.score, bound=published.bound, created_at=utcnow()
@@ -307,7 +315,7 @@ async def _ensure_draft(event: Event) -> AgendaVersion:
 async def _rescore(event: Event, draft: AgendaVersion) -> AgendaOut:
     problem = await build_problem(event)
     assignment, repeats = _runs(await _placements(draft.id))
-    score, _, _ = optimizer.evaluate(problem, assignment, repeats)
+    score, _weights, _violations = optimizer.evaluate(problem, assignment, repeats)
     bound = await proven_bound(problem)  # the votes may have changed since the build
     await AgendaVersion.update({AgendaVersion.score: float(score), AgendaVersion.bound: bound}).where(
         AgendaVersion.id == draft.id
@@ -343,28 +351,41 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
     require_phase(event, *BUILD_PHASES, action="change the agenda")
     proposal = await get_proposal(event, proposal_id)
     if proposal.status not in LIVE_STATUSES:
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}", field="proposal_id")
+        raise Conflict(
+            _("proposal {proposal_id} is {status}").format(
+                proposal_id=proposal.id, status=status_word(proposal.status)
+            ),
+            field="proposal_id",
+        )
     if data.run == 2 and not proposal.repeatable:
-        raise Conflict(f"proposal {proposal.id} is not marked repeatable", field="run")
+        raise Conflict(
+            _("proposal {proposal_id} is not marked repeatable").format(proposal_id=proposal.id), field="run"
+        )
     slot = await get_slot(event, data.slot_id)
     room = await get_room(event, data.room_id)
     if slot.kind != "breakout":
-        raise Conflict(f"slot {slot.label!r} is a {slot.kind}, not a breakout", field="slot_id")
+        raise Conflict(
+            _("slot {label!r} is a {kind}, not a breakout").format(label=slot.label, kind=slot_kind_word(slot.kind)),
+            field="slot_id",
+        )
     missing = set(proposal.needs) - set(room.features)
     if missing:
-        raise Conflict(f"room {room.name!r} lacks {', '.join(sorted(missing))}", field="room_id")
+        raise Conflict(
+            _("room {name!r} lacks {features}").format(name=room.name, features=", ".join(sorted(missing))),
+            field="room_id",
+        )
     draft = await _ensure_draft(event)
     order = {s.id: i for i, s in enumerate(await slot_rows(event))}
     async with write_transaction():
         placements = await _placements(draft.id)
         mine = next((p for p in placements if p.proposal == proposal.id and p.run == data.run), None)
         if data.run == 2 and not any(p.proposal == proposal.id and p.run == 1 for p in placements):
-            raise Conflict("place the session's first run before its repeat", field="run")
+            raise Conflict(_("place the session's first run before its repeat"), field="run")
         occupant = next((p for p in placements if p.slot == slot.id and p.room == room.id and p is not mine), None)
         if occupant is not None and occupant.pinned:
-            raise Conflict("that place holds a pinned session; unpin or move it first", field="room_id")
+            raise Conflict(_("that place holds a pinned session; unpin or move it first"), field="room_id")
         if occupant is not None and occupant.proposal == proposal.id:
-            raise Conflict("the session's other run is there already", field="room_id")
+            raise Conflict(_("the session's other run is there already"), field="room_id")
         # Where each run would be after the move, to check that every repeat stays after its first run.
         after = {(p.proposal, p.run): p.slot for p in placements if p not in (mine, occupant)}
         after[(proposal.id, data.run)] = slot.id
@@ -374,15 +395,15 @@ async def place_session(event: Event, proposal_id: int, data: PlacementSet) -> A
             first = after.get((pid, 1))
             if run == 2 and first is not None and order.get(at, 0) <= order.get(first, 0):
                 field = "run" if pid == proposal.id else "slot_id"
-                raise Conflict("a repeat must come in a later slot than the session's first run", field=field)
+                raise Conflict(_("a repeat must come in a later slot than the session's first run"), field=field)
         in_target = [p.proposal for p in placements if p.slot == slot.id and p not in (mine, occupant)]
         if await _facilitator_busy(proposal.id, in_target):
-            raise Conflict("a facilitator of this session already runs another one in that slot", field="slot_id")
+            raise Conflict(_("a facilitator of this session already runs another one in that slot"), field="slot_id")
         if occupant is not None and mine is not None:
             in_old = [p.proposal for p in placements if p.slot == mine.slot and p not in (mine, occupant)]
             if await _facilitator_busy(occupant.proposal, in_old):
                 raise Conflict(
-                    "the session at that place cannot swap: its facilitator is busy in the other slot",
+                    _("the session at that place cannot swap: its facilitator is busy in the other slot"),
                     field="slot_id",
                 )
         if occupant is not None:
@@ -417,8 +438,11 @@ async def unschedule_session(event: Event, proposal_id: int, *, run: int | None 
         condition &= Placement.run == 2
     deleted = await Placement.delete().where(condition).returning(Placement.id)
     if not deleted:
-        what = "repeat of proposal" if run == 2 else "proposal"
-        raise NotFound(f"{what} {proposal.id} is not on the draft agenda", field="run" if run == 2 else "proposal_id")
+        if run == 2:
+            detail = _("repeat of proposal {proposal_id} is not on the draft agenda")
+        else:
+            detail = _("proposal {proposal_id} is not on the draft agenda")
+        raise NotFound(detail.format(proposal_id=proposal.id), field="run" if run == 2 else "proposal_id")
     return await _rescore(event, draft)
 
 
@@ -433,7 +457,12 @@ async def set_repeatable(event: Event, data: RepeatableSet) -> RepeatableOut:
     """Mark a session repeatable (or not): the next build may give it a second run for a crowd."""
     proposal = await get_proposal(event, data.proposal_id)
     if proposal.status not in LIVE_STATUSES:
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}", field="proposal_id")
+        raise Conflict(
+            _("proposal {proposal_id} is {status}").format(
+                proposal_id=proposal.id, status=status_word(proposal.status)
+            ),
+            field="proposal_id",
+        )
     await Proposal.update({Proposal.repeatable: data.repeatable}).where(Proposal.id == proposal.id)
     return RepeatableOut(proposal_id=proposal.id, repeatable=data.repeatable)
 
@@ -462,15 +491,19 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
         latest = await latest_published(event)
         if latest is not None:
             raise NotFound(
-                f"there is no draft agenda to publish: version {latest.version} is published; "
-                "build a new draft to publish again",
+                _(
+                    "there is no draft agenda to publish: version {version} is published; "
+                    "build a new draft to publish again"
+                ).format(version=latest.version),
                 field="agenda",
             )
-        raise NotFound("there is no draft agenda to publish: build one first", field="agenda")
+        raise NotFound(_("there is no draft agenda to publish: build one first"), field="agenda")
     if confirm_running is False and await day_is_running(event):
         raise DayRunning(
-            "not published: the day is running, and publishing replaces the agenda people are following; "
-            "confirm to publish anyway",
+            _(
+                "not published: the day is running, and publishing replaces the agenda people are following; "
+                "confirm to publish anyway"
+            ),
             field="confirm",
         )
     now = utcnow()
@@ -517,6 +550,19 @@ async def publish_agenda(event: Event, *, confirm_running: bool | None = None) -
     return out
 
 
+_SLOT_KINDS: dict[str, Callable[[], str]] = {
+    "breakout": lambda: pgettext("slot kind", "breakout"),
+    "plenary": lambda: pgettext("slot kind", "plenary"),
+    "break": lambda: pgettext("slot kind", "break"),
+}
+
+
+def slot_kind_word(kind: str) -> str:
+    """A slot's kind as people read it, in the current language."""
+    word = _SLOT_KINDS.get(kind)
+    return word() if word is not None else kind
+
+
 class AlreadyPublished(Conflict):
     """Another publish of the same draft won; ``version`` names the version it made."""
 
@@ -533,11 +579,13 @@ class AlreadyPublished(Conflict):
 def _already_published(draft: AgendaVersion | None) -> AlreadyPublished:
     if draft is not None and draft.status == "published":
         return AlreadyPublished(
-            f"this draft was just published as version {draft.version} by another request; nothing more was published",
+            _(
+                "this draft was just published as version {version} by another request; nothing more was published"
+            ).format(version=draft.version),
             version=draft.version,
         )
     return AlreadyPublished(
-        "the draft was replaced while publishing; look at the agenda again before publishing", version=None
+        _("the draft was replaced while publishing; look at the agenda again before publishing"), version=None
     )
 
 
@@ -545,10 +593,10 @@ async def read_agenda(event: Event, *, version: int | None = None) -> AgendaOut:
     if version is None:
         agenda = await latest_published(event)
         if agenda is None:
-            raise NotFound("the agenda is not published yet", field="agenda")
+            raise NotFound(_("the agenda is not published yet"), field="agenda")
     else:
         if not 0 < version <= 2**31 - 1:
-            raise NotFound(f"no published agenda version {version}", field="version")
+            raise NotFound(_("no published agenda version {version}").format(version=version), field="version")
         agenda = (
             await AgendaVersion.objects()
             .where(
@@ -559,7 +607,7 @@ async def read_agenda(event: Event, *, version: int | None = None) -> AgendaOut:
             .first()
         )
         if agenda is None:
-            raise NotFound(f"no published agenda version {version}", field="version")
+            raise NotFound(_("no published agenda version {version}").format(version=version), field="version")
     return await agenda_out(event, agenda)
 
 
@@ -590,7 +638,7 @@ async def read_published(event: Event, agenda_id: int | None = None) -> AgendaOu
 async def read_draft(event: Event) -> AgendaOut:
     draft = await _draft(event)
     if draft is None:
-        raise NotFound("there is no draft agenda yet: build one first", field="agenda")
+        raise NotFound(_("there is no draft agenda yet: build one first"), field="agenda")
     return await agenda_out(event, draft, problem=await build_problem(event))
 
 
@@ -715,17 +763,17 @@ class MySessions(msgspec.Struct, kw_only=True):
 
     def reason(self, proposal_id: int) -> str:
         if proposal_id in self.facilitating:
-            return "you facilitate it"
+            return _("you facilitate it")
         if proposal_id in self.dots:
-            return f"your dots: {self.dots[proposal_id]}"
+            return _("your dots: {dots}").format(dots=self.dots[proposal_id])
         if proposal_id in self.proposed:
-            return "you proposed it"
-        return "you starred it"
+            return _("you proposed it")
+        return _("you starred it")
 
 
 async def my_sessions(participant_id: int) -> MySessions:
     dots = await dots_of(participant_id)
-    _, vote_times = await votes_changed(participant_id)
+    _votes, vote_times = await votes_changed(participant_id)
     starred, star_times = await stars_changed(participant_id)
     times = [t for t in (_aware(at) for at in [*vote_times, *star_times]) if t is not None]
     return MySessions(

@@ -14,6 +14,7 @@ from events.tables import Event
 from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import aware, check_id, check_timezone, clean_text, in_timezone, parse_datetime
 
 EDITABLE_PHASES = ("draft", "proposals", "voting", "scheduled", "running")
@@ -53,7 +54,7 @@ async def get_slot(event: Event, slot_id: int) -> TimeSlot:
     check_id(slot_id, "slot_id")
     slot = await TimeSlot.objects().where((TimeSlot.id == slot_id) & (TimeSlot.event == event.id)).first()
     if slot is None:
-        raise NotFound(f"no time slot {slot_id} in this event", field="slot_id")
+        raise NotFound(_("no time slot {slot_id} in this event").format(slot_id=slot_id), field="slot_id")
     return slot
 
 
@@ -64,7 +65,9 @@ async def _check_overlap(event: Event, starts: datetime, ends: datetime, except_
         o_start, o_end = aware(other.starts_at), aware(other.ends_at)
         if starts < o_end and o_start < ends:
             raise Conflict(
-                f"overlaps the slot {other.label or other.id} ({o_start:%H:%M}-{o_end:%H:%M} UTC)",
+                _("overlaps the slot {slot} ({starts}-{ends} UTC)").format(
+                    slot=other.label or other.id, starts=f"{o_start:%H:%M}", ends=f"{o_end:%H:%M}"
+                ),
                 field="starts_at",
                 code="slot_overlap",
             )
@@ -72,13 +75,16 @@ async def _check_overlap(event: Event, starts: datetime, ends: datetime, except_
 
 def _check_span(event: Event, starts: datetime, ends: datetime) -> None:
     if ends <= starts:
-        raise ValidationFailed("ends_at must be after starts_at", field="ends_at")
+        raise ValidationFailed(_("ends_at must be after starts_at"), field="ends_at")
     if (ends - starts).total_seconds() > 24 * 3600:
-        raise ValidationFailed("a slot lasts at most 24 hours", field="ends_at")
+        raise ValidationFailed(_("a slot lasts at most 24 hours"), field="ends_at")
     day = in_timezone(starts, check_timezone(event.timezone)).date()
     if not event.start_date <= day <= event.end_date:
-        span = f"{event.start_date}" + (f" to {event.end_date}" if event.end_date != event.start_date else "")
-        raise ValidationFailed(f"starts_at falls on {day}, outside the event's dates ({span})", field="starts_at")
+        if event.end_date != event.start_date:
+            detail = _("starts_at falls on {day}, outside the event's dates ({start} to {end})")
+        else:
+            detail = _("starts_at falls on {day}, outside the event's dates ({start})")
+        raise ValidationFailed(detail.format(day=day, start=event.start_date, end=event.end_date), field="starts_at")
 
 
 async def create_slot(event: Event, data: SlotCreate) -> SlotOut:
@@ -107,7 +113,7 @@ async def update_slot(event: Event, slot_id: int, data: SlotPatch) -> SlotOut:
     changes: dict[Any, Any] = {TimeSlot.starts_at: starts, TimeSlot.ends_at: ends}
     if data.kind is not None and data.kind != slot.kind:
         if data.kind != "breakout" and await used_in_published_agenda(slot=slot.id):
-            raise Conflict("a published agenda has breakouts in this slot", field="kind")
+            raise Conflict(_("a published agenda has breakouts in this slot"), field="kind")
         changes[TimeSlot.kind] = data.kind
     if data.label is not None:
         changes[TimeSlot.label] = clean_text(data.label, "label", max_length=80, required=False)
@@ -123,6 +129,6 @@ async def delete_slot(event: Event, slot_id: int) -> None:
     require_phase(event, *EDITABLE_PHASES, action="remove time slots")
     slot = await get_slot(event, slot_id)
     if await used_in_published_agenda(slot=slot.id):
-        raise Conflict("a published agenda uses this slot; move its sessions and publish first", field="slot_id")
+        raise Conflict(_("a published agenda uses this slot; move its sessions and publish first"), field="slot_id")
     await TimeSlot.delete().where(TimeSlot.id == slot.id)
     await realtime.publish(event.slug, live.SlotDeleted(data=live.Removed(id=slot.id)))

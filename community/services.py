@@ -893,7 +893,7 @@ async def peers(event: Event, me: Participant) -> list[Peer]:
     if not ranked:
         return []
     my_props = set(interests.proposals[row_of[me.id]])
-    shared_ids = {p for r, _ in ranked for p in set(interests.proposals[r]) & my_props}
+    shared_ids = {p for r, _score in ranked for p in set(interests.proposals[r]) & my_props}
     titles = {
         r["id"]: r["title"]
         for r in (

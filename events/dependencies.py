@@ -22,6 +22,7 @@ from unconf.auth import SAFE_METHODS, presented_token, same_origin
 from unconf.cache import access_cache, read_cache
 from unconf.errors import Forbidden, Unauthorized
 from unconf.guards import GuardMissing, admitted_caller, guarded_caller
+from unconf.i18n import gettext as _
 from unconf.tokens import hash_token
 
 EVENT_STATE = "unconf.event"
@@ -34,13 +35,13 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any], event: Ev
     token, from_cookie = presented_token(connection, event.slug)
     unsafe = connection.scope.get("method", "GET") not in SAFE_METHODS
     if token is not None and from_cookie and unsafe and not same_origin(connection):
-        raise Forbidden("cross-site request refused: send it from the event's pages", code="csrf_refused")
+        raise Forbidden(_("cross-site request refused: send it from the event's pages"), code="csrf_refused")
     if token is None:
         if connection.headers.get("authorization"):
-            raise Unauthorized("the Authorization header must be 'Bearer <token>'", field="authorization")
+            raise Unauthorized(_("the Authorization header must be 'Bearer <token>'"), field="authorization")
         return None
     if len(token) > 200:
-        raise Unauthorized("the token is not valid", field="authorization")
+        raise Unauthorized(_("the token is not valid"), field="authorization")
     token_hash = hash_token(token)
     cached = access_cache.get(event.slug, token_hash)
     if cached is not None:
@@ -48,9 +49,9 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any], event: Ev
     generation = access_cache.generation(event.slug)
     participant = await Participant.objects().where(Participant.token_hash == token_hash).first()
     if participant is None:
-        raise Unauthorized("the token is not valid", field="authorization")
+        raise Unauthorized(_("the token is not valid"), field="authorization")
     if participant.event != event.id:
-        raise Forbidden("this token belongs to another event", field="authorization")
+        raise Forbidden(_("this token belongs to another event"), field="authorization")
     access_cache.put(event.slug, token_hash, participant, generation)
     return participant
 

@@ -9,6 +9,7 @@ from events.tables import Event, Participant
 from unconf import realtime
 from unconf.auth import Role
 from unconf.errors import Forbidden
+from unconf.i18n import gettext as _
 from unconf.personal_data import Person
 from unconf.tokens import hash_token, new_token
 
@@ -37,7 +38,7 @@ async def erase(person: Person) -> None:
     ids = list(person.participant_ids)
     if await Participant.exists().where(Participant.id.is_in(ids) & (Participant.role == Role.ORGANIZER)):
         raise Forbidden(
-            "an organizer's key is the event's only way in: hand the event over before erasing yourself",
+            _("an organizer's key is the event's only way in: hand the event over before erasing yourself"),
             field="participant",
             code="organizer_cannot_erase",
         )

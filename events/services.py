@@ -31,6 +31,8 @@ from unconf import i18n, live, metrics, realtime
 from unconf.auth import Role, is_organizer
 from unconf.database import lock_row, serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, PhaseConflict, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import pgettext
 from unconf.ports import Port
 from unconf.settings import get_settings
 from unconf.tokens import hash_token, new_join_code, new_token
@@ -94,10 +96,10 @@ async def get_event_even_suspended(slug: str) -> Event:
     """The event, suspended or not: only the instance operator's tools look events up this way."""
     if not SLUG_PATTERN.match(slug):
         # Cannot exist (and a NUL byte would upset PostgreSQL): answer without asking the database.
-        raise NotFound(f"no event {slug[:64]!r}", field="slug")
+        raise NotFound(_("no event {slug!r}").format(slug=slug[:64]), field="slug")
     event = await Event.objects().where(Event.slug == slug).first()
     if event is None:
-        raise NotFound(f"no event {slug!r}", field="slug")
+        raise NotFound(_("no event {slug!r}").format(slug=slug), field="slug")
     return event
 
 
@@ -106,7 +108,9 @@ async def get_event(slug: str) -> Event:
     event = await get_event_even_suspended(slug)
     if event.suspended_at is not None:
         raise Forbidden(
-            f"the event {slug!r} is suspended by the instance operator", field="slug", code="event_suspended"
+            _("the event {slug!r} is suspended by the instance operator").format(slug=slug),
+            field="slug",
+            code="event_suspended",
         )
     i18n.apply_event_default(event.language)  # a request about this event: its language, unless one was chosen
     return event
@@ -136,8 +140,10 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
     """
     if data.tier != DEFAULT_TIER:
         raise Forbidden(
-            f"an event starts on the {DEFAULT_TIER!r} tier; the tier is set by the instance operator, "
-            f"not by the event's creator: create the event, then ask the operator for the {data.tier!r} tier",
+            _(
+                "an event starts on the {default!r} tier; the tier is set by the instance operator, "
+                "not by the event's creator: create the event, then ask the operator for the {tier!r} tier"
+            ).format(default=DEFAULT_TIER, tier=data.tier),
             field="tier",
             code="tier_set_by_operator",
         )
@@ -148,7 +154,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
     check_timezone(data.timezone)
     end = data.end_date or data.start_date
     if end < data.start_date:
-        raise ValidationFailed("end_date is before start_date", field="end_date")
+        raise ValidationFailed(_("end_date is before start_date"), field="end_date")
     key = new_token()
     now = utcnow()
     async with write_transaction():
@@ -156,7 +162,9 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
         if data.slug is not None:
             slug = check_slug(data.slug)
             if await Event.exists().where(Event.slug == slug):
-                raise Conflict(f"an event with slug {slug!r} exists already", field="slug", code="slug_taken")
+                raise Conflict(
+                    _("an event with slug {slug!r} exists already").format(slug=slug), field="slug", code="slug_taken"
+                )
         else:
             slug = await _unique_slug(slugify(title))
         event = Event(
@@ -211,7 +219,9 @@ async def create_event_with(
 async def set_tier(slug: str, tier: str) -> Event:
     """The instance operator's change of an event's tier (the operator API and ``unconf tier``)."""
     if tier not in TIERS:
-        raise ValidationFailed(f"unknown tier {tier!r}; tiers: {', '.join(TIERS)}", field="tier")
+        raise ValidationFailed(
+            _("unknown tier {tier!r}; tiers: {tiers}").format(tier=tier, tiers=", ".join(TIERS)), field="tier"
+        )
     event = await get_event_even_suspended(slug)
     await Event.update({Event.tier: tier, Event.updated_at: utcnow()}).where(Event.id == event.id)
     fresh = await get_event_even_suspended(event.slug)
@@ -238,7 +248,7 @@ async def update_event(event: Event, data: EventPatch) -> Event:
     start = data.start_date or event.start_date
     end = data.end_date or (event.end_date if data.start_date is None else max(event.end_date, start))
     if end < start:
-        raise ValidationFailed("end_date is before start_date", field="end_date")
+        raise ValidationFailed(_("end_date is before start_date"), field="end_date")
     changes[Event.start_date] = start
     changes[Event.end_date] = end
     moves_dates = (start, end) != (event.start_date, event.end_date)
@@ -274,7 +284,9 @@ async def _check_slots_within(event: Event, start: date, end: date, timezone: st
         field, outside = ("start_date", before) if before else ("end_date", after)
         listed = ", ".join(str(day) for day in outside[:5])
         raise Conflict(
-            f"time slots fall on {listed}, outside the new dates ({start} to {end}); move or remove those slots first",
+            _(
+                "time slots fall on {days}, outside the new dates ({start} to {end}); move or remove those slots first"
+            ).format(days=listed, start=start, end=end),
             field=field,
             code="slots_outside_dates",
         )
@@ -290,7 +302,9 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
     if change.phase == event.phase:
         # Same phase with a new deadline: extend or shorten the countdown ("five more minutes").
         if change.ends_at is None:
-            raise PhaseConflict(f"the event is already in phase {event.phase!r}", phase=event.phase)
+            raise PhaseConflict(
+                _("the event is already in phase {phase!r}").format(phase=phase_word(event.phase)), phase=event.phase
+            )
         ends = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
         await Event.update({Event.phase_ends_at: ends, Event.updated_at: utcnow()}).where(Event.id == event.id)
         fresh = await get_event(event.slug)
@@ -299,11 +313,18 @@ async def change_phase(event: Event, change: PhaseChange) -> Event:
     allowed = allowed_next_phases(event.phase)
     if change.phase not in allowed:
         raise PhaseConflict(
-            f"cannot move from {event.phase!r} to {change.phase!r}; allowed: {', '.join(allowed)}",
+            _("cannot move from {phase!r} to {wanted!r}; allowed: {allowed}").format(
+                phase=phase_word(event.phase),
+                wanted=phase_word(change.phase),
+                allowed=", ".join(phase_word(p) for p in allowed),
+            ),
             phase=event.phase,
         )
     if change.phase in ("scheduled", "running") and not await HAS_PUBLISHED_AGENDA.call(event.id):
-        raise PhaseConflict(f"publish an agenda before moving to {change.phase!r}", phase=event.phase)
+        raise PhaseConflict(
+            _("publish an agenda before moving to {wanted!r}").format(wanted=phase_word(change.phase)),
+            phase=event.phase,
+        )
     ends_at = None
     if change.ends_at is not None:
         ends_at = parse_datetime(change.ends_at, check_timezone(event.timezone), "ends_at")
@@ -323,17 +344,65 @@ async def announce_phase(event: Event) -> None:
     await realtime.publish(event.slug, live.PhaseChanged(data=phase))
 
 
+_PHASE_WORDS: dict[str, Callable[[], str]] = {
+    "draft": lambda: pgettext("event phase", "draft"),
+    "proposals": lambda: pgettext("event phase", "proposals"),
+    "voting": lambda: pgettext("event phase", "voting"),
+    "scheduled": lambda: pgettext("event phase", "scheduled"),
+    "running": lambda: pgettext("event phase", "running"),
+    "closed": lambda: pgettext("event phase", "closed"),
+}
+
+
+def phase_word(phase: str) -> str:
+    """A phase as people read it in the current language (the API's value itself in English)."""
+    word = _PHASE_WORDS.get(phase)
+    return word() if word is not None else phase
+
+
+# What a phase may refuse, as the refusal names it ("cannot vote while ..."): the domains above call
+# ``require_phase`` with one of these keys (the English words), shown in the request's language.
+PHASE_ACTIONS: dict[str, Callable[[], str]] = {
+    "join": lambda: pgettext("cannot ... now", "join"),
+    "vote": lambda: pgettext("cannot ... now", "vote"),
+    "merge proposals": lambda: pgettext("cannot ... now", "merge proposals"),
+    "add a proposal": lambda: pgettext("cannot ... now", "add a proposal"),
+    "propose a session": lambda: pgettext("cannot ... now", "propose a session"),
+    "edit proposals": lambda: pgettext("cannot ... now", "edit proposals"),
+    "edit a proposal": lambda: pgettext("cannot ... now", "edit a proposal"),
+    "answer an invitation to facilitate": lambda: pgettext("cannot ... now", "answer an invitation to facilitate"),
+    "offer help with a session": lambda: pgettext("cannot ... now", "offer help with a session"),
+    "add time slots": lambda: pgettext("cannot ... now", "add time slots"),
+    "change time slots": lambda: pgettext("cannot ... now", "change time slots"),
+    "remove time slots": lambda: pgettext("cannot ... now", "remove time slots"),
+    "add rooms": lambda: pgettext("cannot ... now", "add rooms"),
+    "change rooms": lambda: pgettext("cannot ... now", "change rooms"),
+    "remove rooms": lambda: pgettext("cannot ... now", "remove rooms"),
+    "build the agenda": lambda: pgettext("cannot ... now", "build the agenda"),
+    "change the agenda": lambda: pgettext("cannot ... now", "change the agenda"),
+    "publish the agenda": lambda: pgettext("cannot ... now", "publish the agenda"),
+    "check in": lambda: pgettext("cannot ... now", "check in"),
+    "re-balance the day": lambda: pgettext("cannot ... now", "re-balance the day"),
+}
+
+
 def require_phase(event: Event, *phases: str, action: str) -> None:
+    """Refuse (409 ``wrong_phase``) outside ``phases``; ``action`` is a key of ``PHASE_ACTIONS``."""
     if event.phase not in phases:
+        words = PHASE_ACTIONS.get(action)
         raise PhaseConflict(
-            f"cannot {action} while the event is in phase {event.phase!r} (possible in: {', '.join(phases)})",
+            _("cannot {action} while the event is in phase {phase!r} (possible in: {phases})").format(
+                action=words() if words is not None else action,
+                phase=phase_word(event.phase),
+                phases=", ".join(phase_word(p) for p in phases),
+            ),
             phase=event.phase,
         )
 
 
 async def join_event(event: Event, data: JoinRequest) -> Joined:
     if not secrets.compare_digest(data.join_code.strip().upper().encode(), event.join_code.encode()):
-        raise Forbidden("the join code is not right for this event", field="join_code", code="bad_join_code")
+        raise Forbidden(_("the join code is not right for this event"), field="join_code", code="bad_join_code")
     require_phase(event, "proposals", "voting", "scheduled", "running", action="join")
     name = clean_text(data.display_name, "display_name", max_length=80)
     token = new_token()
@@ -366,7 +435,7 @@ async def remove_participants(event: Event, data: RemoveParticipants, *, by: Par
     """
     ids = sorted(set(data.participant_ids))
     if by.id in ids:
-        raise Conflict("you cannot remove yourself", field="participant_ids", code="cannot_remove_self")
+        raise Conflict(_("you cannot remove yourself"), field="participant_ids", code="cannot_remove_self")
     async with write_transaction():
         rows = await Participant.select(Participant.id, Participant.role).where(
             (Participant.event == event.id) & Participant.id.is_in(ids)
@@ -375,11 +444,16 @@ async def remove_participants(event: Event, data: RemoveParticipants, *, by: Par
         missing = [i for i in ids if i not in found]
         if missing:
             shown = ", ".join(str(i) for i in missing[:10])
-            raise NotFound(f"no participant with id {shown} in this event; nobody was removed", field="participant_ids")
+            raise NotFound(
+                _("no participant with id {ids} in this event; nobody was removed").format(ids=shown),
+                field="participant_ids",
+            )
         organizers = [i for i in ids if found[i] == Role.ORGANIZER]
         if organizers:
             raise Conflict(
-                f"participant {organizers[0]} is an organizer; organizers are not removed here; nobody was removed",
+                _(
+                    "participant {participant_id} is an organizer; organizers are not removed here; nobody was removed"
+                ).format(participant_id=organizers[0]),
                 field="participant_ids",
                 code="cannot_remove_organizer",
             )
@@ -414,7 +488,9 @@ async def end_access(participant: Participant) -> None:
     the caller's to clear. An organizer's key is the event's only way in, so it is never ended here.
     """
     if is_organizer(participant):
-        raise Forbidden("an organizer's key cannot be signed out: it is the event's only way in", field="participant")
+        raise Forbidden(
+            _("an organizer's key cannot be signed out: it is the event's only way in"), field="participant"
+        )
     async with write_transaction():
         await Participant.update({Participant.token_hash: hash_token(new_token())}).where(
             Participant.id == participant.id
@@ -445,5 +521,5 @@ async def event_for_join_code(code: str) -> Event:
     clean = code.strip().upper()
     event = await Event.objects().where(Event.join_code == clean[:16]).first() if clean else None
     if event is None or not secrets.compare_digest(event.join_code.encode(), clean.encode()):
-        raise NotFound("no event has that join code: check it on the board", field="join_code")
+        raise NotFound(_("no event has that join code: check it on the board"), field="join_code")
     return event

@@ -11,6 +11,8 @@ from piccolo.table import Table
 from events.tables import Event, Participant
 from unconf.database import lock_row
 from unconf.errors import LimitExceeded, PaymentRequired
+from unconf.i18n import format_list, gettext_noop, ngettext
+from unconf.i18n import gettext as _
 
 
 class TierSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,7 +29,7 @@ class TierSpec(msgspec.Struct, frozen=True, kw_only=True):
 
 FREE = TierSpec(
     name="free",
-    label="Free Edcamp",
+    label=gettext_noop("Free Edcamp"),
     max_participants=1_000,
     max_rooms=40,
     video_providers=("jitsi", "static"),
@@ -38,7 +40,7 @@ FREE = TierSpec(
 
 PAID = TierSpec(
     name="paid",
-    label="Paid",
+    label=gettext_noop("Paid"),
     max_participants=10_000,
     max_rooms=400,
     video_providers=("jitsi", "static", "bbb", "whereby"),
@@ -81,10 +83,32 @@ def check_count(event: Event, limit_name: str, current: int, adding: int = 1) ->
 def check_count_for(tier: TierSpec, limit_name: str, current: int, adding: int = 1) -> None:
     limit = int(getattr(tier, limit_name))
     if current + adding > limit:
-        noun = limit_name.removeprefix("max_")
+        if limit_name == "max_participants":
+            detail = ngettext(
+                "the {tier} tier allows at most {limit} participant per event (limit {limit_name}); "
+                "this event has {current}",
+                "the {tier} tier allows at most {limit} participants per event (limit {limit_name}); "
+                "this event has {current}",
+                limit,
+            )
+        elif limit_name == "max_rooms":
+            detail = ngettext(
+                "the {tier} tier allows at most {limit} room per event (limit {limit_name}); this event has {current}",
+                "the {tier} tier allows at most {limit} rooms per event (limit {limit_name}); this event has {current}",
+                limit,
+            )
+        else:
+            detail = _(
+                "the {tier} tier allows at most {limit} {noun} per event (limit {limit_name}); this event has {current}"
+            )
         raise LimitExceeded(
-            f"the {tier.label} tier allows at most {limit} {noun} per event (limit {limit_name}); "
-            f"this event has {current}",
+            detail.format(
+                tier=_(tier.label),
+                limit=limit,
+                noun=limit_name.removeprefix("max_"),
+                limit_name=limit_name,
+                current=current,
+            ),
             field=limit_name,
             code="limit_exceeded",
         )
@@ -110,8 +134,15 @@ def check_provider(event: Event, provider: str, field: str = "provider") -> None
     if provider not in tier.video_providers:
         with_it = [t.name for t in TIERS.values() if provider in t.video_providers]
         raise PaymentRequired(
-            f"the video provider {provider!r} is not in the {tier.label} tier "
-            f"(included: {', '.join(tier.video_providers)}); it comes with the {' or '.join(with_it) or 'paid'} tier",
+            _(
+                "the video provider {provider!r} is not in the {tier} tier "
+                "(included: {included}); it comes with the {tiers} tier"
+            ).format(
+                provider=provider,
+                tier=_(tier.label),
+                included=", ".join(tier.video_providers),
+                tiers=format_list(with_it, style="or") if with_it else "paid",
+            ),
             field=field,
         )
 
@@ -121,8 +152,9 @@ def check_feature(event: Event, feature: str) -> None:
     tier = tier_of(event)
     if not getattr(tier, feature):
         raise PaymentRequired(
-            f"the feature {feature!r} is not in the {tier.label} tier; "
-            f"it comes with the {_cheapest_with(feature)} tier",
+            _("the feature {feature!r} is not in the {tier} tier; it comes with the {tiers} tier").format(
+                feature=feature, tier=_(tier.label), tiers=_cheapest_with(feature)
+            ),
             field=feature,
         )
 

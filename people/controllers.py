@@ -28,6 +28,7 @@ from people.schemas import (
 from unconf.auth import same_origin, token_cookie
 from unconf.errors import DomainError
 from unconf.guards import requires_organizer
+from unconf.i18n import gettext as _
 from unconf.templates import template_environment
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -140,7 +141,7 @@ def _page(
 @get("/e/{slug:str}/invite", dependencies=EVENT_DEPENDENCIES, media_type=MediaType.HTML, include_in_schema=False)
 async def invite_page(event: NamedDependency[Event], code: FromQuery[str] = "") -> Response[str]:
     """A button, not an automatic sign-in: mail scanners that open links must not use up the code."""
-    return _page(f"Invitation: {event.title}", event=event, code=code[:200])
+    return _page(_("Invitation: {title}").format(title=event.title), event=event, code=code[:200])
 
 
 @post(
@@ -154,11 +155,11 @@ async def invite_submit(
     request: Request[Any, Any, Any], event: NamedDependency[Event], data: URLEncodedBody[RedeemRequest]
 ) -> Response[str]:
     if not same_origin(request):
-        return _page("Invitation", message="Open the invitation link itself to sign in.", status=403)
+        return _page(_("Invitation"), message=_("Open the invitation link itself to sign in."), status=403)
     try:
-        _, token = await services.redeem(event, data.code)
+        _participant, token = await services.redeem(event, data.code)
     except DomainError as exc:
-        return _page("Invitation", message=exc.detail, status=exc.status_code)
+        return _page(_("Invitation"), message=exc.detail, status=exc.status_code)
     response: Response[str] = Response(
         "",
         status_code=303,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from people.schemas import ColumnMapping, Duplicate, Format, PersonRow, RowIssue
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import clean_email, clean_text
 
 MAX_ROWS = 10_000
@@ -45,15 +46,17 @@ class Parsed:
 def decode(raw: bytes) -> str:
     """UTF-8 (with or without the BOM Excel adds) or UTF-16 with a BOM; anything else is refused, not guessed."""
     if not raw.strip():
-        raise ValidationFailed("the file is empty", field="file", code="unreadable_file")
+        raise ValidationFailed(_("the file is empty"), field="file", code="unreadable_file")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise ValidationFailed("the file is not valid UTF-16 text", field="file", code="unreadable_file") from exc
+            raise ValidationFailed(
+                _("the file is not valid UTF-16 text"), field="file", code="unreadable_file"
+            ) from exc
     if b"\x00" in raw[:4096]:
         raise ValidationFailed(
-            "the file is not a CSV text file (is it a spreadsheet? save it as CSV UTF-8)",
+            _("the file is not a CSV text file (is it a spreadsheet? save it as CSV UTF-8)"),
             field="file",
             code="unreadable_file",
         )
@@ -62,7 +65,9 @@ def decode(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ValidationFailed(
-            f"the file is not UTF-8 text (line {line}); save it as 'CSV UTF-8'", field="file", code="unreadable_file"
+            _("the file is not UTF-8 text (line {line}); save it as 'CSV UTF-8'").format(line=line),
+            field="file",
+            code="unreadable_file",
         ) from exc
 
 
@@ -92,17 +97,23 @@ def _read(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 continue
             if len(records) >= MAX_ROWS:
                 raise ValidationFailed(
-                    f"the file has more than {MAX_ROWS} rows; split it", field="file", code="too_many_rows"
+                    _("the file has more than {count} rows; split it").format(count=MAX_ROWS),
+                    field="file",
+                    code="too_many_rows",
                 )
             records.append((start, record))
     except csv.Error as exc:
         raise ValidationFailed(
-            f"the file is not valid CSV near line {reader.line_num}: {exc}", field="file", code="unreadable_file"
+            _("the file is not valid CSV near line {line}: {problem}").format(line=reader.line_num, problem=exc),
+            field="file",
+            code="unreadable_file",
         ) from exc
     if header is None:
-        raise ValidationFailed("the file has no header row", field="file", code="unreadable_file")
+        raise ValidationFailed(_("the file has no header row"), field="file", code="unreadable_file")
     if len(header) > MAX_COLUMNS:
-        raise ValidationFailed(f"the file has more than {MAX_COLUMNS} columns", field="file", code="unreadable_file")
+        raise ValidationFailed(
+            _("the file has more than {count} columns").format(count=MAX_COLUMNS), field="file", code="unreadable_file"
+        )
     return header, records
 
 
@@ -118,7 +129,9 @@ def detect(columns: list[str], source: str) -> tuple[Format, ColumnMapping | Non
     if source == "eventbrite" or (source == "auto" and is_eventbrite):
         if not is_eventbrite:
             raise ValidationFailed(
-                "this is not an Eventbrite attendee export: it needs the columns Order #, First Name, Last Name, Email",
+                _("this is not an Eventbrite attendee export: it needs the columns {columns}").format(
+                    columns="Order #, First Name, Last Name, Email"
+                ),
                 field="source",
             )
         return "eventbrite", ColumnMapping(
@@ -149,8 +162,9 @@ def check_mapping(mapping: ColumnMapping, columns: list[str]) -> None:
         column = getattr(mapping, name)
         if column is not None and column not in present:
             raise ValidationFailed(
-                f"mapping.{name} names the column {column!r}, which the file does not have "
-                f"(columns: {', '.join(repr(c) for c in columns[:20])})",
+                _(
+                    "mapping.{name} names the column {column!r}, which the file does not have (columns: {columns})"
+                ).format(name=name, column=column, columns=", ".join(repr(c) for c in columns[:20])),
                 field=f"mapping.{name}",
             )
 
@@ -178,7 +192,7 @@ def parse(raw: bytes, *, source: str = "auto", mapping: ColumnMapping | None = N
         mapping_needed=mapping is None and (fmt == "csv" or guessed is None),
     )
     if chosen is None:
-        parsed.rows = sum(1 for _, r in records if any(c.strip() for c in r))
+        parsed.rows = sum(1 for _line, r in records if any(c.strip() for c in r))
         parsed.blank_rows = len(records) - parsed.rows
         return parsed
     index = {name: i for i, name in reversed(list(enumerate(header)))}
@@ -219,20 +233,35 @@ def _row(
 ) -> PersonRow | RowIssue:
     extra = [c for c in record[len(header) :] if c.strip()]
     if extra:
-        return RowIssue(line=line, reason=f"the row has {len(record)} cells but the header has {len(header)}")
+        return RowIssue(
+            line=line,
+            reason=_("the row has {cells} cells but the header has {columns}").format(
+                cells=len(record), columns=len(header)
+            ),
+        )
     if any(len(c) > MAX_CELL for c in record):
-        return RowIssue(line=line, reason=f"a cell is longer than {MAX_CELL} characters")
+        return RowIssue(line=line, reason=_("a cell is longer than {count} characters").format(count=MAX_CELL))
     email = _cell(record, index, mapping.email)
     if not email:
-        return RowIssue(line=line, reason="the email is empty", field="email")
+        return RowIssue(line=line, reason=_("the email is empty"), field="email")
     try:
         clean_email(email, "email")
     except ValidationFailed:
-        return RowIssue(line=line, reason=f"{email[:80]!r} is not an email address", field="email", email=email[:254])
+        return RowIssue(
+            line=line,
+            reason=_("{email!r} is not an email address").format(email=email[:80]),
+            field="email",
+            email=email[:254],
+        )
     if status_col is not None:
         status = _cell(record, index, status_col)
         if status.lower() in EVENTBRITE_NOT_COMING:
-            return RowIssue(line=line, reason=f"Eventbrite attendee status is {status!r}", field="status", email=email)
+            return RowIssue(
+                line=line,
+                reason=_("Eventbrite attendee status is {status!r}").format(status=status),
+                field="status",
+                email=email,
+            )
     try:
         first = clean_text(_cell(record, index, mapping.first_name), "first_name", max_length=80, required=False)
         last = clean_text(_cell(record, index, mapping.last_name), "last_name", max_length=80, required=False)
@@ -243,11 +272,20 @@ def _row(
     name = full or " ".join(p for p in (first, last) if p)
     if not name:
         name = email.split("@", 1)[0][:80]
-        parsed.notes.append(RowIssue(line=line, reason=f"no name: shown as {name!r}", field="name", email=email))
+        parsed.notes.append(
+            RowIssue(line=line, reason=_("no name: shown as {name!r}").format(name=name), field="name", email=email)
+        )
     elif len(name) > 80:
         name = name[:80].rstrip()
-        parsed.notes.append(RowIssue(line=line, reason="the name was cut to 80 characters", field="name", email=email))
+        parsed.notes.append(
+            RowIssue(
+                line=line,
+                reason=_("the name was cut to {count} characters").format(count=80),
+                field="name",
+                email=email,
+            )
+        )
     if not first and not last and full:
-        first, _, last = full.rpartition(" ") if " " in full else (full, "", "")
+        first, _space, last = full.rpartition(" ") if " " in full else (full, "", "")
         first, last = first[:80], last[:80]
     return PersonRow(line=line, email=email, display_name=name, first_name=first, last_name=last, external_id=external)

@@ -39,8 +39,9 @@ from unconf import live, realtime
 from unconf.auth import Role, is_organizer
 from unconf.csvsafe import defuse_formula
 from unconf.database import lock_row, write_transaction
-from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed, describe
 from unconf.http import fetch_csv
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.tokens import hash_token, new_token
 from unconf.validation import aware as _aware
@@ -61,10 +62,11 @@ def parse_mapping(text: str | None) -> ColumnMapping | None:
     try:
         return msgspec.json.decode(text.encode(), type=ColumnMapping)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed(f"mapping: {exc}", field="mapping") from exc
+        raise ValidationFailed(_("mapping: {problem}").format(problem=describe(str(exc))), field="mapping") from exc
     except msgspec.DecodeError as exc:
         raise ValidationFailed(
-            'mapping must be a JSON object like {"email": "E-mail", "name": "Name"}', field="mapping"
+            _("mapping must be a JSON object like {example}").format(example='{"email": "E-mail", "name": "Name"}'),
+            field="mapping",
         ) from exc
 
 
@@ -115,13 +117,16 @@ async def preview_import(event: Event, raw: bytes, *, source: str, mapping: Colu
 async def run_import(event: Event, raw: bytes, *, source: str, mapping: ColumnMapping | None) -> ImportReport:
     """Create the new people in one transaction; people already in the event are left as they are."""
     if event.phase == "closed":
-        raise Conflict("the event is closed: nobody can be added any more", field="phase", code="wrong_phase")
+        raise Conflict(_("the event is closed: nobody can be added any more"), field="phase", code="wrong_phase")
     parsed = csvimport.parse(raw, source=source, mapping=mapping)
     if parsed.mapping_needed:
-        hint = f" (suggested: {msgspec.json.encode(parsed.mapping).decode()})" if parsed.mapping else ""
-        raise ValidationFailed(
-            "confirm the column mapping: send 'mapping' with at least the email column" + hint, field="mapping"
-        )
+        if parsed.mapping:
+            detail = _(
+                "confirm the column mapping: send 'mapping' with at least the email column (suggested: {mapping})"
+            ).format(mapping=msgspec.json.encode(parsed.mapping).decode())
+        else:
+            detail = _("confirm the column mapping: send 'mapping' with at least the email column")
+        raise ValidationFailed(detail, field="mapping")
     now = utcnow()
     async with write_transaction():
         await lock_row(Event, event.id)
@@ -190,7 +195,10 @@ async def _invitees(event: Event, request: InviteRequest) -> tuple[list[Particip
     if request.participant_ids is not None:
         missing = sorted(set(request.participant_ids) - {p.id for p in people})
         if missing:
-            raise NotFound(f"no participant {missing[0]} in this event", field="participant_ids")
+            raise NotFound(
+                _("no participant {participant_id} in this event").format(participant_id=missing[0]),
+                field="participant_ids",
+            )
     redeemed = {
         r["participant"]
         for r in await Registrant.select(Registrant.participant).where(
@@ -201,7 +209,7 @@ async def _invitees(event: Event, request: InviteRequest) -> tuple[list[Particip
     for p in people:
         if is_organizer(p):
             if request.participant_ids is not None:
-                skipped.append(Skipped(participant_id=p.id, reason="organizers sign in with their organizer key"))
+                skipped.append(Skipped(participant_id=p.id, reason=_("organizers sign in with their organizer key")))
             continue
         if p.id in redeemed and not request.include_redeemed and request.participant_ids is None:
             continue
@@ -218,7 +226,7 @@ async def _registrant_for(event: Event, participant: Participant) -> Registrant:
     if not key or await Registrant.exists().where((Registrant.event == event.id) & (Registrant.email_key == key)):
         # Someone imported may also have joined with the code under the same address: keys stay unique.
         key = f"participant-{participant.id}:{key}"[:254]
-    first, _, last = participant.display_name.rpartition(" ")
+    first, _space, last = participant.display_name.rpartition(" ")
     row = Registrant(
         event=event.id,
         participant=participant.id,
@@ -271,7 +279,7 @@ async def send_invitations(event: Event, request: InviteRequest) -> InvitesQueue
     async with write_transaction():
         for p in people:
             if not p.email:
-                skipped.append(Skipped(participant_id=p.id, reason="no email address"))
+                skipped.append(Skipped(participant_id=p.id, reason=_("no email address")))
                 continue
             registrant = await _registrant_for(event, p)
             # Clearing a revocation here is the organizer's choice to invite again.
@@ -279,7 +287,7 @@ async def send_invitations(event: Event, request: InviteRequest) -> InvitesQueue
             if await enqueue_invitation(event, p):
                 queued += 1
             else:
-                skipped.append(Skipped(participant_id=p.id, reason="an invitation to this person is already queued"))
+                skipped.append(Skipped(participant_id=p.id, reason=_("an invitation to this person is already queued")))
     return InvitesQueued(queued=queued, skipped=skipped)
 
 
@@ -288,9 +296,12 @@ async def revoke_invitation(event: Event, participant_id: int, *, sign_out: bool
         await Participant.objects().where((Participant.id == participant_id) & (Participant.event == event.id)).first()
     )
     if participant is None:
-        raise NotFound(f"no participant {participant_id} in this event", field="participant_id")
+        raise NotFound(
+            _("no participant {participant_id} in this event").format(participant_id=participant_id),
+            field="participant_id",
+        )
     if is_organizer(participant):
-        raise Forbidden("organizers sign in with their organizer key, not an invitation", field="participant_id")
+        raise Forbidden(_("organizers sign in with their organizer key, not an invitation"), field="participant_id")
     async with write_transaction():
         registrant = await _registrant_for(event, participant)
         await Registrant.update({Registrant.code_hash: None, Registrant.revoked_at: utcnow()}).where(
@@ -305,7 +316,7 @@ async def revoke_invitation(event: Event, participant_id: int, *, sign_out: bool
 async def redeem(event: Event, code: str) -> tuple[Participant, str]:
     """Exchange a single-use code for the person's token; a used, replaced or revoked code is refused."""
     refused = Forbidden(
-        "this invitation link is not valid: it was used, replaced or revoked; ask the organizers for a new one",
+        _("this invitation link is not valid: it was used, replaced or revoked; ask the organizers for a new one"),
         field="code",
         code="invalid_invitation",
     )
@@ -323,7 +334,7 @@ async def redeem(event: Event, code: str) -> tuple[Participant, str]:
         created = _aware(row.code_created_at)
         if created is None or utcnow() - created > CODE_TTL:
             raise Forbidden(
-                "this invitation link has expired; ask the organizers for a new one",
+                _("this invitation link has expired; ask the organizers for a new one"),
                 field="code",
                 code="invitation_expired",
             )
@@ -379,7 +390,7 @@ EXPORT_HEADERS: dict[str, tuple[str, str, str, str]] = {
 
 
 def _split(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().rpartition(" ")
+    first, _space, last = name.strip().rpartition(" ")
     return (first, last) if first else (last, "")
 
 
@@ -418,9 +429,9 @@ def csv_filename(event: Event, fmt: str) -> str:
 async def read_source(upload: bytes | None, url: str | None) -> bytes:
     """The CSV comes as an uploaded file or from a URL the server fetches (http/https only)."""
     if upload is not None and url:
-        raise ValidationFailed("send either a file or a url, not both", field="file")
+        raise ValidationFailed(_("send either a file or a url, not both"), field="file")
     if upload is not None:
         return upload
     if url:
         return await fetch_csv(url, "url")
-    raise ValidationFailed("send a CSV file (form field 'file') or a URL to fetch it from ('url')", field="file")
+    raise ValidationFailed(_("send a CSV file (form field 'file') or a URL to fetch it from ('url')"), field="file")

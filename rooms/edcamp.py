@@ -24,6 +24,7 @@ from events.tables import Event, Participant
 from rooms.links import ensure_settings, read_settings
 from rooms.video.static import parse_template
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 
 Name = Annotated[str, Meta(min_length=1, max_length=80)]
@@ -78,16 +79,18 @@ def plan_morning(data: EdcampCreate) -> list[tuple[str, str, str, str]]:
         out.append((t.isoformat(timespec="minutes"), end.isoformat(timespec="minutes"), kind, label))
         t = end
 
-    add(30, "plenary", "Opening and session board")
+    add(30, "plenary", _("Opening and session board"))
     for i in range(1, data.breakout_slots + 1):
         if data.break_minutes:
             t += timedelta(minutes=data.break_minutes)
-        add(data.slot_minutes, "breakout", f"Sessions {i}")
+        add(data.slot_minutes, "breakout", _("Sessions {number}").format(number=i))
     t += timedelta(minutes=data.break_minutes)
-    add(30, "plenary", "Closing: smackdown and thanks")
+    add(30, "plenary", _("Closing: smackdown and thanks"))
     last_day = datetime.fromisoformat(out[-1][1]).date()
     if last_day != data.start_date:
-        raise ValidationFailed("the morning runs past midnight: start earlier or plan fewer slots", field="starts_at")
+        raise ValidationFailed(
+            _("the morning runs past midnight: start earlier or plan fewer slots"), field="starts_at"
+        )
     return out
 
 
@@ -99,7 +102,9 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
     if data.video_provider == "static":
         if not data.video_template:
             raise ValidationFailed(
-                "static video links need video_template, e.g. https://meet.example.org/{event}-{room}",
+                _("static video links need video_template, e.g. {example}").format(
+                    example="https://meet.example.org/{event}-{room}"
+                ),
                 field="video_template",
             )
         parse_template(data.video_template, "video_template")  # plain placeholders only, before anything is made
@@ -109,7 +114,7 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         main = await create_room(
             event,
             RoomCreate(
-                name="Main room",
+                name=_("Main room"),
                 capacity=data.main_room_capacity,
                 kind="hybrid",
                 position=0,
@@ -120,7 +125,10 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         for i in range(1, data.breakout_rooms + 1):
             rooms.append(
                 await create_room(
-                    event, RoomCreate(name=f"Room {i}", capacity=data.room_capacity, kind="hybrid", position=i)
+                    event,
+                    RoomCreate(
+                        name=_("Room {number}").format(number=i), capacity=data.room_capacity, kind="hybrid", position=i
+                    ),
                 )
             )
         slots = [
@@ -130,7 +138,7 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         await ensure_settings(event, data.video_provider, config, main.id)
         return await events.change_phase(event, PhaseChange(phase="proposals")), rooms, slots
 
-    _, organizer, key, (event, rooms, slots) = await events.create_event_with(
+    _created, organizer, key, (event, rooms, slots) = await events.create_event_with(
         EventCreate(
             title=data.title,
             start_date=data.start_date,
@@ -159,10 +167,10 @@ async def create_edcamp(data: EdcampCreate) -> EdcampCreated:
         slots=slots,
         video=video,
         next_steps=[
-            f"Project the board: {board_url}",
-            f"Share the join link (or its QR code on the board): {join_link}",
-            "Proposals are open now; move to voting when the board is full, then build and publish the agenda.",
-            "Publishing gives every session its video link; people join with the agenda's 'Join video' buttons.",
+            _("Project the board: {url}").format(url=board_url),
+            _("Share the join link (or its QR code on the board): {url}").format(url=join_link),
+            _("Proposals are open now; move to voting when the board is full, then build and publish the agenda."),
+            _("Publishing gives every session its video link; people join with the agenda's 'Join video' buttons."),
             *video.notes,
         ],
     )
@@ -176,10 +184,10 @@ async def create_event_with_day(
 
     async def setup(event: Event) -> Event:
         for number in range(1, rooms + 1):
-            await create_room(event, RoomCreate(name=f"Room {number}", capacity=30))
+            await create_room(event, RoomCreate(name=_("Room {number}").format(number=number), capacity=30))
         for slot in slots:
             await create_slot(event, slot)
         return await events.change_phase(event, PhaseChange(phase="proposals")) if open_now else event
 
-    _, organizer, key, event = await events.create_event_with(data, setup)
+    _created, organizer, key, event = await events.create_event_with(data, setup)
     return event, organizer, key

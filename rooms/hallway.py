@@ -19,6 +19,7 @@ from rooms import links, presence
 from rooms.schemas import EmbedOut, HallwayOut, HallwayTable, TableJoined
 from rooms.tables import RoomVisit
 from unconf.errors import DomainError, NotFound
+from unconf.i18n import gettext as _
 from unconf.validation import utcnow
 
 MAIN_TABLE = "main"
@@ -63,8 +64,8 @@ async def hallway(event: Event, who: Participant | None, now: datetime | None = 
         HallwayTable(
             key=MAIN_TABLE,
             proposal_id=None,
-            title="Main table",
-            room_name=main_room.name if main_room is not None else "Main room",
+            title=_("Main table"),
+            room_name=main_room.name if main_room is not None else _("Main room"),
             when="main",
             starts_at=None,
             ends_at=None,

@@ -29,6 +29,7 @@ from unconf import live, realtime
 from unconf.auth import is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import aware, check_id, utcnow
 
@@ -88,7 +89,9 @@ async def current_provider(event: Event, row: VideoSettings | None = None) -> Vi
 def provider_infos(event: Event) -> list[ProviderInfo]:
     tier = tiers.tier_of(event)
     return [
-        ProviderInfo(name=name, label=cls.label, in_tier=name in tier.video_providers, notes=list(cls.notes))
+        ProviderInfo(
+            name=name, label=_(cls.label), in_tier=name in tier.video_providers, notes=[_(n) for n in cls.notes]
+        )
         for name, cls in sorted(REGISTRY.items())
     ]
 
@@ -102,7 +105,7 @@ def _settings_out(event: Event, row: VideoSettings | None) -> VideoSettingsOut:
         config=_decode(row.config) if row is not None else {},
         secrets_set=secrets_set,
         main_room_id=row.main_room if row is not None else None,
-        notes=list(cls.notes) if cls else [],
+        notes=[_(n) for n in cls.notes] if cls else [],
         last_error=row.last_error if row is not None else "",
         providers=provider_infos(event),
     )
@@ -128,7 +131,7 @@ async def update_settings(event: Event, data: VideoSettingsIn) -> VideoSettingsO
     if data.main_room_id is not None:
         check_id(data.main_room_id, "main_room_id")
         if not await Room.exists().where((Room.id == data.main_room_id) & (Room.event == event.id)):
-            raise NotFound(f"no room {data.main_room_id} in this event", field="main_room_id")
+            raise NotFound(_("no room {room_id} in this event").format(room_id=data.main_room_id), field="main_room_id")
     changed = row is None or row.provider != data.provider or _decode(row.config) != config
     now = utcnow()
     async with write_transaction():
@@ -453,7 +456,10 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
         check_id(proposal_id, "session")
         spot = (await placed_sessions(event)).get(proposal_id)
         if spot is None:
-            raise NotFound(f"session {proposal_id} is not on the published agenda", field="session")
+            raise NotFound(
+                _("session {proposal_id} is not on the published agenda").format(proposal_id=proposal_id),
+                field="session",
+            )
         key, title, room, ends_by = session_key(proposal_id), spot.title, spot.room, spot.ends_at
     existing = await VideoLink.objects().where((VideoLink.event == event.id) & (VideoLink.key == key)).first()
     spec = _spec(event, key, title, room, ends_by)
@@ -466,7 +472,8 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
     except ProviderError as exc:
         log.warning("join %s %s: %s", event.slug, key, exc)
         raise VideoUnavailable(
-            f"the video service did not answer ({exc}); please try again in a moment", field="session"
+            _("the video service did not answer ({reason}); please try again in a moment").format(reason=exc),
+            field="session",
         ) from exc
     moderator = await is_moderator(event, who, proposal_id)
     joiner = Joiner(participant_id=who.id, display_name=who.display_name, moderator=moderator)

@@ -21,6 +21,7 @@ from rooms.links import placed_sessions
 from rooms.schemas import UsageLine, UsageOut
 from rooms.tables import RoomVisit
 from unconf.csvsafe import defuse_formula
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import aware, utcnow
 
@@ -100,7 +101,9 @@ async def usage_report(event: Event, now: datetime | None = None) -> UsageOut:
         lines.append(
             UsageLine(
                 proposal_id=pid,
-                title="Main room" if pid is None else (spot.title if spot else f"Session {pid}"),
+                title=_("Main room")
+                if pid is None
+                else (spot.title if spot else _("Session {number}").format(number=pid)),
                 room_name=spot.room.name if spot else "",
                 video_joins=len(tally.joiners),
                 checkins=len(tally.checkers),

@@ -21,6 +21,7 @@ from rooms.tables import RoomVisit
 from unconf import live, realtime
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
 from unconf.validation import aware, check_id, utcnow
 
 PRESENCE_PHASES = ("scheduled", "running")
@@ -87,10 +88,17 @@ async def check_in(event: Event, who: Participant, proposal_id: int | None) -> P
         check_id(proposal_id, "session")
         spot = (await placed_sessions(event)).get(proposal_id)
         if spot is None:
-            raise NotFound(f"session {proposal_id} is not on the published agenda", field="session")
+            raise NotFound(
+                _("session {proposal_id} is not on the published agenda").format(proposal_id=proposal_id),
+                field="session",
+            )
         if spot.ends_at <= now:
             raise Conflict(
-                f"session {proposal_id} ended at {spot.ends_at:%H:%M} UTC", field="session", code="session_over"
+                _("session {proposal_id} ended at {ended} UTC").format(
+                    proposal_id=proposal_id, ended=f"{spot.ends_at:%H:%M}"
+                ),
+                field="session",
+                code="session_over",
             )
         room, ends_by = spot.room, spot.ends_at
     visit = await record_visit(

@@ -22,6 +22,8 @@ from events.services import require_phase
 from events.tables import Event
 from rooms.presence import occupancy
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import ngettext
 from unconf.validation import utcnow
 
 __all__ = ["RebalanceApply", "RebalanceMove", "RebalanceOut", "apply_rebalance", "propose"]
@@ -63,7 +65,7 @@ async def _current(event: Event) -> AgendaOut:
     except NotFound:
         published = await agenda_services.read_published(event)
         if published is None:
-            raise NotFound("there is no agenda yet: build and publish one first", field="agenda") from None
+            raise NotFound(_("there is no agenda yet: build and publish one first"), field="agenda") from None
         return published
 
 
@@ -82,7 +84,7 @@ async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
     now_slot, next_slot = _slots_around(agenda, now)
     if next_slot is None:
         return RebalanceOut(
-            kind=None, moves=[], seats=0, turnout=1.0, next_slot_id=None, text="No slot is left to change."
+            kind=None, moves=[], seats=0, turnout=1.0, next_slot_id=None, text=_("No slot is left to change.")
         )
     problem = await agenda_services.build_problem(event)
     # A session with a repeat counts at the run in the slot on now or next, else at its first run.
@@ -100,7 +102,7 @@ async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
     if change is not None and change.kind == "repeat" and change.moves[0].proposal_id in repeating:
         change = None  # it repeats already: a session runs at most twice
     if change is None:
-        text = f"Nothing to change: at {rate:.1f} people per vote the next slot's rooms fit."
+        text = _("Nothing to change: at {rate} people per vote the next slot's rooms fit.").format(rate=f"{rate:.1f}")
         return RebalanceOut(kind=None, moves=[], seats=0, turnout=rate, next_slot_id=next_slot, text=text)
     titles = {s.proposal_id: s.title for s in agenda.sessions}
     rooms = {r.id: r.name for r in agenda.rooms}
@@ -116,12 +118,19 @@ async def propose(event: Event, *, now: datetime | None = None) -> RebalanceOut:
         )
         for m in change.moves
     ]
-    seats = "1 seat" if change.seats == 1 else f"{change.seats} seats"
     if change.kind == "swap":
         a, b = moves
-        text = f"Swap rooms: {a.title!r} to {a.to_room}, {b.title!r} to {b.to_room} ({seats} fewer short)."
+        text = ngettext(
+            "Swap rooms: {first!r} to {first_room}, {second!r} to {second_room} ({seats} seat fewer short).",
+            "Swap rooms: {first!r} to {first_room}, {second!r} to {second_room} ({seats} seats fewer short).",
+            change.seats,
+        ).format(first=a.title, first_room=a.to_room, second=b.title, second_room=b.to_room, seats=change.seats)
     else:
-        text = f"Open a repeat of {moves[0].title!r} in {moves[0].to_room} next slot ({seats} fewer short)."
+        text = ngettext(
+            "Open a repeat of {title!r} in {room} next slot ({seats} seat fewer short).",
+            "Open a repeat of {title!r} in {room} next slot ({seats} seats fewer short).",
+            change.seats,
+        ).format(title=moves[0].title, room=moves[0].to_room, seats=change.seats)
     return RebalanceOut(
         kind=change.kind,
         moves=moves,
@@ -139,7 +148,7 @@ async def apply_rebalance(event: Event, data: RebalanceApply) -> AgendaOut:
     expected = [(m.proposal_id, m.to_slot_id, m.to_room_id) for m in current.moves]
     if current.kind is None or [tuple(m) for m in data.moves] != expected:
         raise Conflict(
-            "the day has changed since this was proposed: look at the new proposal", code="stale", field="moves"
+            _("the day has changed since this was proposed: look at the new proposal"), code="stale", field="moves"
         )
     first = current.moves[0]
     if current.kind == "repeat":

@@ -26,6 +26,7 @@ from unconf import live, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.guards import requires_participant
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
 from unconf.validation import clean_text, utcnow
@@ -62,8 +63,10 @@ class NoteConflict(Conflict):
 
     def __init__(self, current: NoteOut) -> None:
         super().__init__(
-            f"the notes changed since the revision you edited (now revision {current.revision}); "
-            "merge your text with the current one and save again",
+            _(
+                "the notes changed since the revision you edited (now revision {revision}); "
+                "merge your text with the current one and save again"
+            ).format(revision=current.revision),
             field="base_revision",
         )
         self.current = current
@@ -183,14 +186,14 @@ async def list_revisions(event: Event, proposal_id: int) -> list[RevisionOut]:
 async def read_revision(event: Event, proposal_id: int, revision: int) -> NoteOut:
     proposal = await get_proposal(event, proposal_id)
     if not 0 < revision <= 2**31 - 1:
-        raise NotFound(f"no revision {revision} of these notes", field="revision")
+        raise NotFound(_("no revision {revision} of these notes").format(revision=revision), field="revision")
     note = (
         await SessionNote.objects()
         .where((SessionNote.proposal == proposal.id) & (SessionNote.revision == revision))
         .first()
     )
     if note is None:
-        raise NotFound(f"no revision {revision} of these notes", field="revision")
+        raise NotFound(_("no revision {revision} of these notes").format(revision=revision), field="revision")
     return await _note_out(event, proposal.id, note)
 
 

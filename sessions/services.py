@@ -20,10 +20,26 @@ from unconf.auth import is_organizer
 from unconf.cache import read_cache
 from unconf.database import lock_row, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import pgettext
 from unconf.ports import Port
 from unconf.validation import aware, check_id, clean_tags, clean_text, utcnow
 
 LIVE_STATUSES = ("proposed", "scheduled")
+
+_STATUS_WORDS: dict[str, Callable[[], str]] = {
+    "proposed": lambda: pgettext("proposal status", "proposed"),
+    "withdrawn": lambda: pgettext("proposal status", "withdrawn"),
+    "merged": lambda: pgettext("proposal status", "merged"),
+    "scheduled": lambda: pgettext("proposal status", "scheduled"),
+}
+
+
+def status_word(status: str) -> str:
+    """A proposal's status as people read it, in the current language ("withdrawn", "retirada")."""
+    word = _STATUS_WORDS.get(status)
+    return word() if word is not None else status
+
 
 TALLIES: Port[Callable[[int], Awaitable[dict[int, tuple[int, int]]]]] = Port("sessions' dot tallies")
 """Proposal id → (dots, voters) for an event id; voting, which alone reads votes, answers it."""
@@ -33,7 +49,9 @@ async def get_proposal(event: Event, proposal_id: int) -> Proposal:
     check_id(proposal_id, "proposal_id")
     proposal = await Proposal.objects().where((Proposal.id == proposal_id) & (Proposal.event == event.id)).first()
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_id} in this event", field="proposal_id")
+        raise NotFound(
+            _("no proposal {proposal_id} in this event").format(proposal_id=proposal_id), field="proposal_id"
+        )
     return proposal
 
 
@@ -105,14 +123,16 @@ async def read_proposal(event: Event, proposal_id: int) -> ProposalOut:
 async def _check_facilitators(event: Event, ids: list[int]) -> list[int]:
     unique = list(dict.fromkeys(ids))
     if not unique:
-        raise ValidationFailed("name at least one facilitator", field="facilitator_ids")
+        raise ValidationFailed(_("name at least one facilitator"), field="facilitator_ids")
     found = await Participant.select(Participant.id).where(
         (Participant.event == event.id) & (Participant.id.is_in(unique))
     )
     known = {row["id"] for row in found}
     missing = [i for i in unique if i not in known]
     if missing:
-        raise ValidationFailed(f"facilitator_ids {missing} are not participants of this event", field="facilitator_ids")
+        raise ValidationFailed(
+            _("facilitator_ids {ids} are not participants of this event").format(ids=missing), field="facilitator_ids"
+        )
     return unique
 
 
@@ -198,7 +218,7 @@ async def require_editor(event: Event, proposal: Proposal, who: Participant) -> 
         require_phase(event, *editing_phases(who), action="edit proposals")
         return
     if not await is_facilitator(proposal.id, who.id):
-        raise Forbidden("only the proposal's facilitators or an organizer may change it", code="not_facilitator")
+        raise Forbidden(_("only the proposal's facilitators or an organizer may change it"), code="not_facilitator")
     require_phase(event, *editing_phases(who), action="edit a proposal")
 
 
@@ -212,7 +232,12 @@ async def update_proposal(event: Event, proposal_id: int, who: Participant, data
     proposal = await get_proposal(event, proposal_id)
     await require_editor(event, proposal, who)
     if proposal.status in ("withdrawn", "merged"):
-        raise Conflict(f"proposal {proposal.id} is {proposal.status} and can no longer change", field="status")
+        raise Conflict(
+            _("proposal {proposal_id} is {status} and can no longer change").format(
+                proposal_id=proposal.id, status=status_word(proposal.status)
+            ),
+            field="status",
+        )
     changes: dict[Any, Any] = {Proposal.updated_at: utcnow()}
     if data.title is not None:
         changes[Proposal.title] = clean_text(data.title, "title", max_length=120)
@@ -315,13 +340,21 @@ async def answer_invitation(event: Event, proposal_id: int, who: Participant, *,
     proposal = await get_proposal(event, proposal_id)
     require_phase(event, *ORGANIZER_PHASES, action="answer an invitation to facilitate")
     if accept and proposal.status not in LIVE_STATUSES:
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}; there is nothing to facilitate", field="status")
+        raise Conflict(
+            _("proposal {proposal_id} is {status}; there is nothing to facilitate").format(
+                proposal_id=proposal.id, status=status_word(proposal.status)
+            ),
+            field="status",
+        )
     mine = (FacilitatorInvite.proposal == proposal.id) & (FacilitatorInvite.participant == who.id)
     async with write_transaction():
         await lock_row(Proposal, proposal.id)
         pending = await FacilitatorInvite.exists().where(mine & (FacilitatorInvite.status == "pending"))
         if not pending:
-            raise NotFound(f"you have no open invitation to facilitate proposal {proposal.id}", field="proposal_id")
+            raise NotFound(
+                _("you have no open invitation to facilitate proposal {proposal_id}").format(proposal_id=proposal.id),
+                field="proposal_id",
+            )
         status: InvitationStatus = "accepted" if accept else "declined"
         await FacilitatorInvite.update(
             {FacilitatorInvite.status: status, FacilitatorInvite.answered_at: utcnow()}
@@ -352,7 +385,12 @@ async def withdraw_proposal(event: Event, proposal_id: int, who: Participant) ->
     proposal = await get_proposal(event, proposal_id)
     await require_editor(event, proposal, who)
     if proposal.status in ("withdrawn", "merged"):
-        raise Conflict(f"proposal {proposal.id} is already {proposal.status}", field="status")
+        raise Conflict(
+            _("proposal {proposal_id} is already {status}").format(
+                proposal_id=proposal.id, status=status_word(proposal.status)
+            ),
+            field="status",
+        )
     await Proposal.update({Proposal.status: "withdrawn", Proposal.updated_at: utcnow()}).where(
         Proposal.id == proposal.id
     )

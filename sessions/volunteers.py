@@ -14,10 +14,11 @@ import msgspec
 
 from events.services import require_phase
 from events.tables import Event, Participant
-from sessions.services import LIVE_STATUSES, get_proposal
+from sessions.services import LIVE_STATUSES, get_proposal, status_word
 from sessions.tables import Volunteer
 from unconf.database import write_transaction
 from unconf.errors import Conflict
+from unconf.i18n import gettext as _
 from unconf.validation import utcnow
 
 __all__ = ["MyOffers", "VolunteerSet", "offers_by_proposal", "set_offer"]
@@ -50,7 +51,12 @@ async def set_offer(event: Event, who: Participant, proposal_id: int, data: Volu
     require_phase(event, *OFFER_PHASES, action="offer help with a session")
     proposal = await get_proposal(event, proposal_id)
     if proposal.status not in LIVE_STATUSES:
-        raise Conflict(f"proposal {proposal.id} is {proposal.status}", field="proposal_id")
+        raise Conflict(
+            _("proposal {proposal_id} is {status}").format(
+                proposal_id=proposal.id, status=status_word(proposal.status)
+            ),
+            field="proposal_id",
+        )
     async with write_transaction():
         held = await _mine(proposal.id, who.id)
         if data.volunteering and data.role not in held:

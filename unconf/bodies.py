@@ -20,7 +20,8 @@ import msgspec
 from litestar import Request as LitestarRequest
 from litestar.utils.empty import value_or_default
 
-from unconf.errors import ValidationFailed
+from unconf.errors import ValidationFailed, describe
+from unconf.i18n import gettext as _
 
 MAX_JSON_DEPTH = 64
 """The deepest a JSON body may nest arrays and objects; no request of ours comes near it."""
@@ -52,7 +53,7 @@ def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 def check_depth(raw: bytes) -> None:
     if json_too_deep(raw):
         raise ValidationFailed(
-            f"the JSON body nests arrays or objects more than {MAX_JSON_DEPTH} levels deep",
+            _("the JSON body nests arrays or objects more than {depth} levels deep").format(depth=MAX_JSON_DEPTH),
             field="body",
             code="body_too_deep",
         )
@@ -74,7 +75,10 @@ def check_strict(raw: bytes, target: Any) -> None:
     match = _PATH.search(strict_problem)
     field = match.group(1) if match and match.group(1) else "body"
     detail = strict_problem.split(" - at ", 1)[0]
-    raise ValidationFailed(f"{field}: {detail} (values are not converted between types)", field=field)
+    raise ValidationFailed(
+        _("{field}: {problem} (values are not converted between types)").format(field=field, problem=describe(detail)),
+        field=field,
+    )
 
 
 class Request(LitestarRequest[Any, Any, Any]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import msgspec
@@ -22,6 +23,8 @@ from litestar.exceptions import (
 from litestar.exceptions import NotFoundException as RouteNotFound
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from msgspec import Meta
+
+from unconf.i18n import gettext as _
 
 log = logging.getLogger("unconf")
 
@@ -153,7 +156,7 @@ def domain_error_response(exc: DomainError) -> Response[Any]:
     )
 
 
-def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+def _domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     return domain_error_response(exc)
 
 
@@ -169,8 +172,91 @@ def _field_from(message: str) -> str | None:
     return None
 
 
+# msgspec's and Litestar's own messages, one template per kind: the English stays theirs word for word,
+# other languages get the translation with the names, types and paths (which are the API's) kept as sent.
+_TYPE = r"`(?P<type>[^`]+)`"
+_KNOWN_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[], str]], ...] = (
+    (
+        re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`"),
+        lambda: _("Expected `{expected}`, got `{got}`"),
+    ),
+    (
+        re.compile(r"Object missing required field `(?P<name>[^`]+)`"),
+        lambda: _("Object missing required field `{name}`"),
+    ),
+    (
+        re.compile(r"Object contains unknown field `(?P<name>[^`]+)`"),
+        lambda: _("Object contains unknown field `{name}`"),
+    ),
+    (
+        re.compile(rf"Expected {_TYPE} of length (?P<op>[<>]=?) (?P<bound>\S+)"),
+        lambda: _("Expected `{type}` of length {op} {bound}"),
+    ),
+    (
+        re.compile(rf"Expected {_TYPE} that's a multiple of (?P<bound>\S+)"),
+        lambda: _("Expected `{type}` that's a multiple of {bound}"),
+    ),
+    (
+        re.compile(rf"Expected {_TYPE} matching regex (?P<regex>.+)"),
+        lambda: _("Expected `{type}` matching regex {regex}"),
+    ),
+    (
+        re.compile(rf"Expected {_TYPE} with a timezone component"),
+        lambda: _("Expected `{type}` with a timezone component"),
+    ),
+    (
+        re.compile(rf"Expected {_TYPE} with no timezone component"),
+        lambda: _("Expected `{type}` with no timezone component"),
+    ),
+    (re.compile(rf"Expected {_TYPE} (?P<op>[<>]=?) (?P<bound>\S+)"), lambda: _("Expected `{type}` {op} {bound}")),
+    (re.compile(rf"Expected {_TYPE}"), lambda: _("Expected `{type}`")),
+    (re.compile(r"Invalid enum value (?P<value>.+)"), lambda: _("Invalid enum value {value}")),
+    (re.compile(r"Invalid value (?P<value>.+)"), lambda: _("Invalid value {value}")),
+    (re.compile(r"Invalid RFC3339 encoded (?P<type>\w+)"), lambda: _("Invalid RFC3339 encoded {type}")),
+    (
+        re.compile(r"Invalid (?P<type>UUID|decimal string|base64 encoded string|base64url encoded string)"),
+        lambda: _("Invalid {type}"),
+    ),
+    (re.compile(r"Integer value out of range"), lambda: _("Integer value out of range")),
+    (re.compile(r"Number out of range"), lambda: _("Number out of range")),
+    (re.compile(r"JSON is malformed: (?P<reason>.+)"), lambda: _("JSON is malformed: {reason}")),
+    (re.compile(r"Input data was truncated"), lambda: _("Input data was truncated")),
+    (
+        re.compile(r"Missing required (?P<kind>\w+) parameter (?P<name>'[^']*') for path (?P<path>.+)"),
+        lambda: _("Missing required {kind} parameter {name} for path {path}"),
+    ),
+    (
+        re.compile(r"Validation failed for (?P<method>\S+) (?P<path>.+)"),
+        lambda: _("Validation failed for {method} {path}"),
+    ),
+    (re.compile(r"Invalid content-length: (?P<value>.+)"), lambda: _("Invalid content-length: {value}")),
+    (re.compile(r"Invalid multipart/form-data"), lambda: _("Invalid multipart/form-data")),
+    (re.compile(r"Unexpected eof in multipart/form-data"), lambda: _("Unexpected eof in multipart/form-data")),
+    (
+        re.compile(r"multipart boundary missing in Content-Type"),
+        lambda: _("multipart boundary missing in Content-Type"),
+    ),
+    (re.compile(r"Request Entity Too Large"), lambda: _("the body is too large")),
+)
+_AT_PATH = re.compile(r"(?P<problem>.+?) - at `(?P<path>[^`]+)`", re.DOTALL)
+
+
+def describe(message: str) -> str:
+    """A message of msgspec's or Litestar's in the request's language (its English unchanged when none fits).
+
+    ``Expected `int`, got `str` - at `$.dots``` reads "Se esperaba `int`, se recibió `str` - en `$.dots`"
+    in Spanish; the type names, field names and paths stay as the API spells them.
+    """
+    if at := _AT_PATH.fullmatch(message):
+        return _("{problem} - at `{path}`").format(problem=describe(at.group("problem")), path=at.group("path"))
+    for pattern, template in _KNOWN_MESSAGES:
+        if m := pattern.fullmatch(message):
+            return template().format(**m.groupdict())
+    return message
+
+
 def _validation_problem(exc: ValidationException) -> tuple[str, str | None]:
-    """Litestar/msgspec validation: what is wrong, and the first offending field."""
+    """Litestar/msgspec validation: what is wrong (in the request's language), and the first offending field."""
     field: str | None = None
     detail = exc.detail or "invalid request"
     extra = exc.extra
@@ -180,32 +266,37 @@ def _validation_problem(exc: ValidationException) -> tuple[str, str | None]:
             message = str(first.get("message", ""))
             key = first.get("key")
             field = _field_from(message) or (str(key) if key else None)
-            source = first.get("source")
             if message:
-                detail = message if source != "body" or not field else f"{message}"
+                detail = message
     elif isinstance(extra, dict):
         field = next(iter(extra), None)
     if field is None:
         field = _field_from(detail)
     if field == "data":
         # Litestar names the body parameter; clients know it as the body.
-        field, detail = "body", "a JSON body is required"
+        return _("a JSON body is required"), "body"
     if "decod" in detail.lower() and field is None:
         field = "body"
-    return detail, field
+    if detail == "invalid request":
+        return _("invalid request"), field
+    return describe(detail), field
 
 
-def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def _validation_error(_request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     detail, field = _validation_problem(exc)
     return error_response(400, ErrorBody(error="validation_failed", detail=detail, field=field))
 
 
-def _undecodable_body(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+def _undecodable_body(_request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
     """Only request bodies are decoded from bytes on our paths: a non-UTF-8 body is the client's."""
     return error_response(
         400,
         ErrorBody(
-            error="invalid_body", detail=f"the body is not UTF-8 ({exc.reason} at byte {exc.start})", field="body"
+            error="invalid_body",
+            detail=_("the body is not UTF-8 ({reason} at byte {position})").format(
+                reason=exc.reason, position=exc.start
+            ),
+            field="body",
         ),
     )
 
@@ -232,13 +323,42 @@ def _wants_page(request: Request[Any, Any, Any]) -> bool:
     return page_path and "text/html" in request.headers.get("accept", "")
 
 
+_HTTP_DETAILS: dict[int, Callable[[], str]] = {
+    400: lambda: _("the request could not be read"),
+    401: lambda: _("you need to sign in for this"),
+    403: lambda: _("you may not do this"),
+    404: lambda: _("this route does not exist"),
+    405: lambda: _("this route does not answer this method"),
+    409: lambda: _("this conflicts with the current state"),
+    413: lambda: _("the body is too large"),
+    415: lambda: _("this media type is not accepted here"),
+    429: lambda: _("too many requests; try again later"),
+}
+
+
+def _http_detail(exc: HTTPException) -> str:
+    """Litestar's own words for an HTTP error, in the request's language.
+
+    With no words of its own Litestar says the status' reason phrase ("Not Found"): that becomes ours.
+    """
+    status = exc.status_code
+    detail = exc.detail or ""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    if not detail or detail == phrase:
+        template = _HTTP_DETAILS.get(status)
+        return template() if template is not None else _("the request failed")
+    return describe(detail)
+
+
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
-    detail = exc.detail or _HTTP_CODES.get(status, "error").replace("_", " ")
     headers = dict(exc.headers or {})
     # Litestar's own 400s are about a body it could not read (malformed JSON, bad encoding).
     code = "invalid_body" if status == 400 else _HTTP_CODES.get(status, "error")
-    return error_response(status, ErrorBody(error=code, detail=detail, field=field_at_fault(exc)), headers)
+    return error_response(status, ErrorBody(error=code, detail=_http_detail(exc), field=field_at_fault(exc)), headers)
 
 
 def field_at_fault(exc: Exception) -> str | None:
@@ -260,7 +380,7 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR,
-        ErrorBody(error="internal_error", detail="unexpected server error; it has been logged", field=None),
+        ErrorBody(error="internal_error", detail=_("unexpected server error; it has been logged"), field=None),
     )
 
 

@@ -20,6 +20,8 @@ from litestar.handlers import BaseRouteHandler
 
 from unconf.auth import SAFE_METHODS, HasRole, Role, is_organizer, same_origin
 from unconf.errors import Forbidden, NotFound, Unauthorized
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.ports import Port
 from unconf.settings import get_settings
 
@@ -31,8 +33,9 @@ WHO_IS_ASKING: Port[WhoIsAsking] = Port("unconf.guards.WHO_IS_ASKING")
 
 CALLER_STATE = "unconf.caller"
 
-API_JOIN_FIRST = "join the event first: send 'Authorization: Bearer <token>'"
-ORGANIZERS_ONLY = "only organizers may do this"
+# Shown in the request's language when a guard refuses (marked here, translated at that moment).
+API_JOIN_FIRST = gettext_noop("join the event first: send 'Authorization: Bearer <token>'")
+ORGANIZERS_ONLY = gettext_noop("only organizers may do this")
 
 
 class GuardMissing(RuntimeError):
@@ -60,12 +63,12 @@ class RoleGuard:
         self.not_allowed = not_allowed
         self.unrecognised_is_anonymous = unrecognised_is_anonymous
 
-    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         caller = await self._who_is_asking(connection)
         if caller is None:
-            raise Unauthorized(self.join_first, field="authorization")
+            raise Unauthorized(_(self.join_first), field="authorization")
         if self.role is Role.ORGANIZER and not is_organizer(caller):
-            raise Forbidden(self.not_allowed, field="authorization", code="organizers_only")
+            raise Forbidden(_(self.not_allowed), field="authorization", code="organizers_only")
         connection.state[CALLER_STATE] = caller
 
     async def _who_is_asking(self, connection: ASGIConnection[Any, Any, Any, Any]) -> HasRole | None:
@@ -122,20 +125,20 @@ class OperatorGuard:
     def __init__(self, *, cookie: bool = False) -> None:
         self.cookie = cookie
 
-    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         if not get_settings().admin_token_sha256:
-            raise NotFound("this instance has no operator API (UNCONF_ADMIN_TOKEN is not set)")
+            raise NotFound(_("this instance has no operator API (UNCONF_ADMIN_TOKEN is not set)"))
         token, from_cookie = presented_operator_token(connection)
         if from_cookie and not self.cookie:
             token = None
         if not token:
             raise Unauthorized(
-                "the instance operator only: send 'Authorization: Bearer <operator token>'", field="authorization"
+                _("the instance operator only: send 'Authorization: Bearer <operator token>'"), field="authorization"
             )
         if not operator_token_matches(token):
-            raise Forbidden("only the instance operator may do this", field="authorization", code="operator_only")
+            raise Forbidden(_("only the instance operator may do this"), field="authorization", code="operator_only")
         if from_cookie and connection.scope.get("method", "GET") not in SAFE_METHODS and not same_origin(connection):
-            raise Forbidden("this form must be sent from the operator page", field="origin", code="cross_site")
+            raise Forbidden(_("this form must be sent from the operator page"), field="origin", code="cross_site")
 
     def __repr__(self) -> str:
         return f"OperatorGuard(cookie={self.cookie})"

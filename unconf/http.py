@@ -27,6 +27,7 @@ import httpcore
 import httpx
 
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 
 log = logging.getLogger("unconf.http")
@@ -41,19 +42,25 @@ def _fail(detail: str, field: str, code: str = "fetch_failed") -> ValidationFail
     return ValidationFailed(detail, field=field, code=code)
 
 
+def _too_large(field: str) -> str:
+    return _("the file at {field} is larger than {megabytes} MB").format(
+        field=field, megabytes=FETCH_MAX_BYTES // 1_048_576
+    )
+
+
 def check_url_shape(url: str, field: str) -> tuple[str, int]:
     """Scheme, host and port of a URL we may call; no credentials in it."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
-        raise _fail(f"{field} is not a valid URL", field, "invalid_url") from exc
+        raise _fail(_("{field} is not a valid URL").format(field=field), field, "invalid_url") from exc
     if parts.scheme not in ("http", "https"):
-        raise _fail(f"{field} must be an http:// or https:// URL", field, "invalid_url")
+        raise _fail(_("{field} must be an http:// or https:// URL").format(field=field), field, "invalid_url")
     if not parts.hostname:
-        raise _fail(f"{field} has no host", field, "invalid_url")
+        raise _fail(_("{field} has no host").format(field=field), field, "invalid_url")
     if parts.username or parts.password:
-        raise _fail(f"{field} must not contain a user name or password", field, "invalid_url")
+        raise _fail(_("{field} must not contain a user name or password").format(field=field), field, "invalid_url")
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -80,7 +87,9 @@ async def guard_url(url: str, field: str, *, unresolved_ok: bool = False) -> Non
     except (OSError, TimeoutError) as exc:
         if unresolved_ok:
             return
-        raise _fail(f"{field}: the host {host!r} could not be resolved", field) from exc
+        raise _fail(
+            _("{field}: the host {host!r} could not be resolved").format(field=field, host=host), field
+        ) from exc
     addresses = {str(info[4][0]) for info in infos}
     if not addresses or not all(address_allowed(a) for a in addresses):
         raise refused(field)
@@ -167,8 +176,10 @@ def client(timeout: float) -> httpx.AsyncClient:
 def refused(field: str) -> ValidationFailed:
     """The 400 for a URL whose host is (or, at connect time, has become) a private address."""
     return _fail(
-        f"{field} points at a private, loopback or reserved address; "
-        "only public addresses are allowed (UNCONF_FETCH_ALLOW_PRIVATE=true lifts this)",
+        _(
+            "{field} points at a private, loopback or reserved address; "
+            "only public addresses are allowed (UNCONF_FETCH_ALLOW_PRIVATE=true lifts this)"
+        ).format(field=field),
         field,
         "address_not_allowed",
     )
@@ -194,13 +205,18 @@ async def fetch_csv(url: str, field: str = "url") -> bytes:
         async with asyncio.timeout(FETCH_TIMEOUT):
             return await _fetch(url, field)
     except TimeoutError as exc:
-        raise _fail(f"fetching {field} took longer than {FETCH_TIMEOUT:.0f} seconds", field) from exc
+        raise _fail(
+            _("fetching {field} took longer than {seconds} seconds").format(
+                field=field, seconds=f"{FETCH_TIMEOUT:.0f}"
+            ),
+            field,
+        ) from exc
 
 
 async def _fetch(url: str, field: str) -> bytes:
     current = url.strip()
     async with client(FETCH_TIMEOUT) as http:
-        for _ in range(MAX_REDIRECTS + 1):
+        for _hop in range(MAX_REDIRECTS + 1):
             await guard_url(current, field)
             try:
                 async with http.stream("GET", current, headers={"Accept": "text/csv, text/plain;q=0.9"}) as response:
@@ -208,24 +224,38 @@ async def _fetch(url: str, field: str) -> bytes:
                         current = urljoin(current, response.headers["location"])
                         continue
                     if response.status_code != 200:
-                        raise _fail(f"fetching {field} failed: the server answered {response.status_code}", field)
+                        raise _fail(
+                            _("fetching {field} failed: the server answered {status}").format(
+                                field=field, status=response.status_code
+                            ),
+                            field,
+                        )
                     if "text/html" in response.headers.get("content-type", ""):
                         raise _fail(
-                            f"{field} returned a web page, not CSV: publish the sheet to the web as CSV "
-                            "(File > Share > Publish to web > CSV) and use that link",
+                            _(
+                                "{field} returned a web page, not CSV: publish the sheet to the web as CSV "
+                                "(File > Share > Publish to web > CSV) and use that link"
+                            ).format(field=field),
                             field,
                         )
                     declared = response.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > FETCH_MAX_BYTES:
-                        raise _fail(f"the file at {field} is larger than {FETCH_MAX_BYTES // 1_048_576} MB", field)
+                        raise _fail(_too_large(field), field)
                     body = bytearray()
                     async for chunk in response.aiter_bytes():
                         body.extend(chunk)
                         if len(body) > FETCH_MAX_BYTES:
-                            raise _fail(f"the file at {field} is larger than {FETCH_MAX_BYTES // 1_048_576} MB", field)
+                            raise _fail(_too_large(field), field)
                     return bytes(body)
             except AddressNotAllowed as exc:
                 raise refused(field) from exc
             except httpx.HTTPError as exc:
-                raise _fail(f"fetching {field} failed: {type(exc).__name__}: {exc}"[:300], field) from exc
-    raise _fail(f"fetching {field} failed: more than {MAX_REDIRECTS} redirects", field)
+                raise _fail(
+                    _("fetching {field} failed: {problem}").format(field=field, problem=f"{type(exc).__name__}: {exc}")[
+                        :300
+                    ],
+                    field,
+                ) from exc
+    raise _fail(
+        _("fetching {field} failed: more than {count} redirects").format(field=field, count=MAX_REDIRECTS), field
+    )

@@ -20,6 +20,7 @@ from typing import Any
 
 from unconf import metrics
 from unconf.errors import RateLimited
+from unconf.i18n import ngettext
 from unconf.settings import get_settings
 
 WINDOW = 60
@@ -60,7 +61,7 @@ class _Redis:
         pipe = self.redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, WINDOW + 5)
-        count, _ = await pipe.execute()
+        count, _expiry = await pipe.execute()
         return int(count)
 
 
@@ -93,7 +94,16 @@ async def check(bucket: str, *, address: str | None, participant: int | None = N
     for key, limit, who in checks:
         if await store.hit(key) > limit * scale:
             metrics.RATE_LIMITED.labels(bucket=bucket).inc()
-            raise RateLimited(
-                f"too many {bucket} requests from this {who}; try again in {retry_after} s",
-                retry_after=retry_after,
-            )
+            if who == "participant":
+                detail = ngettext(
+                    "too many {bucket} requests from this participant; try again in {seconds} s",
+                    "too many {bucket} requests from this participant; try again in {seconds} s",
+                    retry_after,
+                )
+            else:
+                detail = ngettext(
+                    "too many {bucket} requests from this address; try again in {seconds} s",
+                    "too many {bucket} requests from this address; try again in {seconds} s",
+                    retry_after,
+                )
+            raise RateLimited(detail.format(bucket=bucket, seconds=retry_after), retry_after=retry_after)

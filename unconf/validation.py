@@ -9,6 +9,8 @@ from typing import overload
 from zoneinfo import ZoneInfo
 
 from unconf.errors import NotFound, ValidationFailed
+from unconf.i18n import format_list, ngettext
+from unconf.i18n import gettext as _
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 SLUG_PATTERN = _SLUG
@@ -61,19 +63,39 @@ def clean_text(value: str, field: str, *, max_length: int, multiline: bool = Fal
             continue
         cat = unicodedata.category(ch)
         if cat == "Cc" or cat == "Cs" or (cat == "Cf" and ch not in "\u200d\u200c\ufe0f"):
-            raise ValidationFailed(f"{field} contains a control character (U+{ord(ch):04X})", field=field)
+            raise ValidationFailed(
+                _("{field} contains a control character ({codepoint})").format(
+                    field=field, codepoint=f"U+{ord(ch):04X}"
+                ),
+                field=field,
+            )
         if cat in ("Zl", "Zp"):
-            raise ValidationFailed(f"{field} contains a line or paragraph separator (U+{ord(ch):04X})", field=field)
+            raise ValidationFailed(
+                _("{field} contains a line or paragraph separator ({codepoint})").format(
+                    field=field, codepoint=f"U+{ord(ch):04X}"
+                ),
+                field=field,
+            )
         if is_noncharacter(ch):
-            raise ValidationFailed(f"{field} contains a noncharacter (U+{ord(ch):04X})", field=field)
+            raise ValidationFailed(
+                _("{field} contains a noncharacter ({codepoint})").format(field=field, codepoint=f"U+{ord(ch):04X}"),
+                field=field,
+            )
         if cat not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LOOKING:
             visible = True
     if text and not visible:
-        raise ValidationFailed(f"{field} has only invisible characters", field=field)
+        raise ValidationFailed(_("{field} has only invisible characters").format(field=field), field=field)
     if required and not text:
-        raise ValidationFailed(f"{field} must not be empty", field=field)
+        raise ValidationFailed(_("{field} must not be empty").format(field=field), field=field)
     if len(text) > max_length:
-        raise ValidationFailed(f"{field} is longer than {max_length} characters", field=field)
+        raise ValidationFailed(
+            ngettext(
+                "{field} is longer than {max_length} character",
+                "{field} is longer than {max_length} characters",
+                max_length,
+            ).format(field=field, max_length=max_length),
+            field=field,
+        )
     return text.replace("\r\n", "\n")
 
 
@@ -116,8 +138,10 @@ def clean_email(value: str | None, field: str) -> str | None:
     email = clean_text(value, field, max_length=254)
     if not is_plain_email(email):
         raise ValidationFailed(
-            f"{field} is not a plain email address like name@example.org "
-            "(no spaces, quotes or parentheses, and not starting with = + - or @)",
+            _(
+                "{field} is not a plain email address like name@example.org "
+                "(no spaces, quotes or parentheses, and not starting with = + - or @)"
+            ).format(field=field),
             field=field,
         )
     return email
@@ -125,12 +149,14 @@ def clean_email(value: str | None, field: str) -> str | None:
 
 def clean_tags(values: list[str], field: str = "tags", *, limit: int = 10) -> list[str]:
     if len(values) > limit:
-        raise ValidationFailed(f"at most {limit} {field}", field=field)
+        raise ValidationFailed(_("at most {limit} {field}").format(limit=limit, field=field), field=field)
     out: list[str] = []
     for raw in values:
         tag = clean_text(raw, field, max_length=40).lower()
         if not _TAG.match(tag):
-            raise ValidationFailed(f"{field} entry {tag!r} has characters we do not accept", field=field)
+            raise ValidationFailed(
+                _("{field} entry {tag!r} has characters we do not accept").format(field=field, tag=tag), field=field
+            )
         if tag not in out:
             out.append(tag)
     return out
@@ -139,7 +165,7 @@ def clean_tags(values: list[str], field: str = "tags", *, limit: int = 10) -> li
 def check_slug(slug: str) -> str:
     if not _SLUG.match(slug):
         raise ValidationFailed(
-            "slug must be 1-64 lowercase letters, digits or dashes, not starting or ending with a dash",
+            _("slug must be 1-64 lowercase letters, digits or dashes, not starting or ending with a dash"),
             field="slug",
         )
     return slug
@@ -158,7 +184,8 @@ def check_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except Exception as exc:  # ZoneInfo raises several types for bad keys
         raise ValidationFailed(
-            f"timezone {name[:64]!r} is not an IANA timezone such as Europe/Berlin", field="timezone"
+            _("timezone {name!r} is not an IANA timezone such as Europe/Berlin").format(name=name[:64]),
+            field="timezone",
         ) from exc
 
 
@@ -168,7 +195,8 @@ def parse_datetime(text: str, tz: ZoneInfo, field: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ValidationFailed(
-            f"{field} must be a date and time like 2026-11-21T09:30 (optionally with an offset)", field=field
+            _("{field} must be a date and time like 2026-11-21T09:30 (optionally with an offset)").format(field=field),
+            field=field,
         ) from exc
     return to_utc(value, tz, field)
 
@@ -185,21 +213,25 @@ def to_utc(value: datetime, tz: ZoneInfo, field: str) -> datetime:
             later = value.replace(tzinfo=tz, fold=1)
             if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
                 raise ValidationFailed(
-                    f"{field} {value.isoformat(timespec='minutes')} does not exist in {tz.key}: the clocks skip "
-                    "that time (daylight saving time begins); pick a time outside the gap",
+                    _(
+                        "{field} {time} does not exist in {timezone}: the clocks skip "
+                        "that time (daylight saving time begins); pick a time outside the gap"
+                    ).format(field=field, time=value.isoformat(timespec="minutes"), timezone=tz.key),
                     field=field,
                 )
             if local.utcoffset() != later.utcoffset():
-                offsets = " or ".join(_offset(o.utcoffset()) for o in (local, later))
+                offsets = format_list([_offset(o.utcoffset()) for o in (local, later)], style="or")
                 raise ValidationFailed(
-                    f"{field} {value.isoformat(timespec='minutes')} happens twice in {tz.key} (daylight saving "
-                    f"time ends); add the offset you mean, {offsets}",
+                    _(
+                        "{field} {time} happens twice in {timezone} (daylight saving "
+                        "time ends); add the offset you mean, {offsets}"
+                    ).format(field=field, time=value.isoformat(timespec="minutes"), timezone=tz.key, offsets=offsets),
                     field=field,
                 )
             value = local
         return value.astimezone(UTC)
     except (OverflowError, ValueError) as exc:
-        raise ValidationFailed(f"{field} is out of range", field=field) from exc
+        raise ValidationFailed(_("{field} is out of range").format(field=field), field=field) from exc
 
 
 def _offset(delta: timedelta | None) -> str:
@@ -214,5 +246,7 @@ MAX_DB_INT = 2**31 - 1
 def check_id(value: int, field: str) -> int:
     """Ids outside the database's range cannot exist; answer 404, not a driver error."""
     if not 0 < value <= MAX_DB_INT:
-        raise NotFound(f"no {field.removesuffix('_id')} with id {value}", field=field)
+        raise NotFound(
+            _("no {thing} with id {value}").format(thing=field.removesuffix("_id"), value=value), field=field
+        )
     return value

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.tables import Event, Participant
-from sessions.services import LIVE_STATUSES
+from sessions.services import LIVE_STATUSES, status_word
 from unconf.database import lock_rows, write_transaction
 from unconf.errors import Conflict, DomainError, DotsExhausted, NotFound, PhaseConflict
 from unconf.i18n import gettext as _
@@ -184,11 +184,16 @@ def _apply(
     """
     pid = change.proposal_id
     if rule is None or rule["event"] != change.event_id:
-        return lambda: NotFound(_("no proposal {id} in this event").format(id=pid), field="proposal_id")
+        return lambda: NotFound(
+            _("no proposal {proposal_id} in this event").format(proposal_id=pid), field="proposal_id"
+        )
     status = rule["status"]
     if status not in LIVE_STATUSES:
         return lambda: Conflict(
-            _("proposal {id} is {status}; its votes are closed").format(id=pid, status=status), field="proposal_id"
+            _("proposal {proposal_id} is {status}; its votes are closed").format(
+                proposal_id=pid, status=status_word(status)
+            ),
+            field="proposal_id",
         )
     phase = rule["phase"]
     if phase != "voting":
@@ -208,10 +213,10 @@ def _apply(
         left, here = budget - spent, budget - spent + current
         return lambda: DotsExhausted(
             ngettext(
-                "not enough dots: you have {left} of {budget} left, so at most {here} on this proposal",
-                "not enough dots: you have {left} of {budget} left, so at most {here} on this proposal",
+                "not enough dots: you have {left} of {budget} left, so at most {left_here} on this proposal",
+                "not enough dots: you have {left} of {budget} left, so at most {left_here} on this proposal",
                 left,
-            ).format(left=left, budget=budget, here=here),
+            ).format(left=left, budget=budget, left_here=here),
             field="dots",
         )
     mine[pid] = wanted

@@ -16,11 +16,12 @@ from piccolo.query.functions.aggregate import Count, Sum
 from events.services import require_phase
 from events.tables import Event, Participant
 from sessions.schemas import MergeRequest, ProposalOut
-from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal
+from sessions.services import LIVE_STATUSES, get_proposal, proposal_data, read_proposal, status_word
 from sessions.tables import Proposal, ProposalFacilitator
 from unconf import live, metrics, realtime
 from unconf.database import write_transaction
 from unconf.errors import Conflict, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.validation import check_id, utcnow
 from voting.commits import vote_commits
 from voting.schemas import MyVote, MyVotes, VoteCast, VoteOut
@@ -128,10 +129,15 @@ async def merge_proposals(event: Event, source_id: int, data: MergeRequest) -> P
     source = await get_proposal(event, source_id)
     target = await get_proposal(event, data.into)
     if source.id == target.id:
-        raise ValidationFailed("a proposal cannot be merged into itself", field="into")
+        raise ValidationFailed(_("a proposal cannot be merged into itself"), field="into")
     for p, name in ((source, "proposal"), (target, "into")):
         if p.status not in LIVE_STATUSES:
-            raise Conflict(f"proposal {p.id} is {p.status} and cannot be merged", field=name)
+            raise Conflict(
+                _("proposal {proposal_id} is {status} and cannot be merged").format(
+                    proposal_id=p.id, status=status_word(p.status)
+                ),
+                field=name,
+            )
     now = utcnow()
     async with write_transaction():
         source_votes = await Vote.objects().where(Vote.proposal == source.id)
@@ -213,10 +219,10 @@ async def cast_vote(event: Event, voter: Participant, data: VoteCast) -> VoteOut
 
     def target(current: int, allow_stacking: bool) -> int:
         if not allow_stacking and data.dots > 1:
-            raise ValidationFailed("this event allows one dot per proposal", field="dots")
+            raise ValidationFailed(_("this event allows one dot per proposal"), field="dots")
         return data.dots
 
-    _, out = await _set_dots(event, voter, data.proposal_id, target)
+    _before, out = await _set_dots(event, voter, data.proposal_id, target)
     metrics.VOTES.inc()
     return out
 

@@ -17,8 +17,9 @@ from urllib.parse import urlparse
 import httpx
 import msgspec
 
-from unconf.errors import ValidationFailed
+from unconf.errors import ValidationFailed, describe
 from unconf.http import AddressNotAllowed, client, guard_url
+from unconf.i18n import gettext as _
 
 
 class ProviderError(Exception):
@@ -80,6 +81,7 @@ class VideoProvider(ABC):
     Config: ClassVar[type[msgspec.Struct]]
     Secrets: ClassVar[type[msgspec.Struct]] = NoSecrets
     notes: ClassVar[tuple[str, ...]] = ()
+    """Marked with ``gettext_noop`` where written; shown translated (``rooms.links``)."""
     """Plain-language hints shown to organizers when they pick this provider."""
     per_room: ClassVar[bool] = False
     """True when the link follows the room, not the session (static links): recomputed on every publish."""
@@ -140,7 +142,8 @@ def get_provider(name: str, config: dict[str, Any], secrets_: dict[str, Any]) ->
     cls = REGISTRY.get(name)
     if cls is None:
         raise ValidationFailed(
-            f"unknown video provider {name!r}; known: {', '.join(sorted(REGISTRY))}", field="provider"
+            _("unknown video provider {name!r}; known: {known}").format(name=name, known=", ".join(sorted(REGISTRY))),
+            field="provider",
         )
     return cls.parse(config, secrets_)
 
@@ -155,7 +158,9 @@ def _convert(kind: type[msgspec.Struct], value: dict[str, Any], prefix: str) -> 
             field = prefix + "." + message.split("$.", 1)[1].split("`", 1)[0].split("[", 1)[0]
         elif "unknown field" in message or "missing required field" in message:
             field = prefix + "." + message.split("`", 2)[1]
-        raise ValidationFailed(f"{prefix}: {message}", field=field) from exc
+        raise ValidationFailed(
+            _("{prefix}: {problem}").format(prefix=prefix, problem=describe(message)), field=field
+        ) from exc
 
 
 def unguessable(nbytes: int = 20) -> str:
@@ -167,11 +172,11 @@ def check_url(value: str, field: str) -> str:
     """https, or http only to this machine (a test or a provider beside us); no credentials in it."""
     parsed = urlparse(value)
     if parsed.scheme not in ("https", "http") or not parsed.hostname:
-        raise ValidationFailed(f"{field} must be an http(s) URL", field=field)
+        raise ValidationFailed(_("{field} must be an http(s) URL").format(field=field), field=field)
     if parsed.username or parsed.password:
-        raise ValidationFailed(f"{field} must not carry a user name or password", field=field)
+        raise ValidationFailed(_("{field} must not carry a user name or password").format(field=field), field=field)
     if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
-        raise ValidationFailed(f"{field} must use https", field=field)
+        raise ValidationFailed(_("{field} must use https").format(field=field), field=field)
     return value
 
 

@@ -32,6 +32,8 @@ from rooms.video.base import (
 )
 from unconf.errors import ValidationFailed
 from unconf.http import log_remote_answer
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 
 Algorithm = Literal["sha1", "sha256"]
 MAX_RESPONSE = 1_000_000
@@ -64,7 +66,7 @@ class BigBlueButton(VideoProvider):
     Config = BBBConfig
     Secrets = BBBSecrets
     calls = ("base_url",)
-    notes = ("Find the API URL and shared secret with 'bbb-conf --secret' on your BigBlueButton server.",)
+    notes = (gettext_noop("Find the API URL and shared secret with 'bbb-conf --secret' on your BigBlueButton server."),)
     config: BBBConfig
     secrets: BBBSecrets
 
@@ -72,7 +74,7 @@ class BigBlueButton(VideoProvider):
         check_url(self.config.base_url, "config.base_url")
         if len(self.secrets.shared_secret) < 8:
             raise ValidationFailed(
-                "BigBlueButton needs secrets.shared_secret (bbb-conf --secret)", field="secrets.shared_secret"
+                _("BigBlueButton needs secrets.shared_secret (bbb-conf --secret)"), field="secrets.shared_secret"
             )
 
     def url(self, call: str, params: list[tuple[str, str]]) -> str:

@@ -27,6 +27,8 @@ from rooms.video.base import (
     unguessable,
 )
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 
 PUBLIC_JITSI = "https://meet.jit.si"
 
@@ -50,8 +52,10 @@ class Jitsi(VideoProvider):
     Config = JitsiConfig
     Secrets = JitsiSecrets
     notes = (
-        "On the public meet.jit.si the first person to enter a room is asked to log in (Google, GitHub or "
-        "Facebook) before the meeting starts; tell facilitators, or use your own Jitsi server.",
+        gettext_noop(
+            "On the public meet.jit.si the first person to enter a room is asked to log in (Google, GitHub or "
+            "Facebook) before the meeting starts; tell facilitators, or use your own Jitsi server."
+        ),
     )
     config: JitsiConfig
     secrets: JitsiSecrets
@@ -60,10 +64,10 @@ class Jitsi(VideoProvider):
         check_url(self.config.base_url, "config.base_url")
         if self.config.token_auth:
             if not self.config.app_id:
-                raise ValidationFailed("token auth needs config.app_id", field="config.app_id")
+                raise ValidationFailed(_("token auth needs config.app_id"), field="config.app_id")
             if len(self.secrets.app_secret) < 32:
                 raise ValidationFailed(
-                    "token auth needs secrets.app_secret (at least 32 characters, as RFC 7518 asks for HS256)",
+                    _("token auth needs secrets.app_secret (at least 32 characters, as RFC 7518 asks for HS256)"),
                     field="secrets.app_secret",
                 )
 

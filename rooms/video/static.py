@@ -14,6 +14,8 @@ from msgspec import Meta
 
 from rooms.video.base import Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, check_url, register
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.validation import slugify
 
 PLACEHOLDERS = frozenset({"event", "room", "room_id"})
@@ -33,13 +35,17 @@ def parse_template(template: str, field: str = "config.template") -> list[tuple[
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise ValidationFailed(f"{field} is not a valid template: {exc}", field=field) from exc
+        raise ValidationFailed(
+            _("{field} is not a valid template: {problem}").format(field=field, problem=exc), field=field
+        ) from exc
     pieces: list[tuple[str, str | None]] = []
     for literal, name, spec, conversion in parts:
         if name is not None and (name not in PLACEHOLDERS or spec or conversion is not None):
             shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             raise ValidationFailed(
-                f"{field} may only use the plain placeholders {{event}}, {{room}} and {{room_id}}, not {shown[:60]!r}",
+                _("{field} may only use the plain placeholders {event}, {room} and {room_id}, not {shown!r}").format(
+                    field=field, event="{event}", room="{room}", room_id="{room_id}", shown=shown[:60]
+                ),
                 field=field,
             )
         pieces.append((literal, name))
@@ -55,10 +61,10 @@ def fill(template: str, *, event: str, room: str, room_id: int | None) -> str:
 @register
 class Static(VideoProvider):
     name = "static"
-    label = "Fixed links"
+    label = gettext_noop("Fixed links")
     Config = StaticConfig
     per_room = True
-    notes = ("Each room uses its own video link; rooms without one use the URL template.",)
+    notes = (gettext_noop("Each room uses its own video link; rooms without one use the URL template."),)
     config: StaticConfig
 
     def check(self) -> None:

@@ -25,6 +25,8 @@ from rooms.video.base import (
 )
 from unconf.errors import ValidationFailed
 from unconf.http import log_remote_answer
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 
 WHEREBY_API = "https://api.whereby.dev/v1"
 
@@ -52,14 +54,14 @@ class Whereby(VideoProvider):
     Config = WherebyConfig
     Secrets = WherebySecrets
     calls = ("api_url",)
-    notes = ("Create an API key in your Whereby Embedded dashboard.",)
+    notes = (gettext_noop("Create an API key in your Whereby Embedded dashboard."),)
     config: WherebyConfig
     secrets: WherebySecrets
 
     def check(self) -> None:
         check_url(self.config.api_url, "config.api_url")
         if len(self.secrets.api_key) < 8:
-            raise ValidationFailed("Whereby needs secrets.api_key", field="secrets.api_key")
+            raise ValidationFailed(_("Whereby needs secrets.api_key"), field="secrets.api_key")
 
     async def create_meeting(self, spec: MeetingSpec) -> Meeting:
         ends = spec.ends_at or datetime.now(UTC)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -296,3 +298,38 @@ def test_the_board_and_the_console_speak_the_events_language(server: Server, lan
             assert text in page.text, (language, text)
         for text in english:
             assert text not in page.text, (language, text)
+
+
+def _binds_underscore(function: ast.AST) -> bool:
+    """``_`` assigned in this function's own scope (comprehensions have their own, so they are skipped)."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | ast.Lambda):
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def test_no_function_hides_gettext_behind_a_local_underscore() -> None:
+    """``_, x = ...`` in a function makes ``_`` local there, and every ``_("...")`` in it (or in a function
+    nested in it) then fails with NameError: a 500 where a translated error was meant."""
+    root = Path(__file__).resolve().parents[2]
+    hidden = []
+    for path in sorted(root.glob("*/**/*.py")):
+        if path.parts[len(root.parts)] in {".venv", "tests", "benchmarks", "node_modules", ".cache"}:
+            continue
+        source = path.read_text(encoding="utf-8")
+        if "gettext as _" not in source:
+            continue
+        for function in ast.walk(ast.parse(source)):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or not _binds_underscore(function):
+                continue
+            calls = [n for n in ast.walk(function) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_"]
+            if calls:
+                hidden.append(f"{path.relative_to(root)}:{function.lineno} {function.name}")
+    assert not hidden, hidden

@@ -87,8 +87,10 @@ async def main():
     ))
     stored = await tallies(event.id)
     with i18n.use_locale("es"):
-        es_exhausted = i18n.gettext(
-            "not enough dots: you have {left} of {budget} left, so at most {here} on this proposal"
+        es_exhausted = i18n.ngettext(
+            "not enough dots: you have {left} of {budget} left, so at most {left_here} on this proposal",
+            "not enough dots: you have {left} of {budget} left, so at most {left_here} on this proposal",
+            0,
         )
     print(json.dumps({
         "results": results,
@@ -133,8 +135,8 @@ def test_votes_sent_together_are_committed_together_and_each_rule_holds(tmp_path
         if refusal["lang"] == "en":
             assert refusal["detail"].startswith("not enough dots: you have 0 of 3 left")
         else:
-            pass  # TEMP
-            assert refusal["detail"] == run["es_exhausted"].format(left=0, budget=3, here=0)
+            assert not refusal["detail"].startswith("not enough dots"), refusal
+            assert refusal["detail"] == run["es_exhausted"].format(left=0, budget=3, left_here=0)
     stacking, foreign, take_back, step = (by_n[three_each + 10 + k] for k in range(4))
     assert (stacking["ok"], stacking["code"], stacking["field"]) == (False, "validation_failed", "dots")
     assert (foreign["ok"], foreign["code"], foreign["field"]) == (False, "not_found", "proposal_id")
