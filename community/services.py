@@ -44,6 +44,7 @@ from notify.mail import event_info, register_mail_kind, require_mail
 from notify.outbox import MAX_ATTEMPTS
 from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator
+from unconf import i18n
 from unconf.auth import Role
 from unconf.cache import read_cache
 from unconf.database import serialise_writers, write_transaction
@@ -230,7 +231,7 @@ async def stay_as_member(event: Event, participant: Participant, email: str) -> 
         else:
             found = await Member.objects().where((Member.community == community.id) & (Member.email_key == key)).first()
             if found is None:
-                found = Member(community=community.id, email_key=key, created_at=now)
+                found = Member(community=community.id, email_key=key, created_at=now, language=i18n.current_locale())
                 await found.save()
             member = found
             await Attendance(member=member.id, participant=participant.id, created_at=now).save()
@@ -347,7 +348,12 @@ async def redeem_signin(community: Community, code: str) -> tuple[Member, str]:
         raise Unauthorized("this sign-in link has expired: ask for a new one", field="code", code="expired")
     token = new_token()
     await Member.update(
-        {Member.signin_hash: None, Member.token_hash: hash_token(token), Member.last_signin_at: utcnow()}
+        {
+            Member.signin_hash: None,
+            Member.token_hash: hash_token(token),
+            Member.last_signin_at: utcnow(),
+            Member.language: i18n.current_locale(),  # their mail is written in it
+        }
     ).where(Member.id == member.id)
     fresh = await Member.objects().where(Member.id == member.id).first()
     assert fresh is not None
@@ -365,6 +371,13 @@ async def member_from_token(community: Community, token: str | None) -> Member:
     if member is None:
         raise Unauthorized("this member sign-in is not valid any more: ask for a new link", field="authorization")
     return member
+
+
+async def remember_member_language(tokens: list[str], language: str) -> None:
+    """The members these session tokens belong to chose ``language`` (the switcher): their mail follows."""
+    hashes = [hash_token(t) for t in tokens if t and len(t) <= 200][:20]
+    if hashes and i18n.supported(language):
+        await Member.update({Member.language: i18n.supported(language)}).where(Member.token_hash.is_in(hashes))
 
 
 async def sign_out_member(member: Member) -> None:
@@ -1063,6 +1076,7 @@ async def contribute(person: Person) -> dict[str, Any]:
                 "community": communities.get(m.community, ""),
                 "email": m.email_key,
                 "greeter": m.greeter,
+                "language": m.language,
                 "since": str(m.created_at),
             }
             for m in members
