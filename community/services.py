@@ -49,6 +49,7 @@ from unconf.auth import Role
 from unconf.cache import read_cache
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from unconf.i18n import gettext as _
 from unconf.personal_data import Person
 from unconf.settings import get_settings
 from unconf.tokens import hash_token, new_token
@@ -317,16 +318,19 @@ async def build_signin_mail(row: Outbox) -> EmailMessage | None:
     if community is None:
         return None
     link = signin_link(community.slug, await mint_signin_code(member.id))
-    info = event_info(event)
-    message = EmailMessage()
-    message["From"] = get_settings().smtp_from or "unconf@localhost"
-    message["To"] = member.email_key
-    message["Subject"] = f"Sign in to {community.name}"
-    message["X-Unconf-Event"] = event.slug
-    message.set_content(
-        f"Hello,\n\nHere is your sign-in link for {community.name} (it works once, for one hour):\n\n{link}\n\n"
-        f"You asked for it at {info.title}. If you did not, ignore this email: nothing happens without the link.\n"
-    )
+    with i18n.use_locale(member.language or i18n.current_locale()):  # the member's language, else the event's
+        info = event_info(event)
+        message = EmailMessage()
+        message["From"] = get_settings().smtp_from or "unconf@localhost"
+        message["To"] = member.email_key
+        message["Subject"] = _("Sign in to {community}").format(community=community.name)
+        message["Content-Language"] = i18n.html_lang()
+        message["X-Unconf-Event"] = event.slug
+        here = _("Here is your sign-in link for {community} (it works once, for one hour):")
+        asked = _("You asked for it at {event}. If you did not, ignore this email: nothing happens without the link.")
+        message.set_content(
+            f"{_('Hello,')}\n\n{here.format(community=community.name)}\n\n{link}\n\n{asked.format(event=info.title)}\n"
+        )
     return message
 
 
