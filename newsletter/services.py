@@ -396,9 +396,9 @@ async def build_digest_mail(row: Outbox) -> EmailMessage | None:
         message["From"] = _sender()
         message["To"] = member.email_key
         message["Subject"] = _("{community}: your digest ({period})").format(community=community.name, period=period)
-        message["Content-Language"] = i18n.html_lang()
         message["X-Unconf-Digest"] = f"m{member.id}:{period}"
         message.set_content("\n".join(body))
+        message["Content-Language"] = i18n.html_lang()
     return message
 
 
@@ -636,9 +636,9 @@ async def build_issue_mail(row: Outbox) -> EmailMessage | None:
         message["From"] = _sender()
         message["To"] = member.email_key
         message["Subject"] = _("{community} newsletter ({week})").format(community=community.name, week=out.week)
-        message["Content-Language"] = i18n.html_lang()
         message["X-Unconf-Newsletter"] = f"{community.slug}:{out.week}:m{member.id}"
         message.set_content("\n".join(lines))
+        message["Content-Language"] = i18n.html_lang()
     return message
 
 

@@ -222,6 +222,7 @@ async def _sign_in_link(event: Event, person: Participant) -> str:
 def add_unsubscribe(message: EmailMessage, link: str) -> None:
     """A footer with the link in every text part, and the headers mail clients show as "Unsubscribe"
     (RFC 8058 one-click: the client POSTs to the link, no sign-in)."""
+    language = message.get("Content-Language")
     footer = "\n\n--\n" + _("Don't want these emails? Unsubscribe: {link}").format(link=link) + "\n"
     for part in message.walk():
         if part.is_multipart() or part.get_content_disposition() == "attachment":
@@ -235,6 +236,8 @@ def add_unsubscribe(message: EmailMessage, link: str) -> None:
             tail = f'<p style="font-size:small">{question} <a href="{escape(link)}">{escape(_("Unsubscribe"))}</a></p>'
             at = html.lower().rfind("</body>")
             part.set_content(html[:at] + tail + html[at:] if at >= 0 else html + tail, subtype="html")
+    if language and "Content-Language" not in message:  # rewriting a single-part body clears Content-*
+        message["Content-Language"] = language
     message["List-Unsubscribe"] = f"<{link}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 

@@ -55,7 +55,6 @@ def _envelope(sender: str, event: EventInfo, to_name: str, to_addr: str, subject
     domain = sender.rsplit("@", 1)[-1] or "localhost"
     msg["Message-ID"] = make_msgid(domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
-    msg["Content-Language"] = i18n.html_lang()
     msg["X-Unconf-Event"] = event.slug
     return msg
 
@@ -84,6 +83,7 @@ def _p(text: str) -> str:
 def _finish(msg: EmailMessage, plain: str, rich: str) -> EmailMessage:
     msg.set_content(plain)
     msg.add_alternative(rich, subtype="html")
+    msg["Content-Language"] = i18n.html_lang()  # after the parts: setting content clears Content-* headers
     return msg
 
 
