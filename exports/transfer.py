@@ -50,6 +50,7 @@ from rooms.tables import RoomVisit, VideoLink, VideoSettings
 from rooms.video import REGISTRY, get_provider
 from sessions.notes import MAX_NOTES
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote, Star, Volunteer
+from unconf import i18n
 from unconf.auth import Role
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, ValidationFailed
@@ -104,6 +105,8 @@ class FileParticipant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     token_hash: Hash | None = None
     created_at: datetime | None = None
     attendance: Literal["in_room", "remote"] = "in_room"
+    language: Annotated[str, Meta(max_length=16)] | None = None
+    """The language the person last used (their mail and calendars are in it); None: the event's."""
 
 
 class FileRoom(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -504,6 +507,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 token_hash=p.token_hash,
                 created_at=_utc(p.created_at),
                 attendance="remote" if p.attendance == "remote" else "in_room",
+                language=p.language,
             )
             for p in people
         ],
@@ -1067,6 +1071,7 @@ async def import_event(
                 token_hash=token_hash,
                 created_at=at_or_now(person.created_at),
                 attendance=person.attendance,
+                language=i18n.supported(person.language),
             )
             await person_row.save()
             people[person.ref] = person_row.id
