@@ -327,8 +327,9 @@ async def build_signin_mail(row: Outbox) -> EmailMessage | None:
         message["X-Unconf-Event"] = event.slug
         here = _("Here is your sign-in link for {community} (it works once, for one hour):")
         asked = _("You asked for it at {event}. If you did not, ignore this email: nothing happens without the link.")
+        hello = _("Hello,")
         message.set_content(
-            f"{_('Hello,')}\n\n{here.format(community=community.name)}\n\n{link}\n\n{asked.format(event=info.title)}\n"
+            f"{hello}\n\n{here.format(community=community.name)}\n\n{link}\n\n{asked.format(event=info.title)}\n"
         )
         message["Content-Language"] = i18n.html_lang()
     return message

@@ -87,6 +87,7 @@ async def digest_markdown(schedule: Schedule) -> bytes:
     if schedule.venue:
         lines.append(_("Venue: {venue}.").format(venue=md(schedule.venue)))
     lines += ["", "## " + _("Sessions"), ""]
+    none_taken = _("No notes were taken for this session.")
     for entry in entries:
         item = entry.item
         lines += [f"### {md(item.title)}", ""]
@@ -102,7 +103,7 @@ async def digest_markdown(schedule: Schedule) -> bytes:
         if entry.notes is None:
             lines.append(f"_{md(_(NO_NOTES))}_")
         elif not entry.notes:
-            lines.append(f"_{_('No notes were taken for this session.')}_")
+            lines.append(f"_{none_taken}_")
         else:
             lines += [f"> {md(n)}" for n in entry.notes]
         if entry.chat:
@@ -146,7 +147,8 @@ async def session_record_markdown(event: Event, proposal_id: int, title: str) ->
     chat = (await chat_record(event.id)).get(proposal_id, [])
     tz = check_timezone(event.timezone)
     lines = [f"# {md(title)}", "", f"{md(event.title)}", "", "## " + _("Notes"), ""]
-    lines += [*notes] if notes else [f"_{_('No notes were taken for this session.')}_"]
+    none_taken = _("No notes were taken for this session.")
+    lines += [*notes] if notes else [f"_{none_taken}_"]
     lines += ["", "## " + _("Conversation"), ""]
     if chat:
         stamp = lambda at: i18n.format_short_stamp(datetime.fromisoformat(at), tz)  # noqa: E731

@@ -380,7 +380,8 @@ async def build_digest_mail(row: Outbox) -> EmailMessage | None:
             opening = _("Your daily digest from {community} ({period}).")
         else:
             opening = _("Your weekly digest from {community} ({period}).")
-        body = [f"{_('Hello,')}\n\n{opening.format(community=community.name, period=period)}\n"]
+        hello = _("Hello,")
+        body = [f"{hello}\n\n{opening.format(community=community.name, period=period)}\n"]
         for title, items in sections.items():
             if items:
                 body.append(f"{_(title)}:\n" + "".join(f"  - {i}\n" for i in items))
@@ -628,7 +629,8 @@ async def build_issue_mail(row: Outbox) -> EmailMessage | None:
         opening = _("The {community} newsletter, week {week}: what members want you to know.").format(
             community=community.name, week=out.week
         )
-        lines = [f"{_('Hello,')}\n\n{opening}\n"]
+        hello = _("Hello,")
+        lines = [f"{hello}\n\n{opening}\n"]
         lines += [f"{i.author_name}:\n{i.text}\n" for i in out.items] or [_("No announcements this week.") + "\n"]
         past = f"{get_settings().public_url}/c/{community.slug}#newsletter"
         lines.append(_("Past issues: {link}").format(link=past) + "\n")

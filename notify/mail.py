@@ -232,8 +232,8 @@ def add_unsubscribe(message: EmailMessage, link: str) -> None:
             part.set_content(str(part.get_content()).rstrip("\n") + footer)
         elif kind == "text/html":
             html = str(part.get_content())
-            question = escape(_("Don't want these emails?"))
-            tail = f'<p style="font-size:small">{question} <a href="{escape(link)}">{escape(_("Unsubscribe"))}</a></p>'
+            question, unsubscribe = escape(_("Don't want these emails?")), escape(_("Unsubscribe"))
+            tail = f'<p style="font-size:small">{question} <a href="{escape(link)}">{unsubscribe}</a></p>'
             at = html.lower().rfind("</body>")
             part.set_content(html[:at] + tail + html[at:] if at >= 0 else html + tail, subtype="html")
     if language and "Content-Language" not in message:  # rewriting a single-part body clears Content-*

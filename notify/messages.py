@@ -141,7 +141,8 @@ def voting_open(sender: str, event: EventInfo, name: str, email: str, ends_at: s
     plain = f"{_hello(name)}\n\n{opening}\n{vote}\n\n{first}-- \n{_(FOOTER)}\n"
     parts = [_p(html.escape(_hello(name))), _p(html.escape(opening)), _p(_a(vote, _("Vote now")))]
     if sign_in:
-        parts.append(_p(f"{html.escape(first_line)} {_a(sign_in, _('Sign in'))}"))
+        sign_in_text = _("Sign in")
+        parts.append(_p(f"{html.escape(first_line)} {_a(sign_in, sign_in_text)}"))
     parts.append(_p(f"<small style='color:#777'>{html.escape(_(FOOTER))}</small>"))
     return _finish(msg, plain, _html(event, parts))
 
@@ -161,6 +162,7 @@ def agenda_published(
     none_of_yours = _("None of your sessions is on it; the whole agenda is below.")
     lines = [_hello(name), "", published, ""]
     items: list[str] = []
+    add_to_calendar = _("Add to calendar")
     if mine:
         lines.append(_("Your sessions:"))
         for s in mine:
@@ -173,7 +175,7 @@ def agenda_published(
                 lines.append("  " + _("at the same time: {session}").format(session=alt))
             items.append(
                 f"<li><strong>{html.escape(when)}</strong> <span dir='auto'>{html.escape(s.title)}</span> &middot; "
-                f"{html.escape(s.room)}{html.escape(reason)}<br>{_a(session_ics, _('Add to calendar'))}"
+                f"{html.escape(s.room)}{html.escape(reason)}<br>{_a(session_ics, add_to_calendar)}"
                 + "".join(
                     "<br><small>" + html.escape(_("At the same time: {session}").format(session=a)) + "</small>"
                     for a in s.alternatives
@@ -196,8 +198,9 @@ def agenda_published(
         rich_parts += [_p(html.escape(_("Your sessions:"))), f"<ul>{''.join(items)}</ul>"]
     else:
         rich_parts.append(_p(html.escape(none_of_yours)))
+    whole, whole_ics = _("The whole agenda"), _("Whole agenda in your calendar (.ics)")
     rich_parts += [
-        _p(f"{_a(agenda, _('The whole agenda'))} &middot; {_a(ics, _('Whole agenda in your calendar (.ics)'))}"),
+        _p(f"{_a(agenda, whole)} &middot; {_a(ics, whole_ics)}"),
         _p(f"<small style='color:#777'>{html.escape(_(FOOTER))}</small>"),
     ]
     return _finish(msg, "\n".join(lines), _html(event, rich_parts))
