@@ -44,6 +44,7 @@ from notify.mail import event_info, register_mail_kind, require_mail
 from notify.outbox import MAX_ATTEMPTS
 from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator
+from unconf import i18n
 from unconf.auth import Role
 from unconf.cache import read_cache
 from unconf.database import serialise_writers, write_transaction
@@ -238,7 +239,7 @@ async def stay_as_member(event: Event, participant: Participant, email: str) -> 
         else:
             found = await Member.objects().where((Member.community == community.id) & (Member.email_key == key)).first()
             if found is None:
-                found = Member(community=community.id, email_key=key, created_at=now)
+                found = Member(community=community.id, email_key=key, created_at=now, language=i18n.current_locale())
                 await found.save()
             member = found
             await Attendance(member=member.id, participant=participant.id, created_at=now).save()
@@ -324,16 +325,20 @@ async def build_signin_mail(row: Outbox) -> EmailMessage | None:
     if community is None:
         return None
     link = signin_link(community.slug, await mint_signin_code(member.id))
-    info = event_info(event)
-    message = EmailMessage()
-    message["From"] = get_settings().smtp_from or "unconf@localhost"
-    message["To"] = member.email_key
-    message["Subject"] = f"Sign in to {community.name}"
-    message["X-Unconf-Event"] = event.slug
-    message.set_content(
-        f"Hello,\n\nHere is your sign-in link for {community.name} (it works once, for one hour):\n\n{link}\n\n"
-        f"You asked for it at {info.title}. If you did not, ignore this email: nothing happens without the link.\n"
-    )
+    with i18n.use_locale(member.language or i18n.current_locale()):  # the member's language, else the event's
+        info = event_info(event)
+        message = EmailMessage()
+        message["From"] = get_settings().smtp_from or "unconf@localhost"
+        message["To"] = member.email_key
+        message["Subject"] = _("Sign in to {community}").format(community=community.name)
+        message["X-Unconf-Event"] = event.slug
+        here = _("Here is your sign-in link for {community} (it works once, for one hour):")
+        asked = _("You asked for it at {event}. If you did not, ignore this email: nothing happens without the link.")
+        hello = _("Hello,")
+        message.set_content(
+            f"{hello}\n\n{here.format(community=community.name)}\n\n{link}\n\n{asked.format(event=info.title)}\n"
+        )
+        message["Content-Language"] = i18n.html_lang()
     return message
 
 
@@ -355,7 +360,12 @@ async def redeem_signin(community: Community, code: str) -> tuple[Member, str]:
         raise Unauthorized(_("this sign-in link has expired: ask for a new one"), field="code", code="expired")
     token = new_token()
     await Member.update(
-        {Member.signin_hash: None, Member.token_hash: hash_token(token), Member.last_signin_at: utcnow()}
+        {
+            Member.signin_hash: None,
+            Member.token_hash: hash_token(token),
+            Member.last_signin_at: utcnow(),
+            Member.language: i18n.current_locale(),  # their mail is written in it
+        }
     ).where(Member.id == member.id)
     fresh = await Member.objects().where(Member.id == member.id).first()
     assert fresh is not None
@@ -373,6 +383,13 @@ async def member_from_token(community: Community, token: str | None) -> Member:
     if member is None:
         raise Unauthorized(_("this member sign-in is not valid any more: ask for a new link"), field="authorization")
     return member
+
+
+async def remember_member_language(tokens: list[str], language: str) -> None:
+    """The members these session tokens belong to chose ``language`` (the switcher): their mail follows."""
+    hashes = [hash_token(t) for t in tokens if t and len(t) <= 200][:20]
+    if hashes and i18n.supported(language):
+        await Member.update({Member.language: i18n.supported(language)}).where(Member.token_hash.is_in(hashes))
 
 
 async def sign_out_member(member: Member) -> None:
@@ -1078,6 +1095,7 @@ async def contribute(person: Person) -> dict[str, Any]:
                 "community": communities.get(m.community, ""),
                 "email": m.email_key,
                 "greeter": m.greeter,
+                "language": m.language,
                 "since": str(m.created_at),
             }
             for m in members

@@ -55,6 +55,8 @@ class Member(Table):
     greeter = Boolean(default=False)
     created_at = Timestamptz()
     last_signin_at = Timestamptz(null=True, default=None)
+    # The language this member last used (their mail is written in it); None: the event's or English.
+    language = Varchar(length=16, null=True, default=None)
 
 
 class Attendance(Table):

@@ -25,6 +25,7 @@ async def contribute(person: Person) -> dict[str, Any]:
         Participant.display_name,
         Participant.email,
         Participant.role,
+        Participant.language,
         Participant.created_at,
     ).where(Participant.id.is_in(list(person.participant_ids)))
     return {"participants": [{**row, "created_at": str(row["created_at"])} for row in rows]}

@@ -194,6 +194,7 @@ async def create_event(data: EventCreate) -> tuple[Event, Participant, str]:
             role=Role.ORGANIZER,
             token_hash=hash_token(key),
             created_at=now,
+            language=i18n.current_locale(),
         )
         await organizer.save()
     return event, organizer, key
@@ -413,6 +414,7 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
         role=Role.ATTENDEE,
         token_hash=hash_token(token),
         created_at=utcnow(),
+        language=i18n.current_locale(),  # their mail and calendars are written in it
     )
     async with write_transaction():
         await check_participant_limit(event)  # the tier's limit, checked and taken in one transaction
@@ -421,6 +423,15 @@ async def join_event(event: Event, data: JoinRequest) -> Joined:
     joined = msgspec.convert(participant_public(participant), live.PersonData, from_attributes=True)
     await realtime.publish(event.slug, live.ParticipantJoined(data=joined))
     return Joined(participant=participant_private(participant), token=token)
+
+
+async def remember_language(tokens: list[str], language: str) -> None:
+    """The people these tokens belong to chose ``language`` (the switcher): their mail and calendars follow."""
+    hashes = [hash_token(t) for t in tokens if t and len(t) <= 200][:20]
+    if hashes and i18n.supported(language):
+        await Participant.update({Participant.language: i18n.supported(language)}).where(
+            Participant.token_hash.is_in(hashes)
+        )
 
 
 async def list_participants(event: Event) -> list[ParticipantPrivate]:

@@ -54,3 +54,5 @@ class Participant(Table):
     attendance = Varchar(length=16, default="in_room")  # "in_room" or "remote" (hybrid events)
     token_hash = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz()
+    # The language this person last used here (their mail and calendars are written in it); None: the event's.
+    language = Varchar(length=16, null=True, default=None)

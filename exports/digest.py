@@ -16,14 +16,19 @@ from events.tables import Event
 from exports.render import render_template
 from exports.schedule import Item, Schedule, load_schedule
 from sessions.notes import latest_notes_by_proposal
-from unconf.validation import check_timezone, in_timezone
+from unconf import i18n
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop, ngettext
+from unconf.validation import check_timezone
 
 # A notes source returns proposal id -> notes (plain text) for an event id.
 NotesSource = Callable[[int], Awaitable[dict[int, list[str]]]]
 NOTES_SOURCES: list[NotesSource] = [latest_notes_by_proposal]
 
-ATTENDANCE_LABEL = "Interest (voters; check-in counts will replace this once attendance is recorded)"
-NO_NOTES = "No notes source is connected yet, so there are no session notes to show."
+ATTENDANCE_LABEL = gettext_noop("Interest (voters; check-in counts will replace this once attendance is recorded)")
+NO_NOTES = gettext_noop("No notes source is connected yet, so there are no session notes to show.")
+"""Both translated where they are written: the digest is in the language in force (the event's for the
+download, the recipient's in the post-event email)."""
 
 
 @dataclass(frozen=True)
@@ -61,48 +66,59 @@ def md(text: str) -> str:
 
 def chat_time(at: str, schedule: Schedule) -> str:
     """A chat line's time on the event's clock (the day too: people talk before and after a session)."""
-    return in_timezone(datetime.fromisoformat(at), check_timezone(schedule.timezone)).strftime("%d %b %H:%M")
+    return i18n.format_short_stamp(datetime.fromisoformat(at), check_timezone(schedule.timezone))
 
 
 def _when(item: Item) -> str:
-    return f"{item.starts_at:%a %d %b %Y, %H:%M}-{item.ends_at:%H:%M} ({item.starts_at.tzname()})"
+    """Day and time on the event's clock, as the language in force writes them, with the zone's abbreviation."""
+    start = i18n.format_date(item.starts_at, form="full") + ", " + i18n.format_time(item.starts_at)
+    return f"{start}-{i18n.format_time(item.ends_at)} ({item.starts_at.tzname()})"
 
 
 async def digest_markdown(schedule: Schedule) -> bytes:
     entries, cancelled, has_notes = await collect(schedule)
-    lines = [f"# {md(schedule.title)}: post-event digest", ""]
-    lines.append(f"Agenda version {schedule.version}, {len(entries)} sessions, timezone {schedule.timezone}.")
+    lines = ["# " + _("{event}: post-event digest").format(event=md(schedule.title)), ""]
+    sessions = ngettext("{count} session", "{count} sessions", len(entries)).format(count=len(entries))
+    lines.append(
+        _("Agenda version {version}, {sessions}, timezone {zone}.").format(
+            version=schedule.version, sessions=sessions, zone=schedule.timezone
+        )
+    )
     if schedule.venue:
-        lines.append(f"Venue: {md(schedule.venue)}.")
-    lines += ["", "## Sessions", ""]
+        lines.append(_("Venue: {venue}.").format(venue=md(schedule.venue)))
+    lines += ["", "## " + _("Sessions"), ""]
+    none_taken = _("No notes were taken for this session.")
     for entry in entries:
         item = entry.item
         lines += [f"### {md(item.title)}", ""]
-        lines.append(f"- When: {md(_when(item))}")
-        lines.append(f"- Room: {md(item.room.name)}")
-        names = ", ".join(md(p.name) for p in item.facilitators) or "none listed"
-        lines.append(f"- Facilitators: {names}")
-        lines.append(f"- {md(ATTENDANCE_LABEL)}: {item.voters}")
+        lines.append("- " + _("When: {when}").format(when=md(_when(item))))
+        lines.append("- " + _("Room: {room}").format(room=md(item.room.name)))
+        names = i18n.format_list([md(p.name) for p in item.facilitators]) or _("none listed")
+        lines.append("- " + _("Facilitators: {names}").format(names=names))
+        lines.append(f"- {md(_(ATTENDANCE_LABEL))}: {i18n.format_number(item.voters)}")
         if item.video_link:
-            lines.append(f"- Video: <{item.video_link}>")
-        lines.append(f"- Session page: <{schedule.session_url(item.proposal_id)}>")
-        lines += ["", "#### Notes", ""]
+            lines.append("- " + _("Video: {link}").format(link=f"<{item.video_link}>"))
+        lines.append("- " + _("Session page: {link}").format(link=f"<{schedule.session_url(item.proposal_id)}>"))
+        lines += ["", "#### " + _("Notes"), ""]
         if entry.notes is None:
-            lines.append(f"_{md(NO_NOTES)}_")
+            lines.append(f"_{md(_(NO_NOTES))}_")
         elif not entry.notes:
-            lines.append("_No notes were taken for this session._")
+            lines.append(f"_{none_taken}_")
         else:
             lines += [f"> {md(n)}" for n in entry.notes]
         if entry.chat:
-            lines += ["", "#### Conversation", ""]
+            lines += ["", "#### " + _("Conversation"), ""]
             lines += [f"- {md(chat_time(at, schedule))} {md(who)}: {md(text)}" for at, who, text in entry.chat]
         lines.append("")
     if cancelled:
-        lines += ["## Cancelled sessions", ""]
-        lines += [f"- {md(i.title)} (was {md(_when(i))}, {md(i.room.name)})" for i in cancelled]
+        lines += ["## " + _("Cancelled sessions"), ""]
+        lines += [
+            "- " + _("{title} (was {when}, {room})").format(title=md(i.title), when=md(_when(i)), room=md(i.room.name))
+            for i in cancelled
+        ]
         lines.append("")
     if not has_notes:
-        lines += ["## About notes", "", md(NO_NOTES), ""]
+        lines += ["## " + _("About notes"), "", md(_(NO_NOTES)), ""]
     return "\n".join(lines).encode("utf-8")
 
 
@@ -116,8 +132,6 @@ async def digest_html(schedule: Schedule) -> bytes:
         has_notes=has_notes,
         when=_when,
         chat_time=lambda at: chat_time(at, schedule),
-        attendance_label=ATTENDANCE_LABEL,
-        no_notes=NO_NOTES,
     )
 
 
@@ -132,13 +146,15 @@ async def session_record_markdown(event: Event, proposal_id: int, title: str) ->
     notes = (await latest_notes_by_proposal(event.id)).get(proposal_id, [])
     chat = (await chat_record(event.id)).get(proposal_id, [])
     tz = check_timezone(event.timezone)
-    lines = [f"# {md(title)}", "", f"{md(event.title)}", "", "## Notes", ""]
-    lines += [*notes] if notes else ["_No notes were taken for this session._"]
-    lines += ["", "## Conversation", ""]
+    lines = [f"# {md(title)}", "", f"{md(event.title)}", "", "## " + _("Notes"), ""]
+    none_taken = _("No notes were taken for this session.")
+    lines += [*notes] if notes else [f"_{none_taken}_"]
+    lines += ["", "## " + _("Conversation"), ""]
     if chat:
-        stamp = lambda at: in_timezone(datetime.fromisoformat(at), tz).strftime("%d %b %H:%M")  # noqa: E731
+        stamp = lambda at: i18n.format_short_stamp(datetime.fromisoformat(at), tz)  # noqa: E731
         lines += [f"- {md(stamp(at))} {md(who)}: {md(text)}" for at, who, text in chat]
     else:
-        lines.append("_Nobody wrote in this session's chat._")
+        nobody = _("Nobody wrote in this session's chat.")
+        lines.append(f"_{nobody}_")
     lines.append("")
     return "\n".join(lines).encode("utf-8")

@@ -4,6 +4,10 @@ Local times carry the event's TZID with a VTIMEZONE cut to the event's dates (ca
 reject or mis-render the 1970-2038 blocks some generators emit), UIDs are the sessions'
 stable guids, and cancelled sessions stay in the file with ``STATUS:CANCELLED`` so that
 subscribed clients remove them instead of keeping a stale copy.
+
+The words in a calendar (its name, descriptions, "Room:", "Video:") are written in the language in force
+when it is built: the event's for shared files, the person's own for their calendar and feed (the
+callers in ``exports.calendars`` and ``exports.registry`` set it).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from datetime import UTC, timedelta
 from icalendar import Calendar, Event, Timezone, vText
 
 from exports.schedule import Item, Plenary, Schedule
-from unconf import __version__
+from unconf import __version__, i18n
+from unconf.i18n import gettext as _
 
 PRODID = f"-//unconf//unconf {__version__}//EN"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -43,14 +48,15 @@ def description(schedule: Schedule, item: Item) -> str:
     if item.description:
         parts.append(item.description)
     if item.facilitators:
-        parts.append("Facilitators: " + ", ".join(p.name for p in item.facilitators))
-    parts.append(f"Room: {item.room.name}")
+        names = i18n.format_list([p.name for p in item.facilitators])
+        parts.append(_("Facilitators: {names}").format(names=names))
+    parts.append(_("Room: {room}").format(room=item.room.name))
     if item.video_link:
-        parts.append(f"Video: {item.video_link}")
-    parts.append(f"Session page: {schedule.session_url(item.proposal_id)}")
-    parts.append(f"Notes: {schedule.notes_url(item.proposal_id)}")
+        parts.append(_("Join video: {link}").format(link=item.video_link))
+    parts.append(_("Session page: {link}").format(link=schedule.session_url(item.proposal_id)))
+    parts.append(_("Notes: {link}").format(link=schedule.notes_url(item.proposal_id)))
     if item.cancelled:
-        parts.insert(0, "This session is cancelled.")
+        parts.insert(0, _("This session is cancelled."))
     return "\n\n".join(parts)
 
 
@@ -87,7 +93,7 @@ def plenary_vevent(schedule: Schedule, plenary: Plenary) -> Event:
     ev.add("dtstamp", schedule.published_at.astimezone(UTC))
     ev.add("last-modified", schedule.published_at.astimezone(UTC))
     ev.add("sequence", 0)
-    ev.add("summary", plenary.title)
+    ev.add("summary", plenary.heading)
     if _is_utc(schedule):
         ev.add("dtstart", plenary.starts_at.astimezone(UTC))
         ev.add("dtend", plenary.ends_at.astimezone(UTC))
@@ -97,8 +103,9 @@ def plenary_vevent(schedule: Schedule, plenary: Plenary) -> Event:
     if schedule.venue:
         ev.add("location", schedule.venue)
     ev.add("url", schedule.event_url())
-    what = "A break for everyone." if plenary.is_break else "A plenary: everyone together."
-    ev.add("description", f"{what}\n\nAgenda: {schedule.event_url()}/agenda")
+    what = _("A break for everyone.") if plenary.is_break else _("A plenary: everyone together.")
+    agenda = _("Agenda: {link}").format(link=f"{schedule.event_url()}/agenda")
+    ev.add("description", f"{what}\n\n{agenda}")
     ev.add("status", "CONFIRMED")
     ev.add("transp", "OPAQUE")
     ev.add("class", "PUBLIC")
@@ -122,7 +129,8 @@ def calendar(
     # X- properties are not typed by icalendar: as vText they get RFC 5545's escaping (backslash, ; , newline).
     cal.add("x-wr-calname", vText(name))
     cal.add("x-wr-timezone", schedule.timezone)
-    cal.add("x-wr-caldesc", vText(f"{schedule.title}: agenda version {schedule.version}"))
+    caldesc = _("{event}: agenda version {version}").format(event=schedule.title, version=schedule.version)
+    cal.add("x-wr-caldesc", vText(caldesc))
     if feed:
         cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", "PT15M")

@@ -1,4 +1,8 @@
-"""Print-friendly pages: a door sign per room and a one-page agenda (A4 or US Letter). No HTTP here."""
+"""Print-friendly pages: a door sign per room and a one-page agenda (A4 or US Letter). No HTTP here.
+
+Both are in the event's language (the routes and the registry set it) with dates and times written by
+Babel on the event's clock.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from exports.qr import inline_svg
 from exports.render import render_template
 from exports.schedule import Item, Plenary, Schedule
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 
 Paper = Literal["a4", "letter"]
 
@@ -19,13 +24,13 @@ def check_paper(value: str) -> Paper:
         return "a4"
     if lowered == "letter":
         return "letter"
-    raise ValidationFailed("paper must be 'a4' or 'letter'", field="paper")
+    raise ValidationFailed(_("paper must be 'a4' or 'letter'"), field="paper")
 
 
 def door_sign(schedule: Schedule, room_id: int, paper: Paper) -> bytes:
     room = schedule.room(room_id)
     sessions = [
-        (i, inline_svg(schedule.checkin_url(i.proposal_id), label="QR code: check in to this session"))
+        (i, inline_svg(schedule.checkin_url(i.proposal_id), label=_("QR code: check in to this session")))
         for i in schedule.live
         if i.room.id == room.id
     ]

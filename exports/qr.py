@@ -18,6 +18,7 @@ from qrcode.image.pure import PyPNGImage
 from qrcode.image.svg import SvgPathFillImage
 
 from unconf.errors import ValidationFailed
+from unconf.i18n import gettext as _
 
 QrFormat = Literal["svg", "png"]
 MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
@@ -31,7 +32,7 @@ def check_format(value: str) -> QrFormat:
         return "svg"
     if value == "png":
         return "png"
-    raise ValidationFailed("format must be 'svg' or 'png'", field="format")
+    raise ValidationFailed(_("format must be 'svg' or 'png'"), field="format")
 
 
 def qr_code(data: str, fmt: QrFormat = "svg", *, box_size: int = 10, border: int = 4) -> bytes:

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from events.tables import Event, Participant
 from exports import digest, frab, ical, printable, tabular
 from exports.schedule import Schedule, load_schedule
+from unconf import i18n
 from unconf.cache import read_cache
 
 Access = Literal["public", "organizer"]
@@ -51,7 +52,9 @@ class Exporter(ABC):
     async def body(self, ctx: ExportContext) -> tuple[bytes, datetime | None]: ...
 
     async def render(self, ctx: ExportContext) -> Rendered:
-        body, modified = await self.body(ctx)
+        # Every export is the event's, shared by everyone: its words are in the event's language.
+        with i18n.use_locale(ctx.event.language):
+            body, modified = await self.body(ctx)
         return Rendered(
             body=body,
             media_type=self.media_type,

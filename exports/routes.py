@@ -39,6 +39,7 @@ from unconf import i18n
 from unconf.auth import Role
 from unconf.errors import DomainError, NotFound, Unauthorized, domain_error_response
 from unconf.guards import RoleGuard, requires_participant
+from unconf.i18n import gettext as _
 from unconf.security import NO_STORE
 from unconf.settings import get_settings
 from unconf.validation import aware
@@ -113,7 +114,12 @@ async def _run_exporter(
 ) -> Response[bytes]:
     exporter = REGISTRY.get(identifier)
     if exporter is None:
-        raise NotFound(f"no export {identifier[:40]!r}; see /api/v1/events/{event.slug}/exports", field="identifier")
+        raise NotFound(
+            _("no export {identifier}; see {url}").format(
+                identifier=repr(identifier[:40]), url=f"/api/v1/events/{event.slug}/exports"
+            ),
+            field="identifier",
+        )
     params = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
     return file_response(request, await exporter.render(ExportContext(event=event, viewer=viewer, params=params)))
 
@@ -354,7 +360,7 @@ async def feed_calendar(
 ) -> Response[bytes]:
     """No login: the unguessable secret in the URL is the credential (revocable by its owner)."""
     if not name.endswith(".ics"):
-        raise NotFound("no such calendar feed (it may have been revoked)", field="secret")
+        raise NotFound(_("no such calendar feed (it may have been revoked)"), field="secret")
     owner = await services.feed_owner(event, name.removesuffix(".ics"))
     return file_response(request, await calendars.personal_calendar(event, owner, feed=True))
 

@@ -25,6 +25,8 @@ from sessions.services import LIVE_STATUSES, cached_proposals, edited_at
 from unconf import live
 from unconf.cache import read_cache
 from unconf.errors import NotFound
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.settings import get_settings
 from unconf.validation import aware, check_timezone, utcnow
 
@@ -120,9 +122,17 @@ class Plenary:
     starts_at: datetime
     ends_at: datetime
 
+    labelled: bool = True
+    """The organizers named it (their words, never translated); else ``title`` is our default name."""
+
     @property
     def is_break(self) -> bool:
         return self.kind == "break"
+
+    @property
+    def heading(self) -> str:
+        """The name people read: the organizers' label, or our default name in the language in force."""
+        return self.title if self.labelled else _(self.title)
 
 
 @dataclass
@@ -169,7 +179,7 @@ class Schedule:
         for room in self.rooms:
             if room.id == room_id:
                 return room
-        raise NotFound(f"no room {room_id} in this event", field="room_id")
+        raise NotFound(_("no room {room_id} in this event").format(room_id=room_id), field="room_id")
 
     def item(self, proposal_id: int) -> Item:
         """The session's first run."""
@@ -179,7 +189,10 @@ class Schedule:
         """Every run of a session, first run first (two when it repeats)."""
         found = sorted((i for i in self.items if i.proposal_id == proposal_id), key=lambda i: i.run)
         if not found:
-            raise NotFound(f"session {proposal_id} is not on the published agenda", field="proposal_id")
+            raise NotFound(
+                _("session {proposal_id} is not on the published agenda").format(proposal_id=proposal_id),
+                field="proposal_id",
+            )
         return found
 
     def dates(self) -> list[date]:
@@ -315,7 +328,7 @@ async def read_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
     agenda = await read_published(event) if history else None
     if agenda is None:
         if not allow_empty:
-            raise NotFound("the agenda is not published yet: there is nothing to export", field="agenda")
+            raise NotFound(_("the agenda is not published yet: there is nothing to export"), field="agenda")
         return _empty(event, tz)
     slots = {s.id: s for s in agenda.slots}
     rooms = {
@@ -387,10 +400,11 @@ async def read_schedule(event: Event, *, allow_empty: bool = False) -> Schedule:
         Plenary(
             slot_id=slot.id,
             guid=plenary_guid(event.slug, slot.id),
-            title=slot.label or ("Break" if slot.kind == "break" else "Everyone together"),
+            title=slot.label or (gettext_noop("Break") if slot.kind == "break" else gettext_noop("Everyone together")),
             kind=slot.kind,
             starts_at=slot.starts_at.astimezone(tz),
             ends_at=slot.ends_at.astimezone(tz),
+            labelled=bool(slot.label),
         )
         for slot in sorted(agenda.slots, key=lambda s: (s.starts_at, s.id))
         if slot.kind != "breakout"

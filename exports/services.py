@@ -16,6 +16,7 @@ from sessions.tables import Star
 from unconf import realtime
 from unconf.cache import access_cache
 from unconf.errors import NotFound, Unauthorized
+from unconf.i18n import gettext as _
 from unconf.tokens import hash_token
 from unconf.validation import aware, utcnow
 
@@ -105,7 +106,7 @@ async def drop_feeds(participant_id: int) -> None:
 async def feed_owner(event: Event, secret: str) -> Participant:
     """The participant behind a feed secret; every failure looks the same so secrets cannot be probed."""
     if not 20 <= len(secret) <= 100:
-        raise NotFound("no such calendar feed (it may have been revoked)", field="secret")
+        raise NotFound(_("no such calendar feed (it may have been revoked)"), field="secret")
     key = "feed:" + hash_token(secret)
     cached = access_cache.get(event.slug, key)
     if cached is not None:
@@ -113,9 +114,9 @@ async def feed_owner(event: Event, secret: str) -> Participant:
     generation = access_cache.generation(event.slug)
     feed = await CalendarFeed.objects().where(CalendarFeed.secret_hash == hash_token(secret)).first()
     if feed is None or feed.event != event.id:
-        raise NotFound("no such calendar feed (it may have been revoked)", field="secret")
+        raise NotFound(_("no such calendar feed (it may have been revoked)"), field="secret")
     participant = await Participant.objects().where(Participant.id == feed.participant).first()
     if participant is None:
-        raise Unauthorized("the feed's owner is gone", field="secret")
+        raise Unauthorized(_("the feed's owner is gone"), field="secret")
     access_cache.put(event.slug, key, participant, generation)
     return participant

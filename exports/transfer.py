@@ -50,9 +50,12 @@ from rooms.tables import RoomVisit, VideoLink, VideoSettings
 from rooms.video import REGISTRY, get_provider
 from sessions.notes import MAX_NOTES
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote, Star, Volunteer
+from unconf import i18n
 from unconf.auth import Role
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, ValidationFailed
+from unconf.i18n import gettext as _
+from unconf.i18n import gettext_noop
 from unconf.tokens import hash_token, new_join_code, new_token
 from unconf.validation import aware, check_slug, check_timezone, clean_email, clean_tags, clean_text, utcnow
 from voting.tables import Vote
@@ -104,6 +107,8 @@ class FileParticipant(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     token_hash: Hash | None = None
     created_at: datetime | None = None
     attendance: Literal["in_room", "remote"] = "in_room"
+    language: Annotated[str, Meta(max_length=16)] | None = None
+    """The language the person last used (their mail and calendars are in it); None: the event's."""
 
 
 class FileRoom(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -504,6 +509,7 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
                 token_hash=p.token_hash,
                 created_at=_utc(p.created_at),
                 attendance="remote" if p.attendance == "remote" else "in_room",
+                language=p.language,
             )
             for p in people
         ],
@@ -731,13 +737,15 @@ async def export_event(slug: str, *, with_secrets: bool = False) -> EventFile:
 
 def decode_event_file(raw: bytes) -> EventFile:
     if b"\\u0000" in raw:
-        raise ValidationFailed("the file contains a NUL character, which no field may hold", field="file")
+        raise ValidationFailed(_("the file contains a NUL character, which no field may hold"), field="file")
     try:
         return msgspec.json.decode(raw, type=EventFile)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed(f"not a valid unconf event file: {exc}", field=_path(str(exc))) from exc
+        raise ValidationFailed(
+            _("not a valid unconf event file: {problem}").format(problem=exc), field=_path(str(exc))
+        ) from exc
     except msgspec.DecodeError as exc:
-        raise ValidationFailed(f"not valid JSON: {exc}", field="file") from exc
+        raise ValidationFailed(_("not valid JSON: {problem}").format(problem=exc), field="file") from exc
 
 
 def _path(message: str) -> str:
@@ -752,14 +760,19 @@ def _unique_refs(items: list[Any], field: str) -> dict[str, int]:
         if item.ref is None:
             continue
         if item.ref in seen:
-            raise ValidationFailed(f"{field}[{i}].ref {item.ref!r} is used twice", field=f"{field}[{i}].ref")
+            raise ValidationFailed(
+                _("{field} {ref} is used twice").format(field=f"{field}[{i}].ref", ref=repr(item.ref)),
+                field=f"{field}[{i}].ref",
+            )
         seen[item.ref] = i
     return seen
 
 
 def _ref(table: dict[str, int], ref: str, field: str) -> int:
     if ref not in table:
-        raise ValidationFailed(f"{field} refers to {ref!r}, which the file does not define", field=field)
+        raise ValidationFailed(
+            _("{field} refers to {ref}, which the file does not define").format(field=field, ref=repr(ref)), field=field
+        )
     return table[ref]
 
 
@@ -768,15 +781,16 @@ def _ref_or_none(table: dict[str, int], ref: str | None, field: str) -> None:
         _ref(table, ref, field)
 
 
-def _once(seen: set[Any], key: Any, field: str, what: str) -> None:
+def _once(seen: set[Any], key: Any, field: str, message: str) -> None:
+    """``message`` (marked with ``gettext_noop``, with a ``{field}`` placeholder) is translated when it is raised."""
     if key in seen:
-        raise ValidationFailed(f"{field} repeats {what}", field=field)
+        raise ValidationFailed(_(message).format(field=field), field=field)
     seen.add(key)
 
 
 def _ordered(start: datetime | None, end: datetime | None, field: str) -> None:
     if start is not None and end is not None and _utc(end) < _utc(start):  # type: ignore[operator]
-        raise ValidationFailed(f"{field} is before the time it follows", field=field)
+        raise ValidationFailed(_("{field} is before the time it follows").format(field=field), field=field)
 
 
 @dataclass
@@ -795,7 +809,7 @@ def _check(data: EventFile) -> None:
     check_slug(ev.slug)
     check_timezone(ev.timezone)
     if ev.end_date < ev.start_date:
-        raise ValidationFailed("event.end_date is before event.start_date", field="event.end_date")
+        raise ValidationFailed(_("event.end_date is before event.start_date"), field="event.end_date")
     refs = _Refs(
         people=_unique_refs(data.participants, "participants"),
         rooms=_unique_refs(data.rooms, "rooms"),
@@ -822,9 +836,13 @@ def _check_people_rooms_slots(data: EventFile) -> None:
         clean_tags(room.features, f"rooms[{i}].features")
     for i, slot in enumerate(data.slots):
         if slot.starts_at.tzinfo is None or slot.ends_at.tzinfo is None:
-            raise ValidationFailed(f"slots[{i}] times need a UTC offset", field=f"slots[{i}].starts_at")
+            raise ValidationFailed(
+                _("{field} times need a UTC offset").format(field=f"slots[{i}]"), field=f"slots[{i}].starts_at"
+            )
         if slot.ends_at <= slot.starts_at:
-            raise ValidationFailed(f"slots[{i}].ends_at is not after starts_at", field=f"slots[{i}].ends_at")
+            raise ValidationFailed(
+                _("{field} is not after starts_at").format(field=f"slots[{i}].ends_at"), field=f"slots[{i}].ends_at"
+            )
 
 
 def _check_proposals_and_votes(data: EventFile, refs: _Refs) -> None:
@@ -847,15 +865,26 @@ def _check_proposals_and_votes(data: EventFile, refs: _Refs) -> None:
     for i, v in enumerate(data.votes):
         _ref(people, v.participant, f"votes[{i}].participant")
         _ref(props, v.proposal, f"votes[{i}].proposal")
-        _once(pairs, (v.participant, v.proposal), f"votes[{i}]", "a participant and proposal")
+        _once(
+            pairs,
+            (v.participant, v.proposal),
+            f"votes[{i}]",
+            gettext_noop("{field} repeats a participant and proposal"),
+        )
         if not ev.settings.allow_stacking and v.dots > 1:
-            raise ValidationFailed(f"votes[{i}] stacks dots but the event does not allow it", field=f"votes[{i}].dots")
+            raise ValidationFailed(
+                _("{field} stacks dots but the event does not allow it").format(field=f"votes[{i}]"),
+                field=f"votes[{i}].dots",
+            )
         status = data.proposals[props[v.proposal]].status
         if status in ("proposed", "scheduled"):
             spent[v.participant] = spent.get(v.participant, 0) + v.dots
             if spent[v.participant] > budget:
                 raise ValidationFailed(
-                    f"votes[{i}]: {v.participant} spends more than {budget} dots", field=f"votes[{i}].dots"
+                    _("{field}: {participant} spends more than {budget} dots").format(
+                        field=f"votes[{i}]", participant=v.participant, budget=budget
+                    ),
+                    field=f"votes[{i}].dots",
                 )
 
 
@@ -866,12 +895,14 @@ def _check_agendas(data: EventFile, refs: _Refs) -> None:
         where = f"agendas[{a_i}]"
         if agenda.status == "published":
             if agenda.version is None or agenda.version in versions:
-                raise ValidationFailed(f"{where} needs a unique version number", field=f"{where}.version")
+                raise ValidationFailed(
+                    _("{field} needs a unique version number").format(field=where), field=f"{where}.version"
+                )
             versions.add(agenda.version)
         else:
             drafts += 1
             if drafts > 1:
-                raise ValidationFailed("an event has at most one draft agenda", field=f"{where}.status")
+                raise ValidationFailed(_("an event has at most one draft agenda"), field=f"{where}.status")
         places: set[tuple[str, str]] = set()
         placed: set[tuple[str, int]] = set()
         for p_i, pl in enumerate(agenda.placements):
@@ -880,11 +911,16 @@ def _check_agendas(data: EventFile, refs: _Refs) -> None:
             _ref(refs.slots, pl.slot, f"{at}.slot")
             _ref(refs.rooms, pl.room, f"{at}.room")
             if (pl.slot, pl.room) in places or (pl.proposal, pl.run) in placed:
-                raise ValidationFailed(f"{at} places two sessions in one room or one run of a session twice", field=at)
+                raise ValidationFailed(
+                    _("{field} places two sessions in one room or one run of a session twice").format(field=at),
+                    field=at,
+                )
             places.add((pl.slot, pl.room))
             placed.add((pl.proposal, pl.run))
         if any((proposal, 1) not in placed for proposal, run in placed if run == 2):
-            raise ValidationFailed(f"{where} places a repeat (run 2) of a session without its first run", field=where)
+            raise ValidationFailed(
+                _("{field} places a repeat (run 2) of a session without its first run").format(field=where), field=where
+            )
 
 
 def _check_sessions(data: EventFile, refs: _Refs) -> None:
@@ -894,18 +930,28 @@ def _check_sessions(data: EventFile, refs: _Refs) -> None:
         _ref(refs.proposals, note.proposal, f"{at}.proposal")
         _ref_or_none(refs.people, note.author, f"{at}.author")
         clean_text(note.text, f"{at}.text", max_length=MAX_NOTES, multiline=True, required=False)
-        _once(revisions, (note.proposal, note.revision), f"{at}.revision", "a revision of this session's notes")
+        _once(
+            revisions,
+            (note.proposal, note.revision),
+            f"{at}.revision",
+            gettext_noop("{field} repeats a revision of this session's notes"),
+        )
     starred: set[tuple[str, str]] = set()
     for i, star in enumerate(data.stars):
         _ref(refs.people, star.participant, f"stars[{i}].participant")
         _ref(refs.proposals, star.proposal, f"stars[{i}].proposal")
-        _once(starred, (star.participant, star.proposal), f"stars[{i}]", "a participant and proposal")
+        _once(
+            starred,
+            (star.participant, star.proposal),
+            f"stars[{i}]",
+            gettext_noop("{field} repeats a participant and proposal"),
+        )
     seen: set[str] = set()
     for i, rev in enumerate(data.session_revisions):
         at = f"session_revisions[{i}]"
         _ref(refs.proposals, rev.proposal, f"{at}.proposal")
         _ref_or_none(refs.slots, rev.slot, f"{at}.slot")
-        _once(seen, rev.proposal, f"{at}.proposal", "a proposal")
+        _once(seen, rev.proposal, f"{at}.proposal", gettext_noop("{field} repeats a proposal"))
         _ordered(rev.starts_at, rev.ends_at, f"{at}.ends_at")
 
 
@@ -917,7 +963,9 @@ def _check_rooms_day(data: EventFile, refs: _Refs) -> None:
     if video is not None:
         if video.provider not in REGISTRY:
             raise ValidationFailed(
-                f"unknown video provider {video.provider!r}; known: {', '.join(sorted(REGISTRY))}",
+                _("unknown video provider {provider}; known: {known}").format(
+                    provider=repr(video.provider), known=", ".join(sorted(REGISTRY))
+                ),
                 field="video.provider",
             )
         _ref_or_none(refs.rooms, video.main_room, "video.main_room")
@@ -930,14 +978,21 @@ def _check_rooms_day(data: EventFile, refs: _Refs) -> None:
             try:
                 msgspec.convert(video.config, REGISTRY[video.provider].Config)
             except msgspec.ValidationError as exc:
-                raise ValidationFailed(f"video.config: {exc}", field="video.config") from exc
+                raise ValidationFailed(
+                    _("{field}: {problem}").format(field="video.config", problem=exc), field="video.config"
+                ) from exc
     keys: set[str | None] = set()
     for i, link in enumerate(data.video_links):
         at = f"video_links[{i}]"
         _ref_or_none(refs.proposals, link.proposal, f"{at}.proposal")
         _ref_or_none(refs.rooms, link.room, f"{at}.room")
         _ref_or_none(refs.agendas, link.agenda, f"{at}.agenda")
-        _once(keys, link.proposal, f"{at}.proposal", "a session (or the main room) that has a link already")
+        _once(
+            keys,
+            link.proposal,
+            f"{at}.proposal",
+            gettext_noop("{field} repeats a session (or the main room) that has a link already"),
+        )
     for i, visit in enumerate(data.room_visits):
         at = f"room_visits[{i}]"
         _ref_or_none(refs.people, visit.participant, f"{at}.participant")
@@ -953,26 +1008,27 @@ def _check_people_extras(data: EventFile, refs: _Refs) -> None:
     for i, reg in enumerate(data.registrants):
         at = f"registrants[{i}]"
         _ref(refs.people, reg.participant, f"{at}.participant")
-        _once(people, reg.participant, f"{at}.participant", "a participant")
+        _once(people, reg.participant, f"{at}.participant", gettext_noop("{field} repeats a participant"))
         clean_text(reg.email_key, f"{at}.email_key", max_length=254)
-        _once(emails, reg.email_key, f"{at}.email_key", "an email")
+        _once(emails, reg.email_key, f"{at}.email_key", gettext_noop("{field} repeats an email"))
         clean_text(reg.first_name, f"{at}.first_name", max_length=80, required=False)
         clean_text(reg.last_name, f"{at}.last_name", max_length=80, required=False)
         clean_text(reg.external_id, f"{at}.external_id", max_length=100, required=False)
         if reg.code_hash is not None:
-            _once(codes, reg.code_hash, f"{at}.code_hash", "an invitation code")
+            _once(codes, reg.code_hash, f"{at}.code_hash", gettext_noop("{field} repeats an invitation code"))
     fed: set[str] = set()
     secrets: set[str] = set()
     for i, feed in enumerate(data.calendar_feeds):
         at = f"calendar_feeds[{i}]"
         _ref(refs.people, feed.participant, f"{at}.participant")
-        _once(fed, feed.participant, f"{at}.participant", "a participant")
-        _once(secrets, feed.secret_hash, f"{at}.secret_hash", "a feed secret")
+        _once(fed, feed.participant, f"{at}.participant", gettext_noop("{field} repeats a participant"))
+        _once(secrets, feed.secret_hash, f"{at}.secret_hash", gettext_noop("{field} repeats a feed secret"))
     for i, hook in enumerate(data.webhooks):
         for j, kind in enumerate(hook.types):
             if kind not in NOTICE_TYPES:
                 raise ValidationFailed(
-                    f"webhooks[{i}].types[{j}] {kind!r} is not a notice type", field=f"webhooks[{i}].types[{j}]"
+                    _("{field} {kind} is not a notice type").format(field=f"webhooks[{i}].types[{j}]", kind=repr(kind)),
+                    field=f"webhooks[{i}].types[{j}]",
                 )
         clean_text(hook.description, f"webhooks[{i}].description", max_length=200, required=False)
 
@@ -984,7 +1040,7 @@ def _check_deliveries(data: EventFile, refs: _Refs) -> None:
         _ref_or_none(refs.people, row.participant, f"{at}.participant")
         numbers: set[int] = set()
         for j, attempt in enumerate(row.tries):
-            _once(numbers, attempt.number, f"{at}.tries[{j}].number", "an attempt number")
+            _once(numbers, attempt.number, f"{at}.tries[{j}].number", gettext_noop("{field} repeats an attempt number"))
 
 
 # --- import ------------------------------------------------------------------------------------------
@@ -1018,7 +1074,10 @@ async def import_event(
     async with write_transaction():
         await serialise_writers(EVENT_SLUGS)
         if await Event.exists().where(Event.slug == ev.slug):
-            raise Conflict(f"an event with slug {ev.slug!r} exists already; import it under another slug", field="slug")
+            raise Conflict(
+                _("an event with slug {slug} exists already; import it under another slug").format(slug=repr(ev.slug)),
+                field="slug",
+            )
         code = ev.join_code
         if not code or await Event.exists().where(Event.join_code == code):
             code = new_join_code()
@@ -1067,6 +1126,7 @@ async def import_event(
                 token_hash=token_hash,
                 created_at=at_or_now(person.created_at),
                 attendance=person.attendance,
+                language=i18n.supported(person.language),
             )
             await person_row.save()
             people[person.ref] = person_row.id

@@ -38,10 +38,11 @@ from newsletter.tables import LadderMark, NewsletterIssue, NewsletterItem, Notif
 from notify.outbox import MAX_ATTEMPTS, Outcome, dumps, insert_new, task_row
 from notify.tables import Outbox
 from sessions.tables import Proposal, ProposalFacilitator, SessionNote
+from unconf import i18n
 from unconf.database import serialise_writers, write_transaction
 from unconf.errors import Conflict, NotFound
 from unconf.i18n import gettext as _
-from unconf.i18n import gettext_noop
+from unconf.i18n import gettext_noop, ngettext
 from unconf.personal_data import Person
 from unconf.settings import get_settings
 from unconf.validation import aware, clean_text, utcnow
@@ -313,11 +314,14 @@ async def digest_sections(member: Member, community: Community, since: datetime,
     today = at.date()
     upcoming = [e for e in events if e.start_date >= today and e.phase not in ("draft", "closed")]
     past = [e for e in events if e.start_date < today or e.phase == "closed"]
+    # Section titles are translated where the digest is written (in the member's language).
     sections: dict[str, list[str]] = {
-        "Upcoming events": [f"{e.title} ({e.start_date:%a %d %b %Y})" for e in upcoming],
-        "Topics proposed for the next event": [],
-        "Notes and chats from past sessions": [],
-        "Replies to your notes": [],
+        gettext_noop("Upcoming events"): [
+            f"{e.title} ({i18n.format_date(e.start_date, form='full')})" for e in upcoming
+        ],
+        gettext_noop("Topics proposed for the next event"): [],
+        gettext_noop("Notes and chats from past sessions"): [],
+        gettext_noop("Replies to your notes"): [],
     }
     if upcoming:
         topics = (
@@ -352,7 +356,11 @@ async def digest_sections(member: Member, community: Community, since: datetime,
             & (PersonalNote.created_at >= since)
         )
         if replies:
-            sections["Replies to your notes"] = [f"{replies} new repl{'y' if replies == 1 else 'ies'}: open your inbox"]
+            sections["Replies to your notes"] = [
+                ngettext("{count} new reply: open your inbox", "{count} new replies: open your inbox", replies).format(
+                    count=replies
+                )
+            ]
     return sections
 
 
@@ -371,22 +379,34 @@ async def build_digest_mail(row: Outbox) -> EmailMessage | None:
         return None
     at = now()
     since = at - (timedelta(days=1) if payload.get("frequency") == "daily" else timedelta(days=7))
-    sections = await digest_sections(member, community, since, at)
-    period = str(payload.get("period") or "")
-    url = f"{get_settings().public_url}/c/{community.slug}"
-    body = [f"Hello,\n\nYour {payload.get('frequency') or 'weekly'} digest from {community.name} ({period}).\n"]
-    for title, items in sections.items():
-        if items:
-            body.append(f"{title}:\n" + "".join(f"  - {i}\n" for i in items))
-    if len(body) == 1:
-        body.append("Nothing new this time.\n")
-    body.append(f"Your community: {url}\nChoose daily, weekly or no digest there, under your preferences.\n")
-    message = EmailMessage()
-    message["From"] = _sender()
-    message["To"] = member.email_key
-    message["Subject"] = f"{community.name}: your digest ({period})"
-    message["X-Unconf-Digest"] = f"m{member.id}:{period}"
-    message.set_content("\n".join(body))
+    with i18n.use_locale(member.language or i18n.current_locale()):  # the member's language, else the event's
+        sections = await digest_sections(member, community, since, at)
+        period = str(payload.get("period") or "")
+        url = f"{get_settings().public_url}/c/{community.slug}"
+        if payload.get("frequency") == "daily":
+            opening = _("Your daily digest from {community} ({period}).")
+        else:
+            opening = _("Your weekly digest from {community} ({period}).")
+        hello = _("Hello,")
+        body = [f"{hello}\n\n{opening.format(community=community.name, period=period)}\n"]
+        for title, items in sections.items():
+            if items:
+                body.append(f"{_(title)}:\n" + "".join(f"  - {i}\n" for i in items))
+        if len(body) == 1:
+            body.append(_("Nothing new this time.") + "\n")
+        body.append(
+            _("Your community: {link}").format(link=url)
+            + "\n"
+            + _("Choose daily, weekly or no digest there, under your preferences.")
+            + "\n"
+        )
+        message = EmailMessage()
+        message["From"] = _sender()
+        message["To"] = member.email_key
+        message["Subject"] = _("{community}: your digest ({period})").format(community=community.name, period=period)
+        message["X-Unconf-Digest"] = f"m{member.id}:{period}"
+        message.set_content("\n".join(body))
+        message["Content-Language"] = i18n.html_lang()
     return message
 
 
@@ -612,15 +632,22 @@ async def build_issue_mail(row: Outbox) -> EmailMessage | None:
     if community is None:
         return None
     out = _issue_out(issue)
-    lines = [f"Hello,\n\nThe {community.name} newsletter, week {out.week}: what members want you to know.\n"]
-    lines += [f"{i.author_name}:\n{i.text}\n" for i in out.items] or ["No announcements this week.\n"]
-    lines.append(f"Past issues: {get_settings().public_url}/c/{community.slug}#newsletter\n")
-    message = EmailMessage()
-    message["From"] = _sender()
-    message["To"] = member.email_key
-    message["Subject"] = f"{community.name} newsletter ({out.week})"
-    message["X-Unconf-Newsletter"] = f"{community.slug}:{out.week}:m{member.id}"
-    message.set_content("\n".join(lines))
+    with i18n.use_locale(member.language or i18n.current_locale()):  # the member's language, else the event's
+        opening = _("The {community} newsletter, week {week}: what members want you to know.").format(
+            community=community.name, week=out.week
+        )
+        hello = _("Hello,")
+        lines = [f"{hello}\n\n{opening}\n"]
+        lines += [f"{i.author_name}:\n{i.text}\n" for i in out.items] or [_("No announcements this week.") + "\n"]
+        past = f"{get_settings().public_url}/c/{community.slug}#newsletter"
+        lines.append(_("Past issues: {link}").format(link=past) + "\n")
+        message = EmailMessage()
+        message["From"] = _sender()
+        message["To"] = member.email_key
+        message["Subject"] = _("{community} newsletter ({week})").format(community=community.name, week=out.week)
+        message["X-Unconf-Newsletter"] = f"{community.slug}:{out.week}:m{member.id}"
+        message.set_content("\n".join(lines))
+        message["Content-Language"] = i18n.html_lang()
     return message
 
 

@@ -11,6 +11,7 @@ from notify.notices import notice_data
 from notify.outbox import MAX_ATTEMPTS, TASKS, Outcome, dumps, insert_new
 from notify.tables import Outbox
 from notify.webhooks import event_dict, listening, mask, post_webhook, render
+from unconf import i18n
 from unconf.errors import DomainError
 from unconf.settings import get_settings
 from unconf.validation import utcnow
@@ -27,8 +28,11 @@ async def fan_out(row: Outbox) -> str:
     if not payload.get("email_only"):
         wanted = await listening(event.id, row.kind)
         if wanted:
-            data = await notice_data(event, row.kind, payload)
-            for endpoint in wanted:
+            # A channel is read by everyone at the event: its text is in the event's language.
+            with i18n.use_locale(event.language):
+                data = await notice_data(event, row.kind, payload)
+                bodies = [render(endpoint, row.kind, event_dict(event), data, now) for endpoint in wanted]
+            for endpoint, body in zip(wanted, bodies, strict=True):
                 children.append(
                     Outbox(
                         event=event.id,
@@ -37,7 +41,7 @@ async def fan_out(row: Outbox) -> str:
                         endpoint=endpoint.id,
                         recipient=mask(endpoint.url, endpoint.format)[:254],
                         subject=row.kind,
-                        payload=render(endpoint, row.kind, event_dict(event), data, now),
+                        payload=body,
                         max_attempts=MAX_ATTEMPTS,
                         next_attempt_at=now,
                         dedupe_key=f"{row.id}:w{endpoint.id}",

@@ -1,5 +1,8 @@
 """What goes over the wire to webhooks: Slack-compatible text and the signed generic envelope. Pure functions.
 
+Chat text is written in the language in force (the event's: ``notify.delivery`` sets it); the generic
+envelope's keys and values stay data, apart from the human ``text`` of agenda changes.
+
 The signing scheme (documented for receivers in docs/webhooks.md)::
 
     Unconf-Webhook-Timestamp: <unix seconds>
@@ -13,6 +16,10 @@ import hmac
 import json
 from datetime import datetime
 from typing import Any
+
+from unconf import i18n
+from unconf.i18n import gettext as _
+from unconf.i18n import ngettext
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "Unconf-Webhook-Signature"
@@ -53,45 +60,72 @@ def slack_escape(text: str) -> str:
 
 
 def _hm(iso: str | None) -> str:
+    """A clock time as the language in force writes it, on the clock the time was given in (the event's)."""
     if not iso:
         return ""
     try:
-        return datetime.fromisoformat(iso).strftime("%H:%M")
+        return i18n.format_time(datetime.fromisoformat(iso))
     except ValueError:
         return ""
 
 
 def slack_text(kind: str, event: dict[str, Any], data: dict[str, Any]) -> str:
+    """What a chat channel reads, in the language in force (the caller sets the event's)."""
     title = f"*{slack_escape(event['title'])}*"
     url = event["url"]
     if kind == "proposals.open":
-        until = f" until {_hm(data.get('ends_at'))}" if data.get("ends_at") else ""
-        return f":memo: Session proposals are open for {title}{until}. Propose a session: {data['proposals_url']}"
+        link = data["proposals_url"]
+        if data.get("ends_at"):
+            text = _("Session proposals are open for {event} until {time}. Propose a session: {link}")
+            return ":memo: " + text.format(event=title, time=_hm(data.get("ends_at")), link=link)
+        return ":memo: " + _("Session proposals are open for {event}. Propose a session: {link}").format(
+            event=title, link=link
+        )
     if kind == "voting.open":
-        until = f" until {_hm(data.get('ends_at'))}" if data.get("ends_at") else ""
-        return f":ballot_box_with_ballot: Voting is open for {title}{until}. Put your dots on: {data['vote_url']}"
+        link = data["vote_url"]
+        if data.get("ends_at"):
+            text = _("Voting is open for {event} until {time}. Put your dots on: {link}")
+            return ":ballot_box_with_ballot: " + text.format(event=title, time=_hm(data.get("ends_at")), link=link)
+        return ":ballot_box_with_ballot: " + _("Voting is open for {event}. Put your dots on: {link}").format(
+            event=title, link=link
+        )
     if kind == "agenda.published":
-        lines = [f":calendar: The agenda for {title} is published:"]
+        lines = [":calendar: " + _("The agenda for {event} is published:").format(event=title)]
         lines += [
             f"• {_hm(s['starts_at'])} {slack_escape(s['room'])}: {slack_escape(s['title'])}" for s in data["sessions"]
         ]
-        lines.append(f"Agenda: {data['agenda_url']} · Calendar: {data['ics_url']}")
+        lines.append(
+            _("Agenda: {agenda} · Calendar: {calendar}").format(agenda=data["agenda_url"], calendar=data["ics_url"])
+        )
         return "\n".join(lines)
     if kind == "agenda.changed":
-        lines = [f":arrows_counterclockwise: The agenda for {title} changed (version {data['version']}):"]
-        lines += [f"• {slack_escape(c['text'])}" for c in data["changes"]] or ["• sessions were re-published"]
-        lines.append(f"Agenda: {data['agenda_url']}")
+        changed = _("The agenda for {event} changed (version {version}):").format(event=title, version=data["version"])
+        lines = [f":arrows_counterclockwise: {changed}"]
+        lines += [f"• {slack_escape(c['text'])}" for c in data["changes"]] or ["• " + _("sessions were re-published")]
+        lines.append(_("Agenda: {link}").format(link=data["agenda_url"]))
         return "\n".join(lines)
     if kind == "session.starting":
         room = slack_escape(data["room"]["name"])
         when = f"{_hm(data['starts_at'])}-{_hm(data['ends_at'])}"
-        video = f" Video: {data['room']['video_link']}" if data["room"].get("video_link") else ""
+        video = (
+            " " + _("Video: {link}").format(link=data["room"]["video_link"]) if data["room"].get("video_link") else ""
+        )
         session = slack_escape(data["title"])
-        return f":bell: Starting in {data['minutes']} minutes in *{room}*: *{session}* ({when}).{video}"
+        starting = ngettext(
+            "Starting in {minutes} minute in {room}: {session} ({when}).",
+            "Starting in {minutes} minutes in {room}: {session} ({when}).",
+            int(data["minutes"]),
+        )
+        text = starting.format(minutes=data["minutes"], room=f"*{room}*", session=f"*{session}*", when=when)
+        return f":bell: {text}{video}"
     if kind == "event.closed":
-        return f":wave: {title} is over. Thank you all! The digest: {data['digest_url']}"
+        return ":wave: " + _("{event} is over. Thank you all! The digest: {link}").format(
+            event=title, link=data["digest_url"]
+        )
     if kind == "webhook.test":
-        return f":white_check_mark: Test message from unconf for {title}: this webhook works."
+        return ":white_check_mark: " + _("Test message from unconf for {event}: this webhook works.").format(
+            event=title
+        )
     return f"{title}: {slack_escape(kind)} {url}"
 
 

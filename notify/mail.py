@@ -13,6 +13,7 @@ import json
 import smtplib
 import ssl
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from email.message import EmailMessage
 from html import escape
 from pathlib import Path
@@ -26,11 +27,13 @@ from notify.notices import local_iso
 from notify.outbox import MAX_ATTEMPTS, Outcome, notice_row
 from notify.schemas import BroadcastRequest, Queued
 from notify.tables import Outbox
+from unconf import i18n
 from unconf.errors import Conflict, NotFound
+from unconf.i18n import gettext as _
 from unconf.ports import Port
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
-from unconf.validation import utcnow
+from unconf.validation import check_timezone, utcnow
 
 SMTP_TIMEOUT = 30.0
 # Notice type -> email message kind (only these notices reach people's inboxes).
@@ -77,7 +80,7 @@ def register_mail_kind(kind: str, builder: MailBuilder, *, preference: str | Non
 def require_mail() -> None:
     if not get_settings().mail_enabled:
         raise Conflict(
-            "email is not configured on this server: set UNCONF_SMTP_HOST (or UNCONF_MAIL_DRY_RUN_DIR)",
+            _("email is not configured on this server: set UNCONF_SMTP_HOST (or UNCONF_MAIL_DRY_RUN_DIR)"),
             field="email",
             code="mail_not_configured",
         )
@@ -94,13 +97,15 @@ async def enqueue_invitation(event: Event, participant: Participant) -> bool:
     if waiting:
         return False
     now = utcnow()
+    with i18n.use_locale(participant.language or event.language):
+        subject = _("Your invitation to {event}").format(event=event.title)
     await Outbox(
         event=event.id,
         channel="email",
         kind="invitation",
         participant=participant.id,
         recipient=participant.email or "",
-        subject=f"Your invitation to {event.title}"[:300],
+        subject=subject[:300],
         payload="{}",
         max_attempts=MAX_ATTEMPTS,
         next_attempt_at=now,
@@ -121,12 +126,12 @@ async def broadcast(event: Event, request: BroadcastRequest) -> Queued:
     kind = BROADCASTS[request.message]
     payload: dict[str, Any] = {"email_only": True}
     if kind in ("agenda.published", "event.closed") and not await has_published_agenda(event.id):
-        raise NotFound("the agenda is not published yet: there is nothing to send", field="message")
+        raise NotFound(_("the agenda is not published yet: there is nothing to send"), field="message")
     if kind == "agenda.published":
         payload["version"] = (await read_agenda(event)).version
     if kind == "voting.open":
         if event.phase != "voting":
-            raise Conflict("voting is not open", field="message", code="wrong_phase")
+            raise Conflict(_("voting is not open"), field="message", code="wrong_phase")
         ends = _aware(event.phase_ends_at)
         payload["ends_at"] = ends.isoformat() if ends else None
     row = notice_row(event.id, kind, payload, dedupe_key=None)
@@ -138,12 +143,31 @@ async def broadcast(event: Event, request: BroadcastRequest) -> Queued:
 
 
 def event_info(event: Event) -> messages.EventInfo:
-    when = f"{event.start_date:%a %d %b %Y}"
+    """What every email says about its event, its dates written in the language in force."""
+    when = i18n.format_date(event.start_date, form="full")
     if event.end_date and event.end_date != event.start_date:
-        when += f" - {event.end_date:%a %d %b %Y}"
+        when = _("{start} to {end}").format(start=when, end=i18n.format_date(event.end_date, form="full"))
     return messages.EventInfo(
-        slug=event.slug, title=event.title, venue=event.venue, when=when, base_url=get_settings().public_url
+        slug=event.slug,
+        title=event.title,
+        venue=event.venue,
+        when=when,
+        base_url=get_settings().public_url,
+        tz=check_timezone(event.timezone),
     )
+
+
+async def recipient_language(row: Outbox) -> str:
+    """The language an email is written in: the person's own (the last one they used here), else the
+    event's. Builders of member mail (a higher domain's) narrow it to the member's own."""
+    person_language: str | None = None
+    if row.participant is not None:
+        person = await Participant.select(Participant.language).where(Participant.id == row.participant).first()
+        person_language = person["language"] if person else None
+    if i18n.supported(person_language):
+        return str(i18n.supported(person_language))
+    event = await Event.select(Event.language).where(Event.id == row.event).first()
+    return i18n.supported(event["language"] if event else None) or i18n.DEFAULT_LOCALE
 
 
 async def build_email(row: Outbox) -> EmailMessage | None:
@@ -166,9 +190,8 @@ async def build_email(row: Outbox) -> EmailMessage | None:
         return messages.invitation(sender, info, name, address, link)
     if row.kind == "voting.open":
         ends = local_iso(payload.get("ends_at"), event)
-        return messages.voting_open(
-            sender, info, name, address, ends[11:16] if ends else "", await _sign_in_link(event, person)
-        )
+        until = i18n.format_day_time(datetime.fromisoformat(ends), info.tz) if ends else ""
+        return messages.voting_open(sender, info, name, address, until, await _sign_in_link(event, person))
     if row.kind == "agenda.published":
         mine: list[messages.SessionLine] = []
         for slot in await my_agenda(event, person.id):
@@ -199,7 +222,8 @@ async def _sign_in_link(event: Event, person: Participant) -> str:
 def add_unsubscribe(message: EmailMessage, link: str) -> None:
     """A footer with the link in every text part, and the headers mail clients show as "Unsubscribe"
     (RFC 8058 one-click: the client POSTs to the link, no sign-in)."""
-    footer = f"\n\n--\nDon't want these emails? Unsubscribe: {link}\n"
+    language = message.get("Content-Language")
+    footer = "\n\n--\n" + _("Don't want these emails? Unsubscribe: {link}").format(link=link) + "\n"
     for part in message.walk():
         if part.is_multipart() or part.get_content_disposition() == "attachment":
             continue
@@ -208,11 +232,20 @@ def add_unsubscribe(message: EmailMessage, link: str) -> None:
             part.set_content(str(part.get_content()).rstrip("\n") + footer)
         elif kind == "text/html":
             html = str(part.get_content())
-            tail = f'<p style="font-size:small">Don\'t want these emails? <a href="{escape(link)}">Unsubscribe</a></p>'
+            question, unsubscribe = escape(_("Don't want these emails?")), escape(_("Unsubscribe"))
+            tail = f'<p style="font-size:small">{question} <a href="{escape(link)}">{unsubscribe}</a></p>'
             at = html.lower().rfind("</body>")
             part.set_content(html[:at] + tail + html[at:] if at >= 0 else html + tail, subtype="html")
+    if language and "Content-Language" not in message:  # rewriting a single-part body clears Content-*
+        message["Content-Language"] = language
     message["List-Unsubscribe"] = f"<{link}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+
+def _language_of(message: EmailMessage) -> str | None:
+    """The language a builder wrote the message in (a member's own may differ from the row's person)."""
+    tag = message.get("Content-Language")
+    return i18n.supported(str(tag)) if tag else i18n.current_locale()
 
 
 def _smtp_send(message: EmailMessage) -> None:
@@ -250,13 +283,16 @@ async def send_email(row: Outbox) -> Outcome:
     preference = PREFERENCE_OF.get(row.kind)
     if preference is not None and not await WANTS.call(row, preference, "email"):
         return Outcome(False, note=f"not sent: they turned off {preference} emails", cancelled=True)
-    message = await build_email(row)
-    if message is None:
-        return Outcome(False, note="not sent: the person, their email or their invitation is gone", cancelled=True)
-    if preference is not None:
-        link = await UNSUBSCRIBE_LINK.call(row, preference)
-        if link:
-            add_unsubscribe(message, link)
+    # Written in the recipient's language, whatever language this worker runs in.
+    with i18n.use_locale(await recipient_language(row)):
+        message = await build_email(row)
+        if message is None:
+            return Outcome(False, note="not sent: the person, their email or their invitation is gone", cancelled=True)
+        if preference is not None:
+            link = await UNSUBSCRIBE_LINK.call(row, preference)
+            if link:
+                with i18n.use_locale(_language_of(message)):
+                    add_unsubscribe(message, link)
     await Outbox.update({Outbox.subject: str(message["Subject"])[:300]}).where(Outbox.id == row.id)
     if settings.mail_dry_run_dir:
         path = await asyncio.to_thread(_write_eml, settings.mail_dry_run_dir, row, message)

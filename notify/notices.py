@@ -19,8 +19,9 @@ from agenda.tables import TimeSlot
 from events.tables import Event
 from notify.outbox import insert_new, notice_row
 from notify.webhooks import listening, page_url
-from unconf import live
+from unconf import i18n, live
 from unconf.errors import NotFound
+from unconf.i18n import gettext as _
 from unconf.validation import aware as _aware
 from unconf.validation import check_timezone, in_timezone, utcnow
 
@@ -136,33 +137,32 @@ async def changes_since_previous(event: Event, version: int, agenda: AgendaOut) 
     except NotFound:
         before = {}
     after = {(s.proposal_id, s.run): s for s in agenda.sessions}
+    tz = check_timezone(event.timezone)
+
+    def at(moment: datetime) -> str:
+        return i18n.format_time(moment, tz)
+
     changes: list[dict[str, Any]] = []
     for (pid, run), s in after.items():
         old = before.get((pid, run))
-        label = f"{s.title} (repeat)" if run > 1 else s.title
+        label = _("{title} (repeat)").format(title=s.title) if run > 1 else s.title
         if old is None:
-            changes.append(
-                {
-                    "proposal_id": pid,
-                    "run": run,
-                    "change": "added",
-                    "text": f"{'repeat added' if run > 1 else 'added'}: {s.title} "
-                    f"at {s.starts_at:%H:%M} in {s.room_name}",
-                }
+            added = (
+                _("repeat added: {title} at {time} in {room}") if run > 1 else _("added: {title} at {time} in {room}")
             )
+            text = added.format(title=s.title, time=at(s.starts_at), room=s.room_name)
+            changes.append({"proposal_id": pid, "run": run, "change": "added", "text": text})
         elif (old.slot_id, old.room_id) != (s.slot_id, s.room_id):
-            changes.append(
-                {
-                    "proposal_id": pid,
-                    "run": run,
-                    "change": "moved",
-                    "text": f"moved: {label} from {old.starts_at:%H:%M} {old.room_name} "
-                    f"to {s.starts_at:%H:%M} {s.room_name}",
-                }
+            text = _("moved: {title} from {old_time} {old_room} to {time} {room}").format(
+                title=label, old_time=at(old.starts_at), old_room=old.room_name, time=at(s.starts_at), room=s.room_name
             )
+            changes.append({"proposal_id": pid, "run": run, "change": "moved", "text": text})
     for (pid, run), old in before.items():
         if (pid, run) not in after:
-            text = f"repeat removed: {old.title} at {old.starts_at:%H:%M}" if run > 1 else f"removed: {old.title}"
+            if run > 1:
+                text = _("repeat removed: {title} at {time}").format(title=old.title, time=at(old.starts_at))
+            else:
+                text = _("removed: {title}").format(title=old.title)
             changes.append({"proposal_id": pid, "run": run, "change": "removed", "text": text})
     return changes
 

@@ -18,8 +18,10 @@ from notify import formats
 from notify.outbox import MAX_ATTEMPTS, Outcome, delivery_log
 from notify.schemas import DeliveryOut, WebhookCreate, WebhookCreated, WebhookOut, WebhookPatch
 from notify.tables import Outbox, WebhookEndpoint
+from unconf import i18n
 from unconf.errors import Conflict, DomainError, NotFound, ValidationFailed
 from unconf.http import AddressNotAllowed, client, guard_url, log_remote_answer
+from unconf.i18n import gettext as _
 from unconf.settings import get_settings
 from unconf.validation import aware as _aware
 from unconf.validation import clean_text, utcnow
@@ -56,7 +58,11 @@ async def create_webhook(event: Event, data: WebhookCreate) -> WebhookCreated:
     await guard_url(data.url, "url")
     description = clean_text(data.description, "description", max_length=200, required=False)
     if await WebhookEndpoint.count().where(WebhookEndpoint.event == event.id) >= MAX_ENDPOINTS:
-        raise Conflict(f"an event can have at most {MAX_ENDPOINTS} webhooks", field="url", code="limit_exceeded")
+        raise Conflict(
+            _("an event can have at most {limit} webhooks").format(limit=MAX_ENDPOINTS),
+            field="url",
+            code="limit_exceeded",
+        )
     secret = _new_secret() if data.format == "generic" else ""
     row = WebhookEndpoint(
         event=event.id,
@@ -81,7 +87,7 @@ async def get_webhook(event: Event, webhook_id: int) -> WebhookEndpoint:
             .first()
         )
     if row is None:
-        raise NotFound(f"no webhook {webhook_id} in this event", field="webhook_id")
+        raise NotFound(_("no webhook {webhook_id} in this event").format(webhook_id=webhook_id), field="webhook_id")
     return row
 
 
@@ -114,7 +120,7 @@ async def delete_webhook(event: Event, webhook_id: int) -> None:
 async def rotate_secret(event: Event, webhook_id: int) -> WebhookCreated:
     row = await get_webhook(event, webhook_id)
     if row.format != "generic":
-        raise ValidationFailed("only generic webhooks are signed", field="format")
+        raise ValidationFailed(_("only generic webhooks are signed"), field="format")
     secret = _new_secret()
     await WebhookEndpoint.update({WebhookEndpoint.secret: secret}).where(WebhookEndpoint.id == row.id)
     return WebhookCreated(webhook=webhook_out(await get_webhook(event, webhook_id)), secret=secret)
@@ -123,7 +129,8 @@ async def rotate_secret(event: Event, webhook_id: int) -> WebhookCreated:
 async def send_test(event: Event, webhook_id: int) -> DeliveryOut:
     """Queue a test message to one endpoint; the answer is the log entry to watch."""
     endpoint = await get_webhook(event, webhook_id)
-    body = render(endpoint, "webhook.test", event_dict(event), {"message": "this webhook works"}, utcnow())
+    with i18n.use_locale(event.language):
+        body = render(endpoint, "webhook.test", event_dict(event), {"message": "this webhook works"}, utcnow())
     now = utcnow()
     row = Outbox(
         event=event.id,

@@ -22,7 +22,7 @@ from exports.ical import MEDIA_TYPE as ICS
 from exports.openapi import file_operation
 from rhythm import carry, feeds, near, services
 from rhythm.schemas import CarryAnswer, CarryOfferOut, NearOut, PlannedEvent, SeriesIn, SeriesOut
-from unconf import ratelimit
+from unconf import i18n, ratelimit
 from unconf.auth import client_address
 from unconf.errors import NotFound
 from unconf.guards import requires_organizer, requires_participant
@@ -117,7 +117,10 @@ async def near_api(
 async def community_feed(community: FromPath[str]) -> Response[bytes]:
     found = await _community(community)
     series = await services.series_out(found)
-    body = feeds.events_calendar(found.name, series.upcoming, description=f"Upcoming events of {found.name}")
+    events = await community_services.community_events(found.id)
+    with i18n.use_locale(events[-1].language if events else None):  # the community's latest event's language
+        about = _("Upcoming events of {community}").format(community=found.name)
+        body = feeds.events_calendar(found.name, series.upcoming, description=about)
     return Response(body, media_type=ICS, headers=FEED_HEADERS)
 
 
@@ -131,7 +134,7 @@ async def near_feed(
     city: FromQuery[str | None] = None, lat: FromQuery[float | None] = None, lon: FromQuery[float | None] = None
 ) -> Response[bytes]:
     found = await near.near(city, lat, lon)
-    body = feeds.events_calendar(f"Edcamps near {found.place}", found.events)
+    body = feeds.events_calendar(_("Edcamps near {place}").format(place=found.place), found.events)
     return Response(body, media_type=ICS, headers=FEED_HEADERS)
 
 

@@ -14,6 +14,8 @@ from icalendar import Event as VEvent
 
 from exports.ical import PRODID
 from rhythm.schemas import UpcomingEvent
+from unconf import i18n
+from unconf.i18n import gettext as _
 from unconf.validation import utcnow
 
 FEED_REFRESH = timedelta(hours=12)
@@ -42,11 +44,11 @@ def events_calendar(name: str, events: Iterable[UpcomingEvent], description: str
         where = ", ".join(part for part in (event.venue, event.city) if part)
         if where:
             item.add("location", where)
-        lines = [f"Join: {event.url}"]
+        lines = [_("Join: {link}").format(link=event.url)]
         if event.community_name:
-            lines.insert(0, f"By {event.community_name}")
+            lines.insert(0, _("By {community}").format(community=event.community_name))
         if event.distance_km is not None:
-            lines.append(f"About {event.distance_km:.0f} km away")
+            lines.append(_("About {distance} km away").format(distance=i18n.format_number(round(event.distance_km))))
         item.add("description", "\n".join(lines))
         item.add("url", event.url)
         item.add("transp", "TRANSPARENT")

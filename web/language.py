@@ -9,7 +9,10 @@ from litestar import Request, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
+from community.services import MEMBER_COOKIE_PREFIX, remember_member_language
+from events.services import remember_language
 from unconf import i18n
+from unconf.auth import COOKIE_PREFIX
 from unconf.errors import ValidationFailed
 from unconf.settings import get_settings
 from web.common import PAGE_EXCEPTION_HANDLERS, form_fields
@@ -49,6 +52,12 @@ async def choose_language(request: Request[Any, Any, Any]) -> Redirect:
         httponly=True,
         secure=get_settings().public_url.startswith("https://"),
     )
+    # Someone signed in here (a participant's or a member's cookie) gets their mail and calendars in it too.
+    tokens = {
+        name: value for name, value in request.cookies.items() if name.startswith((COOKIE_PREFIX, MEMBER_COOKIE_PREFIX))
+    }
+    await remember_language([v for k, v in tokens.items() if k.startswith(COOKIE_PREFIX)], language)
+    await remember_member_language([v for k, v in tokens.items() if k.startswith(MEMBER_COOKIE_PREFIX)], language)
     back = fields.get("next") or _same_site_referer(request)
     return Redirect(path=safe_return_path(back), status_code=303, cookies=[cookie])
 

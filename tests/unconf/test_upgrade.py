@@ -67,6 +67,8 @@ EXPECTED_MIGRATIONS = {
     ("agenda", "2026-12-02T05:00:00:000000"),
     ("agenda", "2026-12-02T05:00:02:000000"),
     ("sessions", "2026-12-02T05:00:01:000000"),
+    ("events", "2026-12-02T09:45:00:000000"),
+    ("community", "2026-12-02T09:45:00:000000"),
 }
 
 # Tables that migrations after release 0.1 create: an upgraded database has them, empty.
@@ -97,7 +99,7 @@ NEW_COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     ),
     "room": (("hosts_breakouts", True), ("video_equipped", False)),  # old rooms keep taking breakouts
     "agenda_version": (("bound", None),),
-    "participant": (("attendance", "in_room"),),
+    "participant": (("attendance", "in_room"), ("language", None)),  # a person's language: none chosen yet
     "proposal": (("learning", False), ("repeatable", False)),
     "placement": (("run", 1),),  # old placements are first runs
 }
