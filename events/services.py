@@ -432,6 +432,11 @@ async def remember_language(tokens: list[str], language: str) -> None:
         await Participant.update({Participant.language: i18n.supported(language)}).where(
             Participant.token_hash.is_in(hashes)
         )
+        # The cached rows behind these tokens (and feed secrets) still hold the old language: drop them on
+        # every worker, so calendars read the new one from the cached row instead of asking each time.
+        rows = await Participant.select(Participant.event.slug).where(Participant.token_hash.is_in(hashes))
+        for slug in {row["event.slug"] for row in rows}:
+            await realtime.forget_access(slug)
 
 
 async def list_participants(event: Event) -> list[ParticipantPrivate]:

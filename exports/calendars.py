@@ -55,10 +55,8 @@ async def personal_calendar(event: Event, participant: Participant, *, feed: boo
     Made once per person and change (kept in the read cache: votes, proposals and publishing drop it
     through ``realtime.publish``, stars through ``realtime.forget``)."""
 
-    # Read now: the row the token cache holds may predate the person's last choice of language.
-    chosen = await Participant.select(Participant.language).where(Participant.id == participant.id).first()
-    own = chosen["language"] if chosen else None
-    language = i18n.supported(own) or i18n.supported(event.language) or i18n.DEFAULT_LOCALE
+    # The cached row is current: choosing a language drops the event's cached tokens and feed secrets.
+    language = i18n.supported(participant.language) or i18n.supported(event.language) or i18n.DEFAULT_LOCALE
 
     async def made() -> Rendered:
         schedule = await load_schedule(event, allow_empty=True)
