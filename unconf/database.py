@@ -351,10 +351,27 @@ async def serialise_writers(name: str) -> None:
         await current_engine().run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", name))
 
 
+def _lean_connection_class() -> type[Any]:
+    import asyncpg
+
+    class LeanConnection(asyncpg.Connection):  # type: ignore[misc]
+        """Handed back to the pool without asyncpg's reset query (a round trip on every release).
+
+        That query undoes session state: advisory session locks, cursors, LISTEN, ``SET``. unconf keeps
+        none (its advisory locks are transaction-scoped, ``serialise_writers``); an open transaction is
+        still rolled back by asyncpg on release whatever this returns.
+        """
+
+        def get_reset_query(self) -> str:
+            return ""
+
+    return LeanConnection
+
+
 async def start_connection_pool() -> None:
     engine = current_engine()
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, connection_class=_lean_connection_class())
 
 
 async def close_connection_pool() -> None:

@@ -43,6 +43,7 @@ async def proposal_tally(proposal_id: int) -> tuple[int, int]:
 
 
 COALESCE_SECONDS = 0.05
+SETTLE_SECONDS = 1.0
 
 
 class TallyMessages:
@@ -52,8 +53,12 @@ class TallyMessages:
     A vote drops the event's cached reads at once (``realtime.forget_votes``: the voter's next page
     shows it) and marks its proposal. One ``vote.cast`` per marked proposal then goes out, with the
     tally read from the stored votes at that moment: at once after a quiet moment, else when the
-    window since the last message ends. So the last message always equals what is stored. The
-    message's shape is unchanged: a board applies it as before, it just gets fewer.
+    window since the last message ends. So the last message this worker sends equals what is stored.
+
+    With several workers each sends its own messages, and one worker's read may travel behind another
+    worker's later one. So once an event's votes go quiet (``SETTLE_SECONDS`` without a round here) the
+    proposals of the last round are sent once more, read after every worker's commits: boards settle on
+    the stored tally. The message's shape is unchanged: a board applies it as before, it just gets fewer.
     """
 
     def __init__(self) -> None:
@@ -62,6 +67,8 @@ class TallyMessages:
         self._running: set[asyncio.Task[None]] = set()
         self._last_sent: dict[str, float] = {}
         self._sending: dict[str, asyncio.Lock] = {}
+        self._unsettled: dict[str, set[int]] = {}
+        self._settling: dict[str, asyncio.Task[None]] = {}
 
     async def changed(self, slug: str, proposal_id: int) -> None:
         await realtime.forget_votes(slug)
@@ -79,7 +86,23 @@ class TallyMessages:
         # Marks made from here on start the next round (and its own task).
         self._flushing.pop(slug, None)
         self._last_sent[slug] = time.monotonic()
-        await self.send(slug, self._marked.pop(slug, set()))
+        proposal_ids = self._marked.pop(slug, set())
+        await self.send(slug, proposal_ids)
+        self._unsettled.setdefault(slug, set()).update(proposal_ids)
+        if slug not in self._settling:
+            task = asyncio.get_running_loop().create_task(self._settle_later(slug))
+            self._settling[slug] = task
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _settle_later(self, slug: str) -> None:
+        try:
+            # Each round moves the end of the quiet time; sleep until it ends without one.
+            while (quiet := time.monotonic() - self._last_sent.get(slug, 0.0)) < SETTLE_SECONDS:  # noqa: ASYNC110
+                await asyncio.sleep(SETTLE_SECONDS - quiet)
+        finally:
+            self._settling.pop(slug, None)
+        await self.send(slug, self._unsettled.pop(slug, set()))
 
     async def send(self, slug: str, proposal_ids: set[int]) -> None:
         # One round at a time per event: a later round reads (and sends) a later tally, on any database.
@@ -105,6 +128,9 @@ class TallyMessages:
             if task is not None:
                 task.cancel()
             await self.send(slug, self._marked.pop(slug, set()))
+        for task in list(self._settling.values()):
+            task.cancel()  # what was marked has just been sent, read after every commit of this worker
+        self._unsettled.clear()
 
 
 tally_messages = TallyMessages()

@@ -37,3 +37,23 @@ def test_a_burst_of_votes_ends_with_the_stored_tally_in_no_more_messages_than_vo
                 tallies.append(message["data"]["votes"])
         assert tallies == sorted(tallies) and len(tallies) <= 12
         assert message["data"]["voters"] == 12
+
+
+def test_once_votes_go_quiet_the_last_tallies_are_sent_again_read_after_every_commit(server: Server) -> None:
+    """With several workers, one worker's message can arrive behind another's later one; the settling
+    message, read once voting has been quiet, is what every board ends on."""
+    ev = make_event(server)
+    ev.phase("proposals")
+    pid = ev.organizer.post(ev.url("/proposals"), json={"title": "Gardens"}).json()["id"]
+    voter, _ = ev.join("Quiet voter")
+    ev.phase("voting")
+    ws_url = server.base_url.replace("http://", "ws://") + f"/api/v1/events/{ev.slug}/live"
+    with connect(ws_url) as ws:
+        assert json.loads(ws.recv(timeout=30))["type"] == "hello"
+        assert voter.post(ev.url("/votes"), json={"proposal_id": pid, "dots": 1}).status_code == 201
+        tallies = []
+        while len(tallies) < 2:
+            message = json.loads(ws.recv(timeout=30))  # the timeout only bounds a broken run
+            if message["type"] == "vote.cast":
+                tallies.append((message["data"]["proposal_id"], message["data"]["votes"]))
+        assert tallies == [(pid, 1), (pid, 1)]  # at once, then once more when it settled
