@@ -35,7 +35,7 @@ from people.schemas import (
     Skipped,
 )
 from people.tables import Registrant
-from unconf import live, realtime
+from unconf import i18n, live, realtime
 from unconf.auth import Role, is_organizer
 from unconf.csvsafe import defuse_formula
 from unconf.database import lock_row, write_transaction
@@ -346,7 +346,10 @@ async def redeem(event: Event, code: str) -> tuple[Participant, str]:
         )
         if not claimed:
             raise refused
-        await Participant.update({Participant.token_hash: hash_token(token)}).where(Participant.id == row.participant)
+        # The language they opened their invitation in: their mail and calendars are written in it.
+        await Participant.update(
+            {Participant.token_hash: hash_token(token), Participant.language: i18n.current_locale()}
+        ).where(Participant.id == row.participant)
         participant = await Participant.objects().where(Participant.id == row.participant).first()
     if participant is None:
         raise refused

@@ -621,12 +621,12 @@ async def console_phase(request: Request[Any, Any, Any], slug: str) -> Redirect:
             raise ValidationFailed(_("pick when the countdown ends"), field="ends_at")
         change = msgspec.convert({"phase": f.get("phase", ""), "ends_at": f.get("ends_at") or None}, PhaseChange)
         fresh = await event_services.change_phase(event, change)
-        if fresh.phase == event.phase and fresh.phase_ends_at:
-            return f"The countdown now ends at {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}."
-        until = ""
-        if fresh.phase_ends_at:
-            until = f" with a countdown to {in_timezone(fresh.phase_ends_at, event_tz(fresh)):%H:%M}"
-        return _("Moved to {phase}{until}.").format(phase=phase_label(fresh.phase), until=until)
+        ends = i18n.format_time(fresh.phase_ends_at, event_tz(fresh)) if fresh.phase_ends_at else ""
+        if fresh.phase == event.phase and ends:
+            return _("The countdown now ends at {time}.").format(time=ends)
+        if ends:
+            return _("Moved to {phase} with a countdown to {time}.").format(phase=phase_label(fresh.phase), time=ends)
+        return _("Moved to {phase}.").format(phase=phase_label(fresh.phase))
 
     return await _run(request, slug, "phase", act)
 
@@ -881,7 +881,8 @@ async def console_add_slot(request: Request[Any, Any, Any], slug: str) -> Redire
         starts, ends, kind, label = _slot_times(event, f)
         data = msgspec.convert({"starts_at": starts, "ends_at": ends, "kind": kind, "label": label}, SlotCreate)
         slot = await slot_services.create_slot(event, data)
-        return f"Added the slot {slot.label or slot.starts_at.strftime('%H:%M')}."
+        name = slot.label or i18n.format_time(slot.starts_at, event_tz(event))
+        return _("Added the slot {name}.").format(name=name)
 
     return await _run(request, slug, "slots", act)
 

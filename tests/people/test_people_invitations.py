@@ -155,3 +155,29 @@ def test_mailing_list_export_for_mailchimp_and_constant_contact(notify_server: S
     assert next(csv.reader(io.StringIO(cc.text))) == ["Email address", "First name", "Last name", "Tags"]
     bad = ev.organizer.get(ev.url("/mailing-list.csv"), params={"format": "excel"})
     assert bad.status_code == 400 and bad.json()["field"] == "format", bad.text
+
+
+def test_the_language_an_invitation_is_opened_in_is_remembered_for_mail_and_calendars(notify_server: Server) -> None:
+    ev = make_event(notify_server)
+    ev.phase("proposals")
+    people = imported(ev)
+    ada = people["ada@school.example"]["participant_id"]
+    (link,) = ev.organizer.post(ev.url("/invitations/links"), json={"participant_ids": [ada]}).json()["links"]
+    with notify_server.client() as anon:
+        redeemed = anon.post(
+            ev.url("/invitations/redeem"), json={"code": code_of(link["link"])}, headers={"Accept-Language": "es"}
+        )
+    assert redeemed.status_code == 201, redeemed.text
+    with notify_server.client(redeemed.json()["token"]) as ada_api:
+        data = ada_api.get(ev.url("/me/data")).json()
+
+    def rows(value: object) -> list[dict[str, object]]:
+        if isinstance(value, dict):
+            return ([value] if value.get("id") == ada and "language" in value else []) + [
+                row for item in value.values() for row in rows(item)
+            ]
+        if isinstance(value, list):
+            return [row for item in value for row in rows(item)]
+        return []
+
+    assert [row["language"] for row in rows(data)] == ["es"]
