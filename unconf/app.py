@@ -201,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers(render_page=page_error),
         lifespan=[
             database_pool,
+            voting_services.tally_messages_lifespan,
             realtime.cache_invalidation,
             autopilot_lifespan,
             notify_lifespan,

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from piccolo.query.functions.aggregate import Count, Sum
@@ -122,18 +123,39 @@ class TallyMessages:
             )
 
     async def drain(self) -> None:
-        """Send what is marked now (at shutdown, and for tests that must not wait)."""
+        """Send what is marked now and stop every round (at shutdown, before the database closes).
+
+        A round still asleep is cancelled (its proposals are still marked); one already reading is
+        awaited, since it holds proposals no longer marked. The settle re-sends are dropped: what is
+        sent here is read after every commit of this worker.
+        """
+        for task in list(self._flushing.values()):
+            task.cancel()
+        self._flushing.clear()
+        settling = set(self._settling.values())
+        reading = [task for task in self._running if task not in settling and not task.done()]
+        if reading:
+            await asyncio.gather(*reading, return_exceptions=True)
         for slug in list(self._marked):
-            task = self._flushing.pop(slug, None)
-            if task is not None:
-                task.cancel()
             await self.send(slug, self._marked.pop(slug, set()))
-        for task in list(self._settling.values()):
-            task.cancel()  # what was marked has just been sent, read after every commit of this worker
+        settling = set(self._settling.values())
+        for task in settling:
+            task.cancel()
+        if settling:
+            await asyncio.gather(*settling, return_exceptions=True)
         self._unsettled.clear()
 
 
 tally_messages = TallyMessages()
+
+
+@asynccontextmanager
+async def tally_messages_lifespan(_: Any) -> AsyncIterator[None]:
+    """Rounds of tally messages end while the database is still open (listed after the pool)."""
+    try:
+        yield
+    finally:
+        await tally_messages.drain()
 
 
 async def tallies(event_id: int) -> dict[int, tuple[int, int]]:
