@@ -14,6 +14,8 @@ import anyio.to_thread
 import numpy as np
 
 from agenda import optimizer
+from unconf.i18n import format_number, format_percent
+from unconf.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -65,5 +67,7 @@ def quality_text(score: float, bound: float | None) -> str:
     if gap is None or bound is None:
         return ""
     if gap == 0.0 and score >= bound:
-        return f"the best possible (score {score:,.0f}, proven optimal)"
-    return f"within {gap:.1f} % of the best possible (score {score:,.0f}, bound {bound:,.0f})"
+        return _("the best possible (score {score}, proven optimal)").format(score=format_number(round(score)))
+    return _("within {gap} of the best possible (score {score}, bound {bound})").format(
+        gap=format_percent(gap), score=format_number(round(score)), bound=format_number(round(bound))
+    )

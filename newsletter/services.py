@@ -422,7 +422,7 @@ async def _author_name(member: Member) -> str:
         person = await Participant.objects().where(Participant.id == latest[0]).first()
         if person is not None:
             return str(person.display_name)
-    return "A member"
+    return _("A member")
 
 
 def _item_out(item: NewsletterItem, viewer: Member | None = None) -> NewsletterItemOut:

@@ -25,7 +25,7 @@ from rooms.schemas import ProviderInfo, VideoSettingsIn, VideoSettingsOut
 from rooms.tables import VideoLink, VideoSettings
 from rooms.video import REGISTRY, Embed, Joiner, Meeting, MeetingSpec, ProviderError, VideoProvider, get_provider
 from sessions.tables import ProposalFacilitator
-from unconf import live, realtime
+from unconf import i18n, live, realtime
 from unconf.auth import is_organizer
 from unconf.database import lock_row, write_transaction
 from unconf.errors import DomainError, NotFound
@@ -341,8 +341,14 @@ async def assign_video_links(event: Event, agenda_version_id: int) -> None:
     """Give every placed session (and the main room) a meeting; called after an agenda is published.
 
     Never raises: the agenda is already published. A provider failure is logged, kept as the
-    settings' ``last_error`` for organizers, and retried when someone joins.
+    settings' ``last_error`` for organizers, and retried when someone joins. The meeting titles and
+    that stored text are in the event's language, whoever published.
     """
+    with i18n.use_locale(event.language):
+        await _assign_video_links(event, agenda_version_id)
+
+
+async def _assign_video_links(event: Event, agenda_version_id: int) -> None:
     try:
         row = await settings_row(event)
         provider = await current_provider(event, row)
@@ -362,27 +368,27 @@ async def assign_video_links(event: Event, agenda_version_id: int) -> None:
             )
             made += 1
         except ProviderError as exc:
-            errors.append(f"session {pid}: {exc}")
+            errors.append(_("session {proposal_id}: {reason}").format(proposal_id=pid, reason=exc))
         except Exception:  # one broken session must not leave the others without links
             log.exception("video link for session %s of %s failed", pid, event.slug)
-            errors.append(f"session {pid}: unexpected error")
+            errors.append(_("session {proposal_id}: {reason}").format(proposal_id=pid, reason=_("unexpected error")))
     try:
         await _ensure(
             event,
             provider,
             MAIN_KEY,
             None,
-            "Main room",
+            _("Main room"),
             await _main_room(event, row),
             await day_end(event.id),
             agenda_version_id,
             existing.get(MAIN_KEY),
         )
     except ProviderError as exc:
-        errors.append(f"main room: {exc}")
+        errors.append(_("main room: {reason}").format(reason=exc))
     except Exception:
         log.exception("main room video link of %s failed", event.slug)
-        errors.append("main room: unexpected error")
+        errors.append(_("main room: {reason}").format(reason=_("unexpected error")))
     if row is not None:
         await _record_error(event, "; ".join(errors))
     if errors:
@@ -446,7 +452,8 @@ async def join_target(event: Event, who: Participant, proposal_id: int | None) -
     provider = await current_provider(event, row)
     room: Room | RoomOut | None
     if proposal_id is None:
-        key, title = MAIN_KEY, "Main room"
+        with i18n.use_locale(event.language):  # the meeting's title, as publishing named it
+            key, title = MAIN_KEY, _("Main room")
         room = await _main_room(event, row)
         ends_by = await day_end(event.id)
         now = utcnow()

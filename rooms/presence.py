@@ -119,7 +119,7 @@ def presence_out(visit: RoomVisit, room: Room | RoomOut | None) -> PresenceOut:
     return PresenceOut(
         proposal_id=visit.proposal,
         room_id=visit.room,
-        room_name=room.name if room else "Main room",
+        room_name=room.name if room else _("Main room"),
         how="video" if visit.how == "video" else "checkin",
         since=since,
         ends_by=aware(visit.ends_by),
@@ -198,7 +198,7 @@ async def occupancy(event: Event, now: datetime | None = None) -> OccupancyOut:
             0,
             RoomOccupancy(
                 room_id=None,
-                name="Main room",
+                name=_("Main room"),
                 capacity=None,
                 kind="virtual",
                 main=True,

@@ -307,6 +307,13 @@ def format_number(value: float | int) -> str:
     return babel_numbers.format_decimal(value, locale=babel_locale(current_locale()))
 
 
+def format_percent(percent: float) -> str:
+    """``12.3`` → "12.3%", "12,3 %"...: one decimal, in the locale's own percent pattern."""
+    locale = babel_locale(current_locale())
+    pattern = locale.percent_formats[None].pattern.replace("0", "0.0", 1)
+    return babel_numbers.format_percent(percent / 100, format=pattern, locale=locale)
+
+
 def format_list(items: Sequence[str], style: Literal["standard", "or"] = "standard") -> str:
     """``["a", "b", "c"]`` → "a, b and c" in the locale's words."""
     return babel_lists.format_list(list(items), style=style, locale=babel_locale(current_locale()))

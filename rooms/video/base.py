@@ -207,5 +207,7 @@ async def guard_call(url: str, field: str, label: str) -> None:
 
 def unreachable(label: str, exc: Exception) -> ProviderError:
     if isinstance(exc, AddressNotAllowed):
-        return ProviderError(f"{label} is not reachable: its address is private, loopback or reserved")
-    return ProviderError(f"{label} is not reachable: {type(exc).__name__}")
+        return ProviderError(
+            _("{provider} is not reachable: its address is private, loopback or reserved").format(provider=label)
+        )
+    return ProviderError(_("{provider} is not reachable ({error})").format(provider=label, error=type(exc).__name__))

@@ -102,12 +102,16 @@ class BigBlueButton(VideoProvider):
             root = ElementTree.fromstring(body)
         except ElementTree.ParseError as exc:
             log_remote_answer("BigBlueButton create", self.config.base_url, response)
-            raise ProviderError(f"BigBlueButton answered {response.status_code} without XML") from exc
+            raise ProviderError(
+                _("BigBlueButton answered {status} without XML").format(status=response.status_code)
+            ) from exc
         if (root.findtext("returncode") or "").strip() != "SUCCESS":
             # What the server said (messageKey, message) goes to the operator's log, never to users.
             log_remote_answer("BigBlueButton create", self.config.base_url, response)
             raise ProviderError(
-                f"BigBlueButton refused create (HTTP {response.status_code}); the server log has its answer"
+                _("BigBlueButton refused to create the meeting (HTTP {status}); the server log has its answer").format(
+                    status=response.status_code
+                )
             )
 
     async def create_meeting(self, spec: MeetingSpec) -> Meeting:

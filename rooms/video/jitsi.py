@@ -84,7 +84,7 @@ class Jitsi(VideoProvider):
         try:
             import jwt
         except ImportError as exc:  # pragma: no cover - pyjwt is a dependency
-            raise ProviderError("Jitsi token auth needs the pyjwt package") from exc
+            raise ProviderError(_("Jitsi token auth needs the pyjwt package")) from exc
         now = now or datetime.now(UTC)
         user: dict[str, Any] = {
             "name": who.display_name,

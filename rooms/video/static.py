@@ -83,7 +83,11 @@ class Static(VideoProvider):
         elif self.config.template:
             url = fill(self.config.template, event=spec.event_slug, room=spec.room_name, room_id=spec.room_id)
         else:
-            raise ProviderError(f"room {spec.room_name or 'main'!r} has no video link and there is no URL template")
+            raise ProviderError(
+                _("the room “{room}” has no video link and there is no URL template").format(room=spec.room_name)
+                if spec.room_name
+                else _("the main room has no video link and there is no URL template")
+            )
         return Meeting(meeting_id=url, url=url)
 
     def join_url(self, meeting: Meeting, who: Joiner) -> str:

@@ -85,15 +85,15 @@ class Whereby(VideoProvider):
             raise unreachable("Whereby", exc) from exc
         if response.status_code not in (200, 201):
             log_remote_answer("Whereby create", self.config.api_url, response)
-            raise ProviderError(f"Whereby refused to create a meeting ({response.status_code})")
+            raise ProviderError(_("Whereby refused to create a meeting ({status})").format(status=response.status_code))
         try:
             made = msgspec.json.decode(response.content[:1_000_000], type=WherebyMeeting)
         except msgspec.DecodeError as exc:
             log_remote_answer("Whereby create", self.config.api_url, response)
-            raise ProviderError("Whereby answered without a meeting") from exc
+            raise ProviderError(_("Whereby answered without a meeting")) from exc
         for url in (made.roomUrl, made.hostRoomUrl or made.roomUrl):
             if urlparse(url).scheme not in ("https", "http"):
-                raise ProviderError("Whereby answered with a room URL we cannot use")
+                raise ProviderError(_("Whereby answered with a room URL we cannot use"))
         return Meeting(meeting_id=made.meetingId, url=made.roomUrl, host_url=made.hostRoomUrl)
 
     def join_url(self, meeting: Meeting, who: Joiner) -> str:

@@ -61,5 +61,12 @@ def test_build_reports_bound_and_gap_and_hand_edits_keep_the_bound(server: Serve
     assert edited["gap_percent"] == round(100 * (240 - edited["score"]) / 240, 1) > 0
     assert (
         edited["quality"]
-        == f"within {edited['gap_percent']:.1f} % of the best possible (score {edited['score']:,.0f}, bound 240)"
+        == f"within {edited['gap_percent']:.1f}% of the best possible (score {edited['score']:,.0f}, bound 240)"
     )
+
+    # The sentence is in the reader's language, its numbers in the locale's own way; the figures stay.
+    spanish = ev.organizer.get(ev.url("/agenda/draft"), headers={"Accept-Language": "es"}).json()
+    assert (spanish["score"], spanish["gap_percent"]) == (edited["score"], edited["gap_percent"])
+    gap = f"{edited['gap_percent']:.1f}".replace(".", ",")
+    score = f"{edited['score']:,.0f}".replace(",", ".")
+    assert spanish["quality"] == f"a menos del {gap}\u00a0% de la mejor posible (puntuación {score}, cota 240)"

@@ -140,8 +140,16 @@ def test_a_stored_private_provider_is_not_called_at_publish(tmp_path: Path) -> N
         assert join.status_code == 503 and join.json()["error"] == "video_unavailable", join.text
         assert set(join.json()) >= {"error", "detail", "field"}
         settings = _settings(sc.ev.organizer, sc.ev.url("/video"))
-        assert "private" in settings["last_error"], settings["last_error"]
-        assert MARKER not in join.text + str(settings)
+        assert "private" in settings["last_error"], settings["last_error"]  # in the event's language
+        # The joiner reads why in their own language.
+        spanish = sc.attendee_for(pid).get(
+            f"/e/{sc.ev.slug}/s/{pid}/join",
+            follow_redirects=False,
+            headers={"x-unconf-fetch": "1", "Accept-Language": "es"},
+        )
+        assert spanish.status_code == 503 and spanish.json()["error"] == "video_unavailable", spanish.text
+        assert "BigBlueButton: config.base_url apunta a una dirección privada" in spanish.json()["detail"], spanish.text
+        assert MARKER not in join.text + spanish.text + str(settings)
         assert len(receiver.hits) == calls_before, "no request reached the loopback provider"
         agenda = sc.ev.organizer.get(sc.ev.url("/agenda"))
         assert agenda.status_code == 200 and agenda.json()["sessions"], "the agenda stays published"
