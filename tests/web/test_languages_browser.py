@@ -192,12 +192,18 @@ def test_each_language_in_the_browser(
             found = serious_violations(board, axe)
             assert found == [], f"board ({language}): serious accessibility problems: {found}"
 
-        # The organizer console, for an organizer whose browser asks for this language.
+        # The organizer console, for an organizer whose browser asks for this language, with a draft agenda
+        # built (its quality line is the server's sentence, with the locale's numbers).
+        built = ev.organizer.post(ev.url("/agenda/build"), json={"time_limit": 0.5, "seed": 1})
+        assert built.status_code == 201, built.text
         board_ctx.add_cookies([{"name": f"unconf_t_{ev.slug}", "value": ev.organizer_key, "url": server.base_url}])
         console = board_ctx.new_page()
         console.goto(f"{server.base_url}/e/{ev.slug}/organize")
         expect(console.locator("#phase")).to_be_visible()
         check_language(console, language, own_words, "console")
+        with i18n.use_locale(language):
+            draft_words = i18n.gettext("Draft agenda")
+        expect(console.locator("#intelligence strong").first).to_have_text(f"{draft_words}:")
         if looked_at:
             check_reading_side(console, "main h1", language, "console")
             console.screenshot(path=shots / f"{language}-console.png", full_page=True)
