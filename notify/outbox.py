@@ -18,6 +18,7 @@ from typing import Any
 from events.tables import Event
 from notify.schemas import AttemptOut, DeliveryOut
 from notify.tables import Outbox, OutboxAttempt
+from unconf.database import lock_row, write_transaction
 from unconf.validation import aware as _aware
 from unconf.validation import utcnow
 
@@ -101,8 +102,20 @@ def backoff(attempt: int) -> float:
 
 
 async def record(row: Outbox, outcome: Outcome, duration_ms: int) -> None:
-    """Log the attempt and decide: delivered, retry later, or give up."""
+    """Log the attempt and decide: delivered, retry later, or give up.
+
+    The row may have been erased while it was being delivered (its person asked to be forgotten):
+    then nothing is recorded. The row is locked first, so an erase waits for this and takes the
+    attempt with it.
+    """
     now = utcnow()
+    async with write_transaction():
+        await lock_row(Outbox, row.id)
+        if await Outbox.exists().where(Outbox.id == row.id):
+            await _record(row, outcome, duration_ms, now)
+
+
+async def _record(row: Outbox, outcome: Outcome, duration_ms: int, now: datetime) -> None:
     await OutboxAttempt(
         outbox=row.id,
         number=row.attempts,

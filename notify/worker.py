@@ -68,7 +68,10 @@ class Worker:
         except Exception as exc:  # one broken message must not stop the others; it is logged and retried
             log.exception("delivering outbox row %s failed", row_id)
             outcome = Outcome(False, note=f"{type(exc).__name__}: {exc}"[:500])
-        await record(row, outcome, int((time.monotonic() - started) * 1000))
+        try:
+            await record(row, outcome, int((time.monotonic() - started) * 1000))
+        except Exception:  # still pending: the row is tried again once its next attempt is due
+            log.exception("recording the delivery of outbox row %s failed", row_id)
 
     def _start(self, row_id: int) -> None:
         task = asyncio.create_task(self.deliver_one(row_id), name=f"unconf-outbox-{row_id}")
