@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -320,3 +321,32 @@ def database_rows(database_url: str, sql: str, *args: Any) -> list[tuple[Any, ..
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # the caller may already run an event loop
         return pool.submit(asyncio.run, run()).result()
+
+
+SCENARIO_ERRORS = r"""
+import logging
+errors = []
+
+class KeepErrors(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.ERROR:
+            errors.append(record.getMessage())
+
+logging.getLogger().addHandler(KeepErrors())
+"""
+"""Put first in a scenario: ``errors`` then holds every message logged at ERROR or above."""
+
+
+def run_scenario(script: str, database_url: str) -> dict[str, Any]:
+    """Run ``script`` in a Python process of its own on ``database_url`` (no Redis); its last line is JSON.
+
+    For service-level scenarios that need a whole event loop and a real database of their own.
+    """
+    env = {**os.environ, "UNCONF_DATABASE_URL": database_url, "UNCONF_RATE_LIMIT_SCALE": "0"}
+    env.pop("UNCONF_REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

@@ -8,17 +8,11 @@ votes with what one-at-a-time voting would give.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import fresh_postgres_database
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import fresh_postgres_database, run_scenario
 
 SCENARIO = r"""
 import asyncio, json, sys
@@ -106,20 +100,10 @@ asyncio.run(main())
 """
 
 
-def run_scenario(tmp_path: Path, database_url: str) -> dict:
-    env = {**os.environ, "UNCONF_DATABASE_URL": database_url, "UNCONF_RATE_LIMIT_SCALE": "0"}
-    env.pop("UNCONF_REDIS_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", SCENARIO], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.parametrize("stack", ["sqlite", "postgres"])
 def test_votes_sent_together_are_committed_together_and_each_rule_holds(tmp_path: Path, stack: str) -> None:
     url = f"sqlite:///{tmp_path / 'votes.sqlite'}" if stack == "sqlite" else fresh_postgres_database()
-    run = run_scenario(tmp_path, url)
+    run = run_scenario(SCENARIO, url)
     results, ids = run["results"], run["ids"]
     jobs = len(results)
     # They did share transactions: far fewer commits than votes.

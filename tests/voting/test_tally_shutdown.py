@@ -8,30 +8,17 @@ scenario runs in a process of its own against a real database file and a fresh P
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import fresh_postgres_database
+from tests.helpers import SCENARIO_ERRORS, fresh_postgres_database, run_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
-
-SCENARIO = r"""
-import asyncio, json, logging
+SCENARIO = (
+    SCENARIO_ERRORS
+    + r"""
+import asyncio, json
 from datetime import date
-
-errors = []
-
-class Keep(logging.Handler):
-    def emit(self, record):
-        if record.levelno >= logging.ERROR:
-            errors.append(record.getMessage())
-
-logging.getLogger().addHandler(Keep())
 
 async def main():
     from events.schemas import EventCreate, JoinRequest, PhaseChange
@@ -99,18 +86,13 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 @pytest.mark.parametrize("stack", ["sqlite", "postgres"])
 def test_stopping_mid_burst_sends_the_stored_tallies_and_leaves_nothing_running(tmp_path: Path, stack: str) -> None:
     url = f"sqlite:///{tmp_path / 'votes.sqlite'}" if stack == "sqlite" else fresh_postgres_database()
-    env = {**os.environ, "UNCONF_DATABASE_URL": url, "UNCONF_RATE_LIMIT_SCALE": "0"}
-    env.pop("UNCONF_REDIS_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", SCENARIO], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    run = json.loads(done.stdout.strip().splitlines()[-1])
+    run = run_scenario(SCENARIO, url)
     if stack == "postgres":  # SQLite statements run on the loop thread: a read never waits there
         assert run["reading"], "the scenario did not catch a round reading when shutdown began"
     assert run["errors"] == [], run["errors"]
